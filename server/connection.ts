@@ -1,0 +1,113 @@
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import {
+	FrameError,
+	isProtocolError,
+	parseRequest,
+	PROTOCOL_VERSION,
+	PUBLIC_OPS,
+	type ErrorCode,
+	type RequestFrame,
+} from '../source/protocol/index.js';
+import { handlers, type HandlerContext } from './handlers/index.js';
+import type { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import { Session } from './session.js';
+import type { ServerSettings } from './settings.js';
+import type { Store } from './store/store.js';
+
+export interface ConnectionDeps {
+	store: Store;
+	hub: Hub;
+	settings: ServerSettings;
+	version: string;
+	logger: Logger;
+}
+
+/**
+ * One client connection from welcome to close. Requests are handled one at a
+ * time in arrival order, so a client may pipeline (log in, then send) without
+ * waiting, and its sends are stored in the order it made them.
+ */
+export function acceptConnection(socket: WebSocket, request: IncomingMessage, deps: ConnectionDeps): Session {
+	const session = new Session(socket, request.socket.remoteAddress ?? 'unknown');
+	const { hub, settings, version } = deps;
+	hub.connected(session);
+	void session.send({ type: 'welcome', server: 'chat-tui', protocol: PROTOCOL_VERSION, version, motd: settings.motd });
+
+	let queue = Promise.resolve();
+	let queued = 0;
+	socket.on('message', (data: RawData, isBinary: boolean) => {
+		if (queued >= settings.maxQueuedRequests) {
+			void replyError(session, 'RATE_LIMITED', 'too many requests are waiting; slow down');
+			return;
+		}
+		queued++;
+		queue = queue
+			.then(() => handleFrame(session, data, isBinary, deps))
+			.finally(() => queued--);
+	});
+	socket.on('close', () => {
+		queue = queue.then(() => hub.detach(session, true)).catch((error) => deps.logger.error('detach failed', error));
+	});
+	socket.on('error', (error) => deps.logger.warn(`connection ${session.remoteAddress}: ${error.message}`));
+	return session;
+}
+
+function replyError(session: Session, code: ErrorCode, message: string, re?: string) {
+	return session.send(re === undefined ? { type: 'error', code, message } : { type: 'error', re, code, message });
+}
+
+async function handleFrame(session: Session, data: RawData, isBinary: boolean, deps: ConnectionDeps): Promise<void> {
+	if (isBinary) {
+		await replyError(session, 'BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
+		return;
+	}
+	let request: RequestFrame;
+	try {
+		request = parseRequest(rawText(data));
+	} catch (error) {
+		const frameError = error as FrameError;
+		await replyError(session, frameError.code, frameError.message, frameError.re);
+		return;
+	}
+	if (!session.user && !PUBLIC_OPS.has(request.type)) {
+		await replyError(session, 'UNAUTHENTICATED', 'log in or register first', request.id);
+		return;
+	}
+	await runHandler(session, request, deps);
+}
+
+function rawText(data: RawData): string {
+	if (Buffer.isBuffer(data)) return data.toString('utf8');
+	if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+	return Buffer.from(data).toString('utf8');
+}
+
+async function runHandler(session: Session, request: RequestFrame, deps: ConnectionDeps): Promise<void> {
+	const afterReply: Array<() => Promise<void>> = [];
+	const context: HandlerContext = {
+		store: deps.store,
+		hub: deps.hub,
+		session,
+		settings: deps.settings,
+		afterReply: (task) => afterReply.push(task),
+	};
+	let result: object;
+	try {
+		const handler = handlers[request.type] as (context: HandlerContext, fields: unknown) => Promise<object>;
+		result = await handler(context, request.fields);
+	} catch (error) {
+		if (isProtocolError(error)) {
+			await replyError(session, error.code, error.message, request.id);
+		} else {
+			deps.logger.error(`${request.type} failed`, error);
+			await replyError(session, 'INTERNAL', 'the server could not complete this request', request.id);
+		}
+		return;
+	}
+	await session.send({ type: 'ok', re: request.id, ...result });
+	for (const task of afterReply) {
+		await task().catch((error: unknown) => deps.logger.error(`${request.type}: follow-up failed`, error));
+	}
+}

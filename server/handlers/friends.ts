@@ -1,0 +1,107 @@
+import { FIND_RESULT_LIMIT, ProtocolError, type Friend } from '../../source/protocol/index.js';
+import type { Hub } from '../hub.js';
+import type { FriendRecord, Store } from '../store/store.js';
+import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
+
+export function friendView(hub: Hub, friend: FriendRecord): Friend {
+	return { username: friend.username, alias: friend.alias, online: hub.isOnline(friend.id) };
+}
+
+export async function friendsAndRequests(store: Store, hub: Hub, userId: number) {
+	const [friends, requests] = await Promise.all([store.friendsOf(userId), store.friendRequestsOf(userId)]);
+	return { friends: friends.map((friend) => friendView(hub, friend)), requests };
+}
+
+/** The other user, who must exist and not be the asker. */
+async function otherUser(context: HandlerContext, username: string) {
+	const user = await existingUser(context.store, username);
+	if (user.id === me(context).id) throw new ProtocolError('BAD_REQUEST', 'that is you');
+	return user;
+}
+
+/** Makes two users friends and tells both: the other side, and the asker's other sessions. */
+async function befriend(context: HandlerContext, other: { id: number; username: string }): Promise<Friend> {
+	const { store, hub, session } = context;
+	const self = me(context);
+	await store.addFriendship(self.id, other.id);
+	const friend: Friend = { username: other.username, alias: null, online: hub.isOnline(other.id) };
+	await hub.publish([other.id], { type: 'friend.update', friend: { username: self.username, alias: null, online: true } });
+	await hub.publish([self.id], { type: 'friend.update', friend }, session);
+	return friend;
+}
+
+export const friendHandlers: Handlers<
+	| 'users.find'
+	| 'friends.request'
+	| 'friends.accept'
+	| 'friends.decline'
+	| 'friends.remove'
+	| 'friends.alias'
+	| 'friends.list'
+> = {
+	async 'users.find'({ store, hub }, { query }) {
+		const users = await store.findUsers(query, FIND_RESULT_LIMIT);
+		return { users: users.map((user) => ({ username: user.username, online: hub.isOnline(user.id) })) };
+	},
+
+	async 'friends.request'(context, { username }) {
+		const { store, hub } = context;
+		const self = me(context);
+		const other = await otherUser(context, username);
+		if (await store.friendOf(self.id, other.id)) {
+			throw new ProtocolError('CONFLICT', `${other.username} is already your friend`);
+		}
+		// Both asked: that is agreement, so the request accepts theirs.
+		if (await store.hasFriendRequest(other.id, self.id)) return { friend: await befriend(context, other) };
+		if (!(await store.addFriendRequest(self.id, other.id, new Date().toISOString()))) {
+			throw new ProtocolError('CONFLICT', `you have already asked ${other.username}`);
+		}
+		await hub.publish([other.id], { type: 'friend.request', from: self.username });
+		return {};
+	},
+
+	async 'friends.accept'(context, { username }) {
+		const other = await otherUser(context, username);
+		if (!(await context.store.hasFriendRequest(other.id, me(context).id))) {
+			throw new ProtocolError('NOT_FOUND', `${other.username} has not asked to be your friend`);
+		}
+		return { friend: await befriend(context, other) };
+	},
+
+	async 'friends.decline'(context, { username }) {
+		const other = await otherUser(context, username);
+		if (!(await context.store.deleteFriendRequest(other.id, me(context).id))) {
+			throw new ProtocolError('NOT_FOUND', `${other.username} has not asked to be your friend`);
+		}
+		return {};
+	},
+
+	async 'friends.remove'(context, { username }) {
+		const { store, hub, session } = context;
+		const self = me(context);
+		const other = await otherUser(context, username);
+		if (!(await store.removeFriendship(self.id, other.id))) {
+			throw new ProtocolError('NOT_FOUND', `${other.username} is not your friend`);
+		}
+		await hub.publish([other.id], { type: 'friend.update', friend: { username: self.username, removed: true } });
+		await hub.publish([self.id], { type: 'friend.update', friend: { username: other.username, removed: true } }, session);
+		return {};
+	},
+
+	async 'friends.alias'(context, { username, alias }) {
+		const { store, hub, session } = context;
+		const self = me(context);
+		const other = await existingUser(store, username);
+		if (!(await store.setAlias(self.id, other.id, alias === '' ? null : alias))) {
+			throw new ProtocolError('NOT_FOUND', `${other.username} is not your friend`);
+		}
+		const friend = friendView(hub, (await store.friendOf(self.id, other.id))!);
+		// The alias is private: only the owner's other sessions hear of it.
+		await hub.publish([self.id], { type: 'friend.update', friend }, session);
+		return { friend };
+	},
+
+	async 'friends.list'(context) {
+		return friendsAndRequests(context.store, context.hub, me(context).id);
+	},
+};

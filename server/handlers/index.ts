@@ -1,0 +1,16 @@
+import type { Handlers } from './context.js';
+import type { Op } from '../../source/protocol/index.js';
+import { accountHandlers } from './accounts.js';
+import { friendHandlers } from './friends.js';
+import { groupHandlers } from './groups.js';
+import { messageHandlers } from './messages.js';
+
+/** Every op's handler, one area per module; the type makes a missing op a compile error. */
+export const handlers: Handlers<Op> = {
+	...accountHandlers,
+	...friendHandlers,
+	...groupHandlers,
+	...messageHandlers,
+};
+
+export type { HandlerContext } from './context.js';

@@ -1,0 +1,76 @@
+import { ProtocolError, type Peer } from '../../source/protocol/index.js';
+import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
+import { groupAsMember } from './groups.js';
+
+/** Stored messages go out in pages so a long absence does not load everything at once. */
+const REPLAY_PAGE = 500;
+
+/** Where a message goes, and who receives it besides the sender. */
+interface Route {
+	to: { userId: number } | { groupId: number };
+	recipients: number[];
+}
+
+/** A direct message needs friendship, a group message membership. */
+async function routeForSend(context: HandlerContext, to: Peer): Promise<Route> {
+	const { store } = context;
+	const self = me(context);
+	if ('user' in to) {
+		const other = await existingUser(store, to.user);
+		if (!(await store.friendOf(self.id, other.id))) {
+			throw new ProtocolError('FORBIDDEN', `${other.username} is not your friend; send a friend request first`);
+		}
+		return { to: { userId: other.id }, recipients: [other.id] };
+	}
+	const { group } = await groupAsMember(context, to.group);
+	const members = await store.membersOf(group.id);
+	return { to: { groupId: group.id }, recipients: members.map((m) => m.id).filter((id) => id !== self.id) };
+}
+
+/** Sends a user's stored messages to the session, in order, forgetting each page once it is written out. */
+export async function replayPending(context: HandlerContext, userId: number): Promise<void> {
+	const { store, session } = context;
+	let after = 0;
+	for (;;) {
+		const page = await store.pendingFor(userId, after, REPLAY_PAGE);
+		if (page.length === 0) return;
+		const sent = await Promise.all(page.map(({ message }) => session.send({ type: 'message', message })));
+		if (!sent.every(Boolean)) return; // the connection went away: keep them for the next login
+		after = page.at(-1)!.pendingId;
+		await store.clearPending(userId, after);
+	}
+}
+
+export const messageHandlers: Handlers<'send' | 'history'> = {
+	async send(context, { to, text, cid }) {
+		const { store, hub, session } = context;
+		const self = me(context);
+		const route = await routeForSend(context, to);
+		// Decided just before storing: whoever is offline now gets the message at their next login.
+		const pendingFor = route.recipients.filter((id) => !hub.isOnline(id));
+		const { message, duplicate } = await store.appendMessage({
+			senderId: self.id,
+			to: route.to,
+			text,
+			cid,
+			ts: new Date().toISOString(),
+			pendingFor,
+		});
+		if (!duplicate) {
+			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session);
+		}
+		return { message };
+	},
+
+	async history(context, { with: peer, before, limit }) {
+		const { store } = context;
+		const self = me(context);
+		let conversation: { userId: number } | { groupId: number };
+		if ('user' in peer) {
+			conversation = { userId: (await existingUser(store, peer.user)).id };
+		} else {
+			conversation = { groupId: (await groupAsMember(context, peer.group)).group.id };
+		}
+		return { messages: await store.history({ userId: self.id, with: conversation, before, limit }) };
+	},
+};

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { EventFrame, ServerFrame } from '../source/protocol/index.js';
+
+/** Who a session is logged in as. */
+export interface SessionUser {
+	id: number;
+	username: string;
+}
+
+/**
+ * One client connection: who it is logged in as and the frames going out to it.
+ * Events can be held back while a login replays stored messages, so that a
+ * message sent meanwhile cannot overtake older ones.
+ */
+export class Session {
+	readonly id = randomUUID();
+	user: SessionUser | undefined;
+	/** Hash of the token this session logged in with; `logout` revokes it. */
+	tokenHash: string | undefined;
+	private held: EventFrame[] | undefined;
+
+	constructor(
+		private readonly socket: WebSocket,
+		readonly remoteAddress: string,
+	) {}
+
+	get isOpen(): boolean {
+		return this.socket.readyState === this.socket.OPEN;
+	}
+
+	/** Sends a frame; resolves once it is handed to the OS (or at once if the socket is gone). */
+	send(frame: ServerFrame): Promise<boolean> {
+		if (!this.isOpen) return Promise.resolve(false);
+		return new Promise((resolve) => {
+			this.socket.send(JSON.stringify(frame), (error) => resolve(!error));
+		});
+	}
+
+	deliver(event: EventFrame): void {
+		if (this.held) this.held.push(event);
+		else void this.send(event);
+	}
+
+	holdEvents(): void {
+		this.held ??= [];
+	}
+
+	releaseEvents(): void {
+		const held = this.held ?? [];
+		this.held = undefined;
+		for (const event of held) void this.send(event);
+	}
+
+	close(code: number, reason: string): void {
+		if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+			this.socket.close(code, reason);
+		}
+	}
+}

@@ -1,0 +1,363 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message, Role } from '../../source/protocol/index.js';
+import { conversationKey } from './conversation.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type {
+	AppendResult,
+	FriendRecord,
+	FriendRequestRecord,
+	GroupRecord,
+	HistoryQuery,
+	MemberRecord,
+	MembershipRecord,
+	NamedUser,
+	NewMessage,
+	PendingMessage,
+	Store,
+	UserRecord,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+	/** Directory for chat-tui.db; created when missing. */
+	dataDir: string;
+	/**
+	 * FULL makes every acknowledged message survive a power cut, not only a
+	 * crash of this process; NORMAL (safe against process crashes in WAL mode) is faster.
+	 */
+	synchronous?: 'FULL' | 'NORMAL';
+}
+
+export const SQLITE_FILE_NAME = 'chat-tui.db';
+
+interface MessageRow {
+	id: number;
+	seq: number;
+	text: string;
+	cid: string;
+	ts: string;
+	sender: string;
+	to_user: string | null;
+	to_group: string | null;
+}
+
+const MESSAGE_COLUMNS = `
+	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group`;
+const MESSAGE_JOINS = `
+	JOIN users s ON s.id = m.sender_id
+	LEFT JOIN users tu ON tu.id = m.to_user_id
+	LEFT JOIN groups g ON g.id = m.to_group_id`;
+
+function toMessage(row: MessageRow): Message {
+	return {
+		id: String(row.id),
+		seq: row.seq,
+		from: row.sender,
+		to: row.to_group === null ? { user: row.to_user ?? '' } : { group: row.to_group },
+		text: row.text,
+		ts: row.ts,
+		cid: row.cid,
+	};
+}
+
+const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
+
+function migrate(db: Database.Database): void {
+	const current = db.pragma('user_version', { simple: true }) as number;
+	for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
+		db.transaction(() => {
+			db.exec(SQLITE_MIGRATIONS[version]!);
+			db.pragma(`user_version = ${version + 1}`);
+		})();
+	}
+}
+
+/** The embedded store: one SQLite file in WAL mode, synchronous calls behind the async Store interface. */
+export class SqliteStore implements Store {
+	readonly file: string;
+	private readonly db: Database.Database;
+
+	constructor(options: SqliteStoreOptions) {
+		mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+		this.file = path.join(options.dataDir, SQLITE_FILE_NAME);
+		this.db = new Database(this.file);
+		this.db.pragma('journal_mode = WAL');
+		this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+		this.db.pragma('foreign_keys = ON');
+		this.db.pragma('busy_timeout = 5000');
+		migrate(this.db);
+	}
+
+	private readonly statements = new Map<string, Database.Statement>();
+
+	/** Prepared statements are cached by their SQL text. */
+	private sql(text: string): Database.Statement {
+		let statement = this.statements.get(text);
+		if (!statement) {
+			statement = this.db.prepare(text);
+			this.statements.set(text, statement);
+		}
+		return statement;
+	}
+
+	// accounts
+
+	async createUser(username: string, passwordHash: string): Promise<UserRecord | undefined> {
+		const result = this.sql(
+			`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, ?, ?)
+			 ON CONFLICT (username_key) DO NOTHING`,
+		).run(username, username.toLowerCase(), passwordHash, new Date().toISOString());
+		if (result.changes === 0) return undefined;
+		return { id: Number(result.lastInsertRowid), username, passwordHash };
+	}
+
+	async userByName(username: string): Promise<UserRecord | undefined> {
+		return this.sql(
+			`SELECT id, username, password_hash AS passwordHash FROM users WHERE username_key = ?`,
+		).get(username.toLowerCase()) as UserRecord | undefined;
+	}
+
+	async findUsers(query: string, limit: number): Promise<NamedUser[]> {
+		const key = query.toLowerCase();
+		return this.sql(
+			`SELECT id, username FROM users WHERE instr(username_key, ?) > 0
+			 ORDER BY instr(username_key, ?) != 1, username_key LIMIT ?`,
+		).all(key, key, limit) as NamedUser[];
+	}
+
+	async saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void> {
+		this.sql(`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`).run(
+			tokenHash,
+			userId,
+			new Date().toISOString(),
+			expiresAt,
+		);
+	}
+
+	async userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined> {
+		return this.sql(
+			`SELECT u.id, u.username, u.password_hash AS passwordHash FROM tokens t JOIN users u ON u.id = t.user_id
+			 WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
+		).get(tokenHash, now) as UserRecord | undefined;
+	}
+
+	async deleteToken(tokenHash: string): Promise<void> {
+		this.sql(`DELETE FROM tokens WHERE hash = ?`).run(tokenHash);
+	}
+
+	// friends
+
+	async friendsOf(userId: number): Promise<FriendRecord[]> {
+		return this.sql(
+			`SELECT u.id, u.username, f.alias FROM friends f JOIN users u ON u.id = f.friend_id
+			 WHERE f.owner_id = ? ORDER BY u.username_key`,
+		).all(userId) as FriendRecord[];
+	}
+
+	async friendOf(userId: number, friendId: number): Promise<FriendRecord | undefined> {
+		return this.sql(
+			`SELECT u.id, u.username, f.alias FROM friends f JOIN users u ON u.id = f.friend_id
+			 WHERE f.owner_id = ? AND f.friend_id = ?`,
+		).get(userId, friendId) as FriendRecord | undefined;
+	}
+
+	async addFriendship(a: number, b: number): Promise<void> {
+		const since = new Date().toISOString();
+		this.db.transaction(() => {
+			const insert = this.sql(
+				`INSERT INTO friends (owner_id, friend_id, alias, since) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING`,
+			);
+			insert.run(a, b, since);
+			insert.run(b, a, since);
+			const drop = this.sql(`DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?`);
+			drop.run(a, b);
+			drop.run(b, a);
+		})();
+	}
+
+	async removeFriendship(a: number, b: number): Promise<boolean> {
+		const result = this.sql(
+			`DELETE FROM friends WHERE (owner_id = ? AND friend_id = ?) OR (owner_id = ? AND friend_id = ?)`,
+		).run(a, b, b, a);
+		return result.changes > 0;
+	}
+
+	async setAlias(ownerId: number, friendId: number, alias: string | null): Promise<boolean> {
+		const result = this.sql(`UPDATE friends SET alias = ? WHERE owner_id = ? AND friend_id = ?`).run(
+			alias,
+			ownerId,
+			friendId,
+		);
+		return result.changes > 0;
+	}
+
+	async addFriendRequest(fromId: number, toId: number, ts: string): Promise<boolean> {
+		const result = this.sql(
+			`INSERT INTO friend_requests (from_id, to_id, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		).run(fromId, toId, ts);
+		return result.changes > 0;
+	}
+
+	async hasFriendRequest(fromId: number, toId: number): Promise<boolean> {
+		return this.sql(`SELECT 1 FROM friend_requests WHERE from_id = ? AND to_id = ?`).get(fromId, toId) !== undefined;
+	}
+
+	async deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
+		return this.sql(`DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?`).run(fromId, toId).changes > 0;
+	}
+
+	async friendRequestsOf(userId: number): Promise<FriendRequestRecord[]> {
+		return this.sql(
+			`SELECT f.username AS "from", t.username AS "to", r.ts FROM friend_requests r
+			 JOIN users f ON f.id = r.from_id JOIN users t ON t.id = r.to_id
+			 WHERE r.from_id = ? OR r.to_id = ? ORDER BY r.ts, f.username_key`,
+		).all(userId, userId) as FriendRequestRecord[];
+	}
+
+	// groups
+
+	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
+		return this.db.transaction(() => {
+			const now = new Date().toISOString();
+			const result = this.sql(
+				`INSERT INTO groups (name, name_key, description, creator_id, created_at) VALUES (?, ?, ?, ?, ?)
+				 ON CONFLICT (name_key) DO NOTHING`,
+			).run(name, name.toLowerCase(), description, creatorId, now);
+			if (result.changes === 0) return undefined;
+			const groupId = Number(result.lastInsertRowid);
+			this.sql(`INSERT INTO members (group_id, user_id, role, joined_at) VALUES (?, ?, 'creator', ?)`).run(
+				groupId,
+				creatorId,
+				now,
+			);
+			return this.groupById(groupId);
+		})();
+	}
+
+	private groupById(groupId: number): GroupRecord | undefined {
+		return this.sql(`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.id = ?`).get(
+			groupId,
+		) as GroupRecord | undefined;
+	}
+
+	async groupByName(name: string): Promise<GroupRecord | undefined> {
+		return this.sql(
+			`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = ?`,
+		).get(name.toLowerCase()) as GroupRecord | undefined;
+	}
+
+	async addMember(groupId: number, userId: number): Promise<boolean> {
+		const result = this.sql(
+			`INSERT INTO members (group_id, user_id, role, joined_at) VALUES (?, ?, 'normal', ?) ON CONFLICT DO NOTHING`,
+		).run(groupId, userId, new Date().toISOString());
+		return result.changes > 0;
+	}
+
+	async removeMember(groupId: number, userId: number): Promise<boolean> {
+		return this.sql(`DELETE FROM members WHERE group_id = ? AND user_id = ?`).run(groupId, userId).changes > 0;
+	}
+
+	async roleIn(groupId: number, userId: number): Promise<Role | undefined> {
+		const row = this.sql(`SELECT role FROM members WHERE group_id = ? AND user_id = ?`).get(groupId, userId) as
+			| { role: Role }
+			| undefined;
+		return row?.role;
+	}
+
+	async membersOf(groupId: number): Promise<MemberRecord[]> {
+		return this.sql(
+			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
+			 WHERE m.group_id = ? ORDER BY m.role = 'normal', u.username_key`,
+		).all(groupId) as MemberRecord[];
+	}
+
+	async groupsOf(userId: number): Promise<MembershipRecord[]> {
+		const rows = this.sql(
+			`SELECT ${GROUP_COLUMNS}, m.role FROM members m JOIN groups g ON g.id = m.group_id
+			 JOIN users c ON c.id = g.creator_id WHERE m.user_id = ? ORDER BY g.name_key`,
+		).all(userId) as Array<GroupRecord & { role: Role }>;
+		return rows.map(({ role, ...group }) => ({ group, role }));
+	}
+
+	async deleteGroup(groupId: number): Promise<void> {
+		this.db.transaction(() => {
+			this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
+			// Cascades to members, messages and their pending deliveries.
+			this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
+		})();
+	}
+
+	async contactsOf(userId: number): Promise<number[]> {
+		const rows = this.sql(
+			`SELECT friend_id AS id FROM friends WHERE owner_id = ?
+			 UNION
+			 SELECT other.user_id FROM members mine JOIN members other ON other.group_id = mine.group_id
+			 WHERE mine.user_id = ? AND other.user_id != ?`,
+		).all(userId, userId, userId) as Array<{ id: number }>;
+		return rows.map((row) => row.id);
+	}
+
+	// messages
+
+	async appendMessage(message: NewMessage): Promise<AppendResult> {
+		return this.db.transaction((): AppendResult => {
+			const existing = this.messageByCid(message.senderId, message.cid);
+			if (existing) return { message: existing, duplicate: true };
+			const key = conversationKey(message.senderId, message.to);
+			const { last_seq: seq } = this.sql(
+				`INSERT INTO conversations (key, last_seq) VALUES (?, 1)
+				 ON CONFLICT (key) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
+			).get(key) as { last_seq: number };
+			const toUser = 'userId' in message.to ? message.to.userId : null;
+			const toGroup = 'groupId' in message.to ? message.to.groupId : null;
+			const result = this.sql(
+				`INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts);
+			const messageId = Number(result.lastInsertRowid);
+			const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
+			for (const userId of message.pendingFor) queue.run(userId, messageId);
+			return { message: this.messageById(messageId)!, duplicate: false };
+		}).immediate();
+	}
+
+	private messageByCid(senderId: number, cid: string): Message | undefined {
+		const row = this.sql(
+			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS} WHERE m.sender_id = ? AND m.cid = ?`,
+		).get(senderId, cid) as MessageRow | undefined;
+		return row && toMessage(row);
+	}
+
+	private messageById(id: number): Message | undefined {
+		const row = this.sql(`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS} WHERE m.id = ?`).get(id) as
+			| MessageRow
+			| undefined;
+		return row && toMessage(row);
+	}
+
+	async history(query: HistoryQuery): Promise<Message[]> {
+		const key = conversationKey(query.userId, query.with);
+		const rows = this.sql(
+			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
+			 WHERE m.conversation = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+		).all(key, query.before ?? Number.MAX_SAFE_INTEGER, query.limit) as MessageRow[];
+		return rows.reverse().map(toMessage);
+	}
+
+	async pendingFor(userId: number, afterPendingId: number, limit: number): Promise<PendingMessage[]> {
+		const rows = this.sql(
+			`SELECT p.id AS pending_id, ${MESSAGE_COLUMNS} FROM pending p JOIN messages m ON m.id = p.message_id
+			 ${MESSAGE_JOINS} WHERE p.user_id = ? AND p.id > ? ORDER BY p.id LIMIT ?`,
+		).all(userId, afterPendingId, limit) as Array<MessageRow & { pending_id: number }>;
+		return rows.map((row) => ({ pendingId: row.pending_id, message: toMessage(row) }));
+	}
+
+	async clearPending(userId: number, uptoPendingId: number): Promise<void> {
+		this.sql(`DELETE FROM pending WHERE user_id = ? AND id <= ?`).run(userId, uptoPendingId);
+	}
+
+	async close(): Promise<void> {
+		if (this.db.open) this.db.close();
+	}
+}

@@ -1,0 +1,133 @@
+import type { Message, Role } from '../../source/protocol/index.js';
+
+/**
+ * Where the server keeps everything. One interface, two engines: SQLite
+ * (embedded, the default) and, for clusters, PostgreSQL. Every method is
+ * async so either engine fits; each one is a single atomic step, so handlers
+ * never need a transaction of their own.
+ */
+
+export interface UserRecord {
+	id: number;
+	username: string;
+	passwordHash: string;
+}
+
+export interface NamedUser {
+	id: number;
+	username: string;
+}
+
+export interface FriendRecord extends NamedUser {
+	alias: string | null;
+}
+
+export interface FriendRequestRecord {
+	from: string;
+	to: string;
+	ts: string;
+}
+
+export interface GroupRecord {
+	id: number;
+	name: string;
+	description: string;
+	creator: string;
+}
+
+export interface MembershipRecord {
+	group: GroupRecord;
+	role: Role;
+}
+
+export interface MemberRecord extends NamedUser {
+	role: Role;
+}
+
+export interface NewMessage {
+	senderId: number;
+	to: { userId: number } | { groupId: number };
+	text: string;
+	cid: string;
+	ts: string;
+	/** Users with no online session: the message waits for their next login. */
+	pendingFor: number[];
+}
+
+export interface AppendResult {
+	message: Message;
+	/** True when (sender, cid) was already stored: `message` is the first one and nothing is new. */
+	duplicate: boolean;
+}
+
+export interface PendingMessage {
+	pendingId: number;
+	message: Message;
+}
+
+export interface HistoryQuery {
+	/** The user asking: a direct conversation is between them and `with`. */
+	userId: number;
+	with: { userId: number } | { groupId: number };
+	before?: number | undefined;
+	limit: number;
+}
+
+export interface Store {
+	// accounts
+	/** Undefined when the name is taken (case-insensitively). */
+	createUser(username: string, passwordHash: string): Promise<UserRecord | undefined>;
+	userByName(username: string): Promise<UserRecord | undefined>;
+	/** Names containing `query` case-insensitively, prefix matches first. */
+	findUsers(query: string, limit: number): Promise<NamedUser[]>;
+	saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void>;
+	/** The user a live (unexpired) token belongs to. */
+	userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined>;
+	deleteToken(tokenHash: string): Promise<void>;
+
+	// friends
+	friendsOf(userId: number): Promise<FriendRecord[]>;
+	friendOf(userId: number, friendId: number): Promise<FriendRecord | undefined>;
+	/** Makes the two friends and drops any requests between them. */
+	addFriendship(a: number, b: number): Promise<void>;
+	/** False when they were not friends. */
+	removeFriendship(a: number, b: number): Promise<boolean>;
+	/** False when they are not friends. */
+	setAlias(ownerId: number, friendId: number, alias: string | null): Promise<boolean>;
+	/** False when the same request is already pending. */
+	addFriendRequest(fromId: number, toId: number, ts: string): Promise<boolean>;
+	hasFriendRequest(fromId: number, toId: number): Promise<boolean>;
+	/** False when there was no such request. */
+	deleteFriendRequest(fromId: number, toId: number): Promise<boolean>;
+	/** Pending requests to and from the user, oldest first. */
+	friendRequestsOf(userId: number): Promise<FriendRequestRecord[]>;
+
+	// groups
+	/** Creates the group with its creator as first member; undefined when the name is taken. */
+	createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined>;
+	groupByName(name: string): Promise<GroupRecord | undefined>;
+	/** False when already a member. */
+	addMember(groupId: number, userId: number): Promise<boolean>;
+	/** False when not a member. */
+	removeMember(groupId: number, userId: number): Promise<boolean>;
+	roleIn(groupId: number, userId: number): Promise<Role | undefined>;
+	membersOf(groupId: number): Promise<MemberRecord[]>;
+	groupsOf(userId: number): Promise<MembershipRecord[]>;
+	/** Deletes the group, its members and its messages. */
+	deleteGroup(groupId: number): Promise<void>;
+	/** Everyone whose presence the user sees and who sees the user's: friends and co-members. */
+	contactsOf(userId: number): Promise<number[]>;
+
+	// messages
+	/** Stores a message durably (idempotent on sender + cid) and queues it for offline recipients. */
+	appendMessage(message: NewMessage): Promise<AppendResult>;
+	/** The newest `limit` messages before `before`, oldest first. */
+	history(query: HistoryQuery): Promise<Message[]>;
+	/** Up to `limit` messages waiting for the user after `afterPendingId`, in the order they were sent. */
+	pendingFor(userId: number, afterPendingId: number, limit: number): Promise<PendingMessage[]>;
+	/** Forgets delivered pending messages up to and including `pendingId`. */
+	clearPending(userId: number, uptoPendingId: number): Promise<void>;
+
+	close(): Promise<void>;
+}
+

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+	MAX_ALIAS_CHARS,
+	MAX_CID_CHARS,
+	MAX_DESCRIPTION_CHARS,
+	MAX_PASSWORD_CHARS,
+	MAX_QUERY_CHARS,
+	MAX_REQUEST_ID_CHARS,
+	MAX_TEXT_CHARS,
+	MIN_CID_CHARS,
+	NAME_PATTERN,
+} from './limits.js';
+
+/** Marks a validation issue that must be answered with TOO_LARGE rather than BAD_REQUEST. */
+export const TOO_LARGE_ISSUE = 'TOO_LARGE';
+
+const nameMessage = 'must be 1–32 letters, digits, "_", "-" or "."';
+
+export const Username = z.string().regex(NAME_PATTERN, `a username ${nameMessage}`);
+export const GroupName = z.string().regex(NAME_PATTERN, `a group name ${nameMessage}`);
+
+export const RequestId = z.string().min(1).max(MAX_REQUEST_ID_CHARS);
+
+export const Password = z.string().min(1, 'the password is empty').max(MAX_PASSWORD_CHARS);
+
+/** A session token as the server issued it (base64url of 256 random bits). */
+export const Token = z.string().min(1).max(256);
+
+export const Cid = z
+	.string()
+	.min(MIN_CID_CHARS, `cid must be ${MIN_CID_CHARS}–${MAX_CID_CHARS} characters`)
+	.max(MAX_CID_CHARS, `cid must be ${MIN_CID_CHARS}–${MAX_CID_CHARS} characters`);
+
+/** Counts code points, not UTF-16 units, so an emoji is one character as a person sees it. */
+export function characterCount(text: string): number {
+	let count = 0;
+	for (const _ of text) count++;
+	return count;
+}
+
+/**
+ * Message text: trimmed, then 1–4096 characters. Too long is TOO_LARGE (the
+ * client did nothing malformed, the text is just too big); empty is BAD_REQUEST.
+ */
+export const Text = z
+	.string()
+	.transform((text) => text.trim())
+	.superRefine((text, context) => {
+		if (text.length === 0) {
+			context.addIssue({ code: 'custom', message: 'the message is empty' });
+		} else if (characterCount(text) > MAX_TEXT_CHARS) {
+			context.addIssue({
+				code: 'custom',
+				message: `the message is longer than ${MAX_TEXT_CHARS} characters`,
+				params: { reply: TOO_LARGE_ISSUE },
+			});
+		}
+	});
+
+export const Alias = z
+	.string()
+	.transform((alias) => alias.trim())
+	.pipe(z.string().max(MAX_ALIAS_CHARS, `an alias is at most ${MAX_ALIAS_CHARS} characters`));
+
+export const Description = z
+	.string()
+	.transform((text) => text.trim())
+	.pipe(z.string().max(MAX_DESCRIPTION_CHARS, `a description is at most ${MAX_DESCRIPTION_CHARS} characters`));
+
+export const Query = z
+	.string()
+	.transform((query) => query.trim())
+	.pipe(z.string().min(1, 'the search is empty').max(MAX_QUERY_CHARS));
+
+/** A conversation: with one user, or in one group. Exactly one key. */
+export const Peer = z.union([
+	z.strictObject({ user: Username }),
+	z.strictObject({ group: GroupName }),
+]);
+export type Peer = z.infer<typeof Peer>;
+
+/** ISO 8601 UTC timestamp as the server writes it. */
+export const Timestamp = z.string();
+
+export const Seq = z.number().int().nonnegative();

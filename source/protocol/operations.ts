@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import {
+	Alias,
+	Cid,
+	Description,
+	GroupName,
+	Password,
+	Peer,
+	Query,
+	Seq,
+	Text,
+	Token,
+	Username,
+} from './fields.js';
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from './limits.js';
+import { FoundUser, Friend, FriendRequest, Group, Member, Message, User } from './objects.js';
+
+/**
+ * The fields of each client request, by op (the `type` and `id` every request
+ * carries are added in frames.ts). Unknown extra fields are ignored so that
+ * newer clients can add optional fields without breaking older servers.
+ */
+export const requestFields = {
+	register: z.object({ username: Username, password: Password }),
+	login: z.union([
+		z.object({ username: Username, password: Password }),
+		z.object({ token: Token }),
+	]),
+	logout: z.object({}),
+	'users.find': z.object({ query: Query }),
+	'friends.request': z.object({ username: Username }),
+	'friends.accept': z.object({ username: Username }),
+	'friends.decline': z.object({ username: Username }),
+	'friends.remove': z.object({ username: Username }),
+	'friends.alias': z.object({ username: Username, alias: Alias }),
+	'friends.list': z.object({}),
+	'groups.create': z.object({ name: GroupName, description: Description.optional() }),
+	'groups.join': z.object({ name: GroupName }),
+	'groups.leave': z.object({ name: GroupName }),
+	'groups.delete': z.object({ name: GroupName }),
+	'groups.members': z.object({ name: GroupName }),
+	'groups.list': z.object({}),
+	send: z.object({ to: Peer, text: Text, cid: Cid }),
+	history: z.object({
+		with: Peer,
+		before: Seq.optional(),
+		// Asking for more than the maximum is not an error: the page is just capped.
+		limit: z
+			.number()
+			.int()
+			.positive()
+			.default(HISTORY_DEFAULT_LIMIT)
+			.transform((limit) => Math.min(limit, HISTORY_MAX_LIMIT)),
+	}),
+} as const;
+
+const loginResult = z.object({
+	user: User,
+	token: Token,
+	friends: z.array(Friend),
+	groups: z.array(Group),
+	requests: z.array(FriendRequest),
+});
+
+const empty = z.object({});
+
+/** What an `ok` reply to each op carries besides `type` and `re`. */
+export const resultFields = {
+	register: z.object({ user: User, token: Token }),
+	login: loginResult,
+	logout: empty,
+	'users.find': z.object({ users: z.array(FoundUser) }),
+	// When the other user had already asked us, a request accepts theirs: `friend` is then set.
+	'friends.request': z.object({ friend: Friend.optional() }),
+	'friends.accept': z.object({ friend: Friend }),
+	'friends.decline': empty,
+	'friends.remove': empty,
+	'friends.alias': z.object({ friend: Friend }),
+	'friends.list': z.object({ friends: z.array(Friend), requests: z.array(FriendRequest) }),
+	'groups.create': z.object({ group: Group }),
+	'groups.join': z.object({ group: Group }),
+	'groups.leave': empty,
+	'groups.delete': empty,
+	'groups.members': z.object({ members: z.array(Member) }),
+	'groups.list': z.object({ groups: z.array(Group) }),
+	send: z.object({ message: Message }),
+	history: z.object({ messages: z.array(Message) }),
+} as const satisfies Record<keyof typeof requestFields, z.ZodType>;
+
+export type Op = keyof typeof requestFields;
+export const OPS = Object.keys(requestFields) as Op[];
+
+/** What a caller passes for an op (before defaults and trimming). */
+export type RequestInput<O extends Op> = z.input<(typeof requestFields)[O]>;
+/** What a handler receives for an op (after validation). */
+export type RequestOf<O extends Op> = z.output<(typeof requestFields)[O]>;
+/** What an `ok` reply to an op carries. */
+export type ResultOf<O extends Op> = z.output<(typeof resultFields)[O]>;
+
+/** Ops that need no login first. */
+export const PUBLIC_OPS: ReadonlySet<Op> = new Set<Op>(['register', 'login']);
+
+export function isOp(value: unknown): value is Op {
+	return typeof value === 'string' && Object.hasOwn(requestFields, value);
+}
