@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import {
+	isEventFrame,
+	ProtocolError,
+	resultFields,
+	ServerFrame,
+	type EventFrame,
+	type EventOf,
+	type EventType,
+	type Message,
+	type Op,
+	type Peer,
+	type RequestInput,
+	type ResultOf,
+	type User,
+	type WelcomeFrame,
+} from '../protocol/index.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { Outbox } from './outbox.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+	state: ConnectionState;
+	/** While reconnecting: when the next attempt starts (ms since the epoch). */
+	retryAt?: number;
+	/** Why the last connection ended, when it did. */
+	reason?: string;
+}
+
+/** Everything a ChatClient tells its listeners: the protocol's events plus its own. */
+export type ClientEvents = { [T in EventType]: EventOf<T> } & {
+	state: StateChange;
+	welcome: WelcomeFrame;
+	/** A login (first or after a reconnect) succeeded. */
+	login: ResultOf<'login'> | ResultOf<'register'>;
+	/** Logging back in by token after a reconnect failed: the user must log in again. */
+	'auth-lost': ProtocolError;
+	/** A frame from the server did not match the protocol; it was dropped. */
+	'protocol-error': { frame: string; problem: string };
+};
+
+export interface ChatClientOptions {
+	url: string;
+	/** Reconnect after a connection that was up drops (default true). */
+	reconnect?: boolean;
+	backoff?: Partial<BackoffOptions>;
+	/** A request without a reply after this long fails with UNAVAILABLE (default 20 s). */
+	requestTimeoutMs?: number;
+	/** A token from an earlier login: used when reconnecting, and by `login()` with no arguments. */
+	token?: string;
+}
+
+interface PendingRequest {
+	op: Op;
+	resolve: (result: unknown) => void;
+	reject: (error: Error) => void;
+	timer: NodeJS.Timeout;
+}
+
+/** How long a cid stays in the set of messages already seen, counted in messages. */
+const SEEN_MESSAGES_KEPT = 10_000;
+
+function lost(detail = 'the connection to the server was lost'): ProtocolError {
+	return new ProtocolError('UNAVAILABLE', detail);
+}
+
+/**
+ * The one way our programs talk to a chat-tui server: the TUI, the scripting
+ * CLI, the tests and the benchmarks. No UI here. It validates every frame it
+ * receives, matches replies to requests, reconnects with backoff, logs back in
+ * with its token, and resends every unacknowledged message with its cid, so a
+ * message is neither lost nor shown twice.
+ */
+export class ChatClient extends Emitter<ClientEvents> {
+	readonly url: string;
+	state: ConnectionState = 'idle';
+	welcome: WelcomeFrame | undefined;
+	user: User | undefined;
+	token: string | undefined;
+
+	private socket: WebSocket | undefined;
+	private readonly pending = new Map<string, PendingRequest>();
+	private readonly outbox = new Outbox();
+	private readonly seenMessages = new Set<string>();
+	private nextRequestId = 1;
+	private attempt = 0;
+	private reconnectTimer: NodeJS.Timeout | undefined;
+	private loggedIn = false;
+	private readonly options: Required<Omit<ChatClientOptions, 'token' | 'backoff'>> & { backoff: BackoffOptions };
+
+	constructor(options: ChatClientOptions) {
+		super();
+		this.url = options.url;
+		this.token = options.token;
+		this.options = {
+			url: options.url,
+			reconnect: options.reconnect ?? true,
+			requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+			backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+		};
+	}
+
+	/** Opens the connection; resolves with the server's welcome. */
+	connect(): Promise<WelcomeFrame> {
+		if (this.state === 'closed') return Promise.reject(new Error('this client was closed'));
+		this.setState({ state: this.state === 'reconnecting' ? 'reconnecting' : 'connecting' });
+		return new Promise((resolve, reject) => {
+			const socket = new WebSocket(this.url);
+			this.socket = socket;
+			let welcomed = false;
+			socket.on('message', (data) => {
+				const frame = this.parse(data.toString());
+				if (frame?.type === 'welcome' && !welcomed) {
+					welcomed = true;
+					this.onWelcome(frame);
+					resolve(frame);
+				} else if (frame) {
+					this.onFrame(frame);
+				}
+			});
+			socket.on('error', (error) => {
+				if (!welcomed) reject(lost(`cannot reach ${this.url}: ${error.message}`));
+			});
+			socket.on('close', (code, reason) => {
+				if (!welcomed) reject(lost(`the server at ${this.url} closed the connection (${code})`));
+				this.onClose(socket, code, reason.toString(), welcomed);
+			});
+		});
+	}
+
+	/** Sends a request; resolves with the `ok` result, rejects with a ProtocolError carrying the code. */
+	request<O extends Op>(op: O, fields: RequestInput<O>): Promise<ResultOf<O>> {
+		if (op === 'send') return this.queueSend(fields as RequestInput<'send'>).then((message) => ({ message }) as ResultOf<O>);
+		return this.transmit(op, fields);
+	}
+
+	/** Registers and logs this connection in. */
+	async register(username: string, password: string): Promise<ResultOf<'register'>> {
+		return this.request('register', { username, password });
+	}
+
+	/** Logs in with a password, or with the saved token when called without one. */
+	async login(credentials?: { username: string; password: string } | { token: string }): Promise<ResultOf<'login'>> {
+		const fields = credentials ?? (this.token ? { token: this.token } : undefined);
+		if (!fields) throw new ProtocolError('UNAUTHENTICATED', 'no saved login: give a username and password');
+		return this.request('login', fields);
+	}
+
+	async logout(): Promise<void> {
+		await this.request('logout', {});
+	}
+
+	/**
+	 * Sends a message. It waits in the outbox until the server has stored it,
+	 * across reconnects if need be; the promise settles with the stored message.
+	 */
+	send(to: Peer, text: string, cid: string = randomUUID()): Promise<Message> {
+		return this.queueSend({ to, text, cid });
+	}
+
+	/** Messages sent but not yet acknowledged, oldest first. */
+	unacknowledged(): Array<RequestInput<'send'>> {
+		return this.outbox.pending();
+	}
+
+	/** Closes for good: no reconnect; waiting requests and sends fail with UNAVAILABLE. */
+	async close(): Promise<void> {
+		if (this.state === 'closed') return;
+		clearTimeout(this.reconnectTimer);
+		this.setState({ state: 'closed' });
+		const socket = this.socket;
+		this.failPending(lost('the client was closed'));
+		this.outbox.failAll(lost('the client was closed before the message was acknowledged'));
+		if (socket && socket.readyState !== WebSocket.CLOSED) {
+			await new Promise<void>((resolve) => {
+				socket.once('close', () => resolve());
+				socket.close(1000);
+			});
+		}
+	}
+
+	// --- internals ---
+
+	private transmit<O extends Op>(op: O, fields: RequestInput<O>): Promise<ResultOf<O>> {
+		const socket = this.socket;
+		if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcome) {
+			return Promise.reject(lost('not connected to the server'));
+		}
+		const id = `q${this.nextRequestId++}`;
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.pending.delete(id);
+				reject(lost(`no reply to ${op} within ${this.options.requestTimeoutMs} ms`));
+			}, this.options.requestTimeoutMs);
+			this.pending.set(id, { op, resolve: resolve as (result: unknown) => void, reject, timer });
+			socket.send(JSON.stringify({ ...fields, type: op, id }));
+		});
+	}
+
+	private queueSend(fields: RequestInput<'send'>): Promise<Message> {
+		const { promise } = this.outbox.add(fields);
+		this.flushOutbox();
+		return promise;
+	}
+
+	/** Puts every unsent outbox entry on the wire, in order, when logged in. */
+	private flushOutbox(): void {
+		if (!this.loggedIn || this.socket?.readyState !== WebSocket.OPEN) return;
+		for (const fields of this.outbox.takeUnsent()) {
+			this.transmit('send', fields).then(
+				({ message }) => {
+					this.rememberMessage(message.id);
+					this.outbox.acknowledge(fields.cid, message);
+				},
+				(error: ProtocolError) => this.onSendFailed(fields.cid, error),
+			);
+		}
+	}
+
+	private onSendFailed(cid: string, error: ProtocolError): void {
+		if (error.code === 'UNAVAILABLE') {
+			// Resent after the reconnect; the server deduplicates by cid.
+			this.outbox.markUnsent(cid);
+		} else if (error.code === 'RATE_LIMITED') {
+			this.outbox.markUnsent(cid);
+			setTimeout(() => this.flushOutbox(), 1000).unref();
+		} else {
+			this.outbox.fail(cid, error);
+		}
+	}
+
+	private parse(text: string): ServerFrame | undefined {
+		let value: unknown;
+		try {
+			value = JSON.parse(text);
+		} catch {
+			this.emit('protocol-error', { frame: text.slice(0, 200), problem: 'not JSON' });
+			return undefined;
+		}
+		const result = ServerFrame.safeParse(value);
+		if (!result.success) {
+			this.emit('protocol-error', { frame: text.slice(0, 200), problem: result.error.message });
+			return undefined;
+		}
+		return result.data as ServerFrame;
+	}
+
+	private onWelcome(frame: WelcomeFrame): void {
+		this.welcome = frame;
+		this.attempt = 0;
+		this.setState({ state: 'open' });
+		this.emit('welcome', frame);
+	}
+
+	private onFrame(frame: ServerFrame): void {
+		if (frame.type === 'ok' || frame.type === 'error') {
+			if (frame.re !== undefined) this.onReply(frame.re, frame);
+			else if (frame.type === 'error') this.emit('protocol-error', { frame: JSON.stringify(frame), problem: frame.message });
+			return;
+		}
+		if (isEventFrame(frame)) this.onEvent(frame);
+	}
+
+	private onReply(re: string, frame: ServerFrame & { type: 'ok' | 'error' }): void {
+		const request = this.pending.get(re);
+		if (!request) return;
+		this.pending.delete(re);
+		clearTimeout(request.timer);
+		if (frame.type === 'error') {
+			request.reject(new ProtocolError(frame.code, frame.message));
+			return;
+		}
+		const { type: _type, re: _re, ...fields } = frame;
+		const result = resultFields[request.op].safeParse(fields);
+		if (!result.success) {
+			request.reject(new ProtocolError('INTERNAL', `the server's reply to ${request.op} did not match the protocol`));
+			return;
+		}
+		this.afterOk(request.op, result.data);
+		request.resolve(result.data);
+	}
+
+	/** Keeps the session's own state in step with what the server confirmed. */
+	private afterOk(op: Op, result: unknown): void {
+		if (op === 'login' || op === 'register') {
+			const login = result as ResultOf<'login'> | ResultOf<'register'>;
+			this.user = login.user;
+			this.token = login.token;
+			this.loggedIn = true;
+			this.emit('login', login);
+			this.flushOutbox();
+		} else if (op === 'logout') {
+			this.loggedIn = false;
+			this.user = undefined;
+			this.token = undefined;
+		}
+	}
+
+	private onEvent(event: EventFrame): void {
+		if (event.type === 'message') {
+			// At-least-once delivery: an id seen before is the same message again.
+			if (this.seenMessages.has(event.message.id)) return;
+			this.rememberMessage(event.message.id);
+		}
+		const { type, ...payload } = event;
+		this.emit(type, payload as never);
+	}
+
+	private rememberMessage(id: string): void {
+		this.seenMessages.add(id);
+		if (this.seenMessages.size > SEEN_MESSAGES_KEPT) {
+			const oldest = this.seenMessages.values().next().value;
+			if (oldest !== undefined) this.seenMessages.delete(oldest);
+		}
+	}
+
+	private onClose(socket: WebSocket, code: number, reason: string, wasOpen: boolean): void {
+		if (socket !== this.socket) return;
+		this.socket = undefined;
+		this.loggedIn = false;
+		this.failPending(lost());
+		this.outbox.markAllUnsent();
+		if (this.state === 'closed') return;
+		// A connection that never came up is the caller's to retry; one that dropped is ours.
+		if (!this.options.reconnect || (!wasOpen && this.state !== 'reconnecting')) {
+			this.setState({ state: 'idle', reason: describeClose(code, reason) });
+			return;
+		}
+		this.scheduleReconnect(describeClose(code, reason));
+	}
+
+	private scheduleReconnect(reason: string): void {
+		const delay = backoffDelay(this.attempt++, this.options.backoff);
+		this.setState({ state: 'reconnecting', retryAt: Date.now() + delay, reason });
+		this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+	}
+
+	private async reconnect(): Promise<void> {
+		try {
+			await this.connect();
+		} catch {
+			return; // onClose has already scheduled the next attempt
+		}
+		if (!this.token) return;
+		try {
+			await this.transmit('login', { token: this.token });
+		} catch (error) {
+			if (error instanceof ProtocolError && error.code === 'UNAUTHENTICATED') {
+				this.token = undefined;
+				this.user = undefined;
+				this.emit('auth-lost', error);
+			}
+			// UNAVAILABLE: the connection dropped again and onClose retries.
+		}
+	}
+
+	private failPending(error: Error): void {
+		for (const [id, request] of this.pending) {
+			clearTimeout(request.timer);
+			this.pending.delete(id);
+			request.reject(error);
+		}
+	}
+
+	private setState(change: StateChange): void {
+		this.state = change.state;
+		this.emit('state', change);
+	}
+}
+
+function describeClose(code: number, reason: string): string {
+	return reason ? `${reason} (${code})` : `connection closed (${code})`;
+}

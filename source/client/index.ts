@@ -1,0 +1,3 @@
+export { ChatClient, type ChatClientOptions, type ClientEvents, type ConnectionState, type StateChange } from './chat-client.js';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { ProtocolError } from '../protocol/index.js';

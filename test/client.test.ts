@@ -1,0 +1,249 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient, ProtocolError } from '../source/client/index.js';
+import { backoffDelay } from '../source/client/backoff.js';
+import type { Message } from '../source/protocol/index.js';
+import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+const pool = new ClientPool();
+
+beforeAll(async () => {
+	server = await startTestServer({ motd: 'hello from the test server' });
+});
+afterEach(() => pool.closeAll());
+afterAll(() => server.stop());
+
+describe('ChatClient requests', () => {
+	it('connects, gets the welcome, and returns typed results', async () => {
+		const client = await pool.connect(server.url);
+		expect(client.welcome).toMatchObject({ server: 'chat-tui', protocol: 1, motd: 'hello from the test server' });
+		const name = uniqueName();
+		const registered = await client.register(name, PASSWORD);
+		expect(registered.user.username).toBe(name);
+		expect(registered.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		const { friends, requests } = await client.request('friends.list', {});
+		expect(friends).toEqual([]);
+		expect(requests).toEqual([]);
+	});
+
+	it('throws a ProtocolError with the code for a refused request', async () => {
+		const client = await pool.connect(server.url);
+		const failure = await client.request('friends.list', {}).catch((error: unknown) => error);
+		expect(failure).toBeInstanceOf(ProtocolError);
+		expect(failure).toMatchObject({ code: 'UNAUTHENTICATED' });
+		const taken = await pool.registered(server.url);
+		await expect(client.register(taken.name.toUpperCase(), PASSWORD)).rejects.toMatchObject({ code: 'CONFLICT' });
+	});
+
+	it('fails a request made while disconnected with UNAVAILABLE', async () => {
+		const client = new ChatClient({ url: server.url });
+		await expect(client.request('friends.list', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+		await client.close();
+	});
+
+	it('reports an unreachable server as UNAVAILABLE', async () => {
+		const client = new ChatClient({ url: 'ws://127.0.0.1:1', reconnect: false });
+		await expect(client.connect()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+		await client.close();
+	});
+});
+
+describe('delivery', () => {
+	it('delivers 50 messages sent to an offline user after login, in order, once', async () => {
+		const alice = await pool.registered(server.url, 'alice');
+		const bob = await pool.registered(server.url, 'bob');
+		await befriend(alice, bob);
+		const token = bob.token!;
+		await bob.close();
+
+		const sent: Message[] = [];
+		for (let i = 0; i < 50; i++) sent.push(await alice.send({ user: bob.name }, `offline ${i}`));
+
+		const bobAgain = await pool.connect(server.url);
+		const received = record(bobAgain, 'message');
+		await bobAgain.login({ token });
+		await until(() => received.length >= 50, 5000, '50 messages');
+		await sleep(200);
+		expect(received.map((event) => event.message.text)).toEqual(sent.map((message) => message.text));
+		expect(received.map((event) => event.message.seq)).toEqual(sent.map((message) => message.seq));
+
+		// Delivered means delivered: the next login replays nothing.
+		const third = await pool.connect(server.url);
+		const replayed = record(third, 'message');
+		await third.login({ username: bob.name, password: PASSWORD });
+		await sleep(200);
+		expect(replayed).toEqual([]);
+	});
+
+	it('stores one message for the same cid sent twice', async () => {
+		const alice = await pool.registered(server.url);
+		const bob = await pool.registered(server.url);
+		await befriend(alice, bob);
+		const received = record(bob, 'message');
+		const first = await alice.send({ user: bob.name }, 'once', 'fixed-cid-0001');
+		const again = await alice.send({ user: bob.name }, 'once', 'fixed-cid-0001');
+		expect(again.id).toBe(first.id);
+		await sleep(200);
+		expect(received).toHaveLength(1);
+		const { messages } = await bob.request('history', { with: { user: alice.name } });
+		expect(messages.map((message) => message.id)).toEqual([first.id]);
+	});
+
+	it('keeps the sender’s other sessions in step', async () => {
+		const alice = await pool.registered(server.url);
+		const bob = await pool.registered(server.url);
+		await befriend(alice, bob);
+		const aliceLaptop = await pool.connect(server.url);
+		await aliceLaptop.login({ token: alice.token! });
+		const onLaptop = record(aliceLaptop, 'message');
+		const onPhone = record(alice, 'message');
+		const message = await alice.send({ user: bob.name }, 'from my phone');
+		await until(() => onLaptop.length === 1, 2000, 'the copy on the other session');
+		expect(onLaptop[0]!.message).toEqual(message);
+		expect(onPhone).toEqual([]);
+	});
+});
+
+describe('presence', () => {
+	it('tells a friend once when the first session opens and once when the last closes', async () => {
+		const alice = await pool.registered(server.url);
+		const bob = await pool.registered(server.url);
+		await befriend(alice, bob);
+		const token = bob.token!;
+		await bob.close();
+		const presence = record(alice, 'presence');
+		await sleep(100);
+		presence.length = 0;
+
+		const phone = await pool.connect(server.url);
+		await phone.login({ token });
+		const laptop = await pool.connect(server.url);
+		await laptop.login({ token });
+		await until(() => presence.length >= 1, 2000, 'online');
+		await phone.close();
+		await sleep(200);
+		expect(presence).toEqual([{ username: bob.name, online: true }]);
+		await laptop.close();
+		await until(() => presence.length >= 2, 2000, 'offline');
+		await sleep(200);
+		expect(presence).toEqual([
+			{ username: bob.name, online: true },
+			{ username: bob.name, online: false },
+		]);
+	});
+});
+
+describe('reconnect and outbox', () => {
+	it('computes growing, capped, jittered delays', () => {
+		const options = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 };
+		expect([0, 1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, options, () => 0))).toEqual([
+			100, 200, 400, 800, 1000, 1000,
+		]);
+		expect(backoffDelay(2, options, () => 1)).toBe(200);
+		expect(backoffDelay(2, options, () => 0.5)).toBe(300);
+	});
+
+	it('logs back in by token and resends unacknowledged messages after a restart, none twice', async () => {
+		const own = await startTestServer();
+		try {
+			const alice = await pool.registered(own.url);
+			const bob = await pool.registered(own.url);
+			await befriend(alice, bob);
+			const received = record(bob, 'message');
+			const aliceLogins = record(alice, 'login');
+			const states = record(alice, 'state');
+
+			const before = await alice.send({ user: bob.name }, 'before the restart');
+			const restarting = own.restart();
+			// Made while the server is away: they wait in the outbox.
+			const during = [0, 1, 2, 3, 4].map((i) => alice.send({ user: bob.name }, `during ${i}`));
+			await restarting;
+			const sentDuring = await Promise.all(during);
+			expect(alice.unacknowledged()).toEqual([]);
+			expect(states.some((change) => change.state === 'reconnecting' && typeof change.retryAt === 'number')).toBe(true);
+			expect(aliceLogins.length).toBeGreaterThanOrEqual(1);
+
+			await until(() => bob.state === 'open' && bob.user !== undefined && aliceLogins.length > 0, 5000, 'bob back');
+			const { messages } = await bob.request('history', { with: { user: alice.name } });
+			expect(messages.map((message) => message.text)).toEqual([
+				'before the restart',
+				'during 0',
+				'during 1',
+				'during 2',
+				'during 3',
+				'during 4',
+			]);
+			expect(sentDuring.map((message) => message.seq)).toEqual([2, 3, 4, 5, 6]);
+			expect(received[0]!.message.id).toBe(before.id);
+			const ids = received.map((event) => event.message.id);
+			expect(new Set(ids).size).toBe(ids.length);
+		} finally {
+			await own.stop();
+		}
+	});
+
+	it('tells the user when the saved token no longer works after a reconnect', async () => {
+		const own = await startTestServer();
+		try {
+			const alice = await pool.registered(own.url);
+			// Another session logs out with the same token, revoking it.
+			const other = await pool.connect(own.url);
+			await other.login({ token: alice.token! });
+			await other.logout();
+			const lost = alice.once('auth-lost');
+			await own.restart();
+			const error = await lost;
+			expect(error.code).toBe('UNAUTHENTICATED');
+			expect(alice.user).toBeUndefined();
+		} finally {
+			await own.stop();
+		}
+	});
+
+	it('fails a send the server refuses instead of retrying it', async () => {
+		const alice = await pool.registered(server.url);
+		const stranger = await pool.registered(server.url);
+		await expect(alice.send({ user: stranger.name }, 'hi')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		expect(alice.unacknowledged()).toEqual([]);
+	});
+});
+
+describe('durability', () => {
+	it('keeps users, friends, groups and history across a restart', async () => {
+		const own = await startTestServer();
+		try {
+			const alice = await pool.registered(own.url);
+			const bob = await pool.registered(own.url);
+			await befriend(alice, bob);
+			await alice.request('friends.alias', { username: bob.name, alias: 'Bobby' });
+			const group = uniqueName('g');
+			await alice.request('groups.create', { name: group, description: 'the team' });
+			await bob.request('groups.join', { name: group });
+			await alice.send({ user: bob.name }, 'direct');
+			await bob.send({ group }, 'to the group');
+			await alice.close();
+			await bob.close();
+
+			await own.restart();
+
+			const again = await pool.connect(own.url);
+			const login = await again.login({ username: alice.name, password: PASSWORD });
+			expect(login.friends).toEqual([{ username: bob.name, alias: 'Bobby', online: false }]);
+			expect(login.groups).toEqual([{ name: group, description: 'the team', creator: alice.name, role: 'creator' }]);
+			const direct = await again.request('history', { with: { user: bob.name } });
+			expect(direct.messages.map((message) => [message.from, message.text])).toEqual([[alice.name, 'direct']]);
+			const inGroup = await again.request('history', { with: { group } });
+			expect(inGroup.messages.map((message) => [message.from, message.text, message.seq])).toEqual([
+				[bob.name, 'to the group', 1],
+			]);
+			const members = await again.request('groups.members', { name: group });
+			expect(members.members.map((member) => [member.username, member.role])).toEqual([
+				[alice.name, 'creator'],
+				[bob.name, 'normal'],
+			]);
+		} finally {
+			await own.stop();
+		}
+	});
+});

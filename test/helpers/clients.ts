@@ -1,0 +1,59 @@
+import { ChatClient, type ChatClientOptions, type ClientEvents } from '../../source/client/index.js';
+
+let counter = 0;
+
+/** A username no other test in this process uses. */
+export function uniqueName(prefix = 'u'): string {
+	counter += 1;
+	return `${prefix}${process.pid % 1000}_${counter}`;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** Closes every client a test made, whatever happened in it. */
+export class ClientPool {
+	private readonly clients: ChatClient[] = [];
+
+	async connect(url: string, options: Partial<ChatClientOptions> = {}): Promise<ChatClient> {
+		const client = new ChatClient({ url, backoff: { initialMs: 50, maxMs: 500 }, ...options });
+		this.clients.push(client);
+		await client.connect();
+		return client;
+	}
+
+	/** A connected client with a freshly registered user. */
+	async registered(url: string, prefix?: string): Promise<ChatClient & { name: string }> {
+		const client = await this.connect(url);
+		const name = uniqueName(prefix);
+		await client.register(name, PASSWORD);
+		return Object.assign(client, { name });
+	}
+
+	async closeAll(): Promise<void> {
+		await Promise.all(this.clients.splice(0).map((client) => client.close()));
+	}
+}
+
+/** Makes two registered clients friends. */
+export async function befriend(a: ChatClient & { name: string }, b: ChatClient & { name: string }): Promise<void> {
+	await a.request('friends.request', { username: b.name });
+	await b.request('friends.accept', { username: a.name });
+}
+
+/** Records every payload of one event type. */
+export function record<E extends keyof ClientEvents>(client: ChatClient, event: E): Array<ClientEvents[E]> {
+	const seen: Array<ClientEvents[E]> = [];
+	client.on(event, (payload) => seen.push(payload));
+	return seen;
+}
+
+/** Polls until the condition holds, failing after the timeout. */
+export async function until(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../server/logger.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/server.js';
+
+/** scrypt at a lower cost keeps dozens of registrations per test file fast; it is still real scrypt. */
+export const TEST_PASSWORD_COST = { N: 1024, r: 8, p: 1 };
+
+export interface TestServer {
+	readonly url: string;
+	readonly dataDir: string;
+	readonly server: RunningServer;
+	/** Stops the server and starts a new one on the same data directory and port, as a restarted server would. */
+	restart(): Promise<void>;
+	/** Stops the server and deletes its data. */
+	stop(): Promise<void>;
+}
+
+/** The real server on an ephemeral port with its own temporary data directory. */
+export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-test-'));
+	const start = (port = 0) =>
+		startServer({
+			port,
+			dataDir,
+			logger: silentLogger,
+			passwordCost: TEST_PASSWORD_COST,
+			...options,
+		});
+	let server = await start();
+	return {
+		get url() {
+			return server.url;
+		},
+		get server() {
+			return server;
+		},
+		dataDir,
+		async restart() {
+			await server.close();
+			server = await start(server.port);
+		},
+		async stop() {
+			await server.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
+}
