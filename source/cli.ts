@@ -25,6 +25,11 @@ async function serve(options: ServeOptions): Promise<void> {
 		host: options.host,
 		dataDir: options.data,
 		...(options.motd !== undefined && { motd: options.motd }),
+	}).catch((error: NodeJS.ErrnoException) => {
+		if (error.code === 'EADDRINUSE') {
+			throw new Error(`port ${options.port} on ${options.host} is already in use (is another server running?)`);
+		}
+		throw error;
 	});
 	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
 	console.log(`data: ${options.data}`);
