@@ -3,7 +3,8 @@ import type { RawData, WebSocket } from 'ws';
 import {
 	FrameError,
 	isProtocolError,
-	parseRequest,
+	readEnvelope,
+	readFields,
 	PROTOCOL_VERSION,
 	PUBLIC_OPS,
 	type ErrorCode,
@@ -65,14 +66,16 @@ async function handleFrame(session: Session, data: RawData, isBinary: boolean, d
 	}
 	let request: RequestFrame;
 	try {
-		request = parseRequest(rawText(data));
+		const envelope = readEnvelope(rawText(data));
+		// Before login every op but register and login is refused, whatever its fields.
+		if (!session.user && !PUBLIC_OPS.has(envelope.type)) {
+			await replyError(session, 'UNAUTHENTICATED', 'log in or register first', envelope.id);
+			return;
+		}
+		request = readFields(envelope);
 	} catch (error) {
 		const frameError = error as FrameError;
 		await replyError(session, frameError.code, frameError.message, frameError.re);
-		return;
-	}
-	if (!session.user && !PUBLIC_OPS.has(request.type)) {
-		await replyError(session, 'UNAUTHENTICATED', 'log in or register first', request.id);
 		return;
 	}
 	await runHandler(session, request, deps);

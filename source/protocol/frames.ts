@@ -62,11 +62,19 @@ export class FrameError extends ProtocolError {
 	}
 }
 
+/** A request whose op and id have been read; its fields are not checked yet. */
+export interface RequestEnvelope {
+	type: Op;
+	id: string;
+	frame: Record<string, unknown>;
+}
+
 /**
- * Validates one text frame from a client. Throws FrameError with BAD_REQUEST
- * (or TOO_LARGE for an over-long message) and the request id when one could be read.
+ * Reads the op and id of one text frame from a client. Throws FrameError
+ * (BAD_REQUEST, with the id when one could be read) for anything that is not
+ * a JSON object naming a known op with an id.
  */
-export function parseRequest(text: string): RequestFrame {
+export function readEnvelope(text: string): RequestEnvelope {
 	let value: unknown;
 	try {
 		value = JSON.parse(text);
@@ -86,12 +94,21 @@ export function parseRequest(text: string): RequestFrame {
 	if (id === undefined) {
 		throw new FrameError('BAD_REQUEST', 'a request needs an "id" string of 1–128 characters');
 	}
-	const op = frame['type'];
-	const result = requestFields[op].safeParse(frame);
+	return { type: frame['type'], id, frame };
+}
+
+/** Checks a request's fields against its op's schema: FrameError with BAD_REQUEST or TOO_LARGE. */
+export function readFields(envelope: RequestEnvelope): RequestFrame {
+	const result = requestFields[envelope.type].safeParse(envelope.frame);
 	if (!result.success) {
-		throw new FrameError(issueCode(result.error), describeIssues(result.error), id);
+		throw new FrameError(issueCode(result.error), describeIssues(result.error), envelope.id);
 	}
-	return { type: op, id, fields: result.data } as RequestFrame;
+	return { type: envelope.type, id: envelope.id, fields: result.data } as RequestFrame;
+}
+
+/** Validates one text frame from a client: readEnvelope, then readFields. */
+export function parseRequest(text: string): RequestFrame {
+	return readFields(readEnvelope(text));
 }
 
 function issueCode(error: z.ZodError): ErrorCode {
@@ -106,6 +123,11 @@ export function describeIssues(error: z.ZodError): string {
 	const issue = error.issues[0];
 	if (!issue) return 'the request is malformed';
 	const path = issue.path.map(String).join('.');
-	const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+	const message =
+		issue.code === 'invalid_type' && issue.input === undefined
+			? 'is required'
+			: issue.code === 'invalid_union' && (path === 'to' || path === 'with')
+				? 'must be {"user": name} or {"group": name}'
+				: issue.message;
 	return path ? `${path}: ${message}` : message;
 }
