@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../server/server.js';
+import { addConnectionOptions, DEFAULT_SERVER_URL, resolveConnection, type ConnectionOptions } from './cli-options.js';
 import { defaultDataDir } from './paths.js';
+import { PASSWORD_ENV, readPassword } from './scripting/password.js';
+import { describeSendError, sendMessage, UsageError } from './scripting/send.js';
 import { VERSION } from './version.js';
 
 function port(value: string): number {
@@ -49,7 +52,7 @@ async function serve(options: ServeOptions): Promise<void> {
 
 const program = new Command()
 	.name('chat-tui')
-	.description('A keyboard-driven terminal chat client and its self-hostable server.')
+	.description('A keyboard-driven terminal chat client and its self-hostable server.\nWith no command, opens the full-screen chat.')
 	.version(VERSION, '-v, --version');
 
 program
@@ -61,10 +64,49 @@ program
 	.option('--motd <text>', 'message of the day sent to every client on connect')
 	.action(serve);
 
-program.action(() => {
-	// The full-screen client arrives with the TUI; until then, say what works.
-	program.help();
+interface SendCommandOptions extends ConnectionOptions {
+	to?: string;
+	group?: string;
+	username?: string;
+}
+
+const sendCommand = program
+	.command('send')
+	.description('send one message and print its id (for scripts)')
+	.argument('<text...>', 'the message: the words are joined with spaces (put "--" before text starting with "-")')
+	.option('--to <user>', 'a friend to send it to')
+	.option('--group <name>', 'a group of yours to send it to')
+	.option('--username <name>', `log in as this user, password from ${PASSWORD_ENV} or stdin (default: the saved login)`);
+addConnectionOptions(sendCommand).action(async (words: string[], options: SendCommandOptions, command: Command) => {
+	try {
+		const message = await sendMessage({
+			...options,
+			text: words.join(' '),
+			// Read only for a --username login, after the other options are checked.
+			password: () => readPassword(),
+		});
+		console.log(message.id);
+	} catch (error) {
+		if (error instanceof UsageError) command.error(`chat-tui send: ${error.message}`);
+		console.error(`chat-tui send: ${describeSendError(error)}`);
+		// No process.exit: the client is closed, so the process ends once stderr is flushed.
+		process.exitCode = 1;
+	}
 });
+
+async function tui(options: ConnectionOptions): Promise<void> {
+	if (!process.stdin.isTTY || !process.stdout.isTTY) {
+		throw new Error('the chat-tui client needs an interactive terminal; in scripts, use "chat-tui send"');
+	}
+	// Colour is decided when the terminal libraries load, so NO_COLOR must be applied before.
+	if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
+	const { runTui } = await import('./ui/run.js');
+	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL });
+}
+
+// Options before a subcommand belong to the TUI, those after it to the subcommand.
+program.enablePositionalOptions();
+addConnectionOptions(program).action(tui);
 
 program.parseAsync().catch((error: unknown) => {
 	console.error(error instanceof Error ? error.message : error);

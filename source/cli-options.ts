@@ -1,0 +1,61 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { checkProfileName, DEFAULT_PROFILE, type ProfileLocation } from './local/profile.js';
+import { Settings } from './local/settings.js';
+import { defaultConfigDir } from './paths.js';
+
+/** The server a client connects to when neither `--server` nor the profile names one. */
+export const DEFAULT_SERVER_URL = 'ws://127.0.0.1:4100';
+
+/** What commander parses from the options `addConnectionOptions` adds. */
+export interface ConnectionOptions {
+	server?: string;
+	profile: string;
+	configDir: string;
+}
+
+/** Where a client command connects, and which profile's files it uses. */
+export interface ResolvedConnection {
+	server: string;
+	location: ProfileLocation;
+}
+
+function serverUrl(value: string): string {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		throw new InvalidArgumentError('a server is a ws:// or wss:// URL, e.g. ws://127.0.0.1:4100');
+	}
+	if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+		throw new InvalidArgumentError('a server is a ws:// or wss:// URL, e.g. ws://127.0.0.1:4100');
+	}
+	// As given: saved logins are keyed by the URL the user typed.
+	return value;
+}
+
+function profileName(value: string): string {
+	try {
+		return checkProfileName(value);
+	} catch (error) {
+		throw new InvalidArgumentError((error as Error).message);
+	}
+}
+
+/**
+ * Adds `--server`, `--profile` and `--config-dir` to a command. The TUI (the
+ * root command) and the scripting commands share them, so both read the same
+ * profiles the same way.
+ */
+export function addConnectionOptions(command: Command): Command {
+	return command
+		.option('--server <url>', `server to connect to (default: the profile's last server, else ${DEFAULT_SERVER_URL})`, serverUrl)
+		.option('--profile <name>', 'profile whose saved logins and settings to use', profileName, DEFAULT_PROFILE)
+		.option('--config-dir <dir>', 'directory holding the profiles', defaultConfigDir());
+}
+
+/** `--server`, else the profile's last server, else DEFAULT_SERVER_URL; and the profile's location. */
+export function resolveConnection(options: ConnectionOptions): ResolvedConnection {
+	const location: ProfileLocation = { configDir: options.configDir, profile: options.profile };
+	const server = options.server ?? new Settings(location).lastServer ?? DEFAULT_SERVER_URL;
+	return { server, location };
+}

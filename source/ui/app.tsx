@@ -1,0 +1,224 @@
+import { useApp } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ChatClient } from '../client/index.js';
+import type { HistoryStore } from '../local/history-store.js';
+import type { Settings } from '../local/settings.js';
+import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
+import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { ChatScreen } from './screens/chat-screen.js';
+import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
+
+/** A server this window started itself. */
+export interface HostedServer {
+	url: string;
+	close(): Promise<void>;
+}
+
+export interface AppProps {
+	server: string;
+	settings: Settings;
+	history: HistoryStore;
+	/** The address this window may host the bundled server at when nothing answers there. */
+	hostableServer?: string | undefined;
+	hostServer?(url: string): Promise<HostedServer>;
+	createClient?(url: string): ChatClient;
+	/** Called once the app has cleaned up and wants the process to end. */
+	onExit?(): void;
+}
+
+type Phase =
+	| { kind: 'starting' }
+	| { kind: 'login'; error?: string | undefined; info?: string | undefined; busy?: boolean; mode?: LoginMode }
+	| { kind: 'chat'; login: ResultOf<'login'> };
+
+const defaultCreateClient = (url: string) => new ChatClient({ url });
+
+/** What a failed log-in or connection means, in one sentence for the login screen. */
+export function loginErrorText(error: unknown, server: string, mode: LoginMode): string {
+	if (!(error instanceof ProtocolError)) return error instanceof Error ? error.message : String(error);
+	switch (error.code) {
+		case 'UNAUTHENTICATED':
+			return mode === 'login' ? 'Wrong username or password.' : error.message;
+		case 'CONFLICT':
+			return mode === 'register' ? 'That username is taken; choose another.' : error.message;
+		case 'UNAVAILABLE':
+			return `Cannot reach ${server}. Check the address, or start a server with: npx chat-tui serve`;
+		default:
+			return error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
+	}
+}
+
+/** A register form's problems, found before anything is sent. */
+function formProblem(form: LoginForm): string | undefined {
+	if (!form.username) return 'Enter a username.';
+	const name = Username.safeParse(form.username);
+	if (!name.success) return 'A username is 1–32 letters, digits, "_", "-" or ".".';
+	if (!form.password) return 'Enter a password.';
+	if (form.mode === 'register' && form.password.length < 8) return 'Choose a password of at least 8 characters.';
+	if (!/^wss?:\/\//.test(form.server)) return 'The server address starts with ws:// or wss://.';
+	return undefined;
+}
+
+/**
+ * The whole TUI: connects, logs in by saved token when it can, otherwise
+ * shows the log-in screen, then the chat. Owns the ChatClient and the
+ * hosted server, if any, and cleans both up on the way out.
+ */
+export function App(props: AppProps) {
+	const { settings, history, hostableServer } = props;
+	const createClient = props.createClient ?? defaultCreateClient;
+	const { exit } = useApp();
+	const size = useTerminalSize();
+	const [server, setServer] = useState(props.server);
+	const [client, setClient] = useState<ChatClient>(() => createClient(props.server));
+	const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
+	const [canHost, setCanHost] = useState(false);
+	const hosted = useRef<HostedServer | undefined>(undefined);
+
+	const quit = useCallback(() => {
+		void (async () => {
+			await client.close();
+			await hosted.current?.close();
+			exit();
+			props.onExit?.();
+		})();
+	}, [client, exit, props]);
+
+	const connectAndResume = useCallback(
+		async (target: ChatClient, url: string) => {
+			try {
+				await target.connect();
+			} catch (error) {
+				setCanHost(url === hostableServer && !hosted.current);
+				setPhase({ kind: 'login', error: loginErrorText(error, url, 'login') });
+				return;
+			}
+			setCanHost(false);
+			const info = hosted.current ? `This window hosts the server at ${url}.` : target.welcome?.motd;
+			const saved = settings.loginFor(url);
+			if (!saved) {
+				setPhase({ kind: 'login', info });
+				return;
+			}
+			try {
+				const login = await target.login({ token: saved.token });
+				setPhase({ kind: 'chat', login });
+			} catch (error) {
+				if (error instanceof ProtocolError && error.code === 'UNAUTHENTICATED') settings.forgetLogin(url);
+				setPhase({ kind: 'login', error: 'Your saved login has expired or was revoked; log in again.' });
+			}
+		},
+		[settings, hostableServer],
+	);
+
+	useEffect(() => {
+		void connectAndResume(client, server);
+		// Only the first client: later ones are connected by submit and host.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, []);
+
+	// A reconnect whose token no longer works: back to the log-in screen.
+	useEffect(
+		() =>
+			client.on('auth-lost', () => {
+				settings.forgetLogin(server);
+				setPhase({ kind: 'login', error: 'Your login is no longer valid; log in again.' });
+			}),
+		[client, server, settings],
+	);
+
+	const submit = useCallback(
+		async (form: LoginForm) => {
+			const problem = formProblem(form);
+			if (problem) {
+				setPhase({ kind: 'login', error: problem, mode: form.mode });
+				return;
+			}
+			setPhase({ kind: 'login', busy: true, mode: form.mode });
+			let target = client;
+			if (form.server !== server || client.state !== 'open') {
+				await client.close();
+				target = createClient(form.server);
+				setClient(target);
+				setServer(form.server);
+				try {
+					await target.connect();
+				} catch (error) {
+					setCanHost(form.server === hostableServer && !hosted.current);
+					setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
+					return;
+				}
+			}
+			try {
+				const login =
+					form.mode === 'register'
+						? { ...(await target.register(form.username, form.password)), friends: [], groups: [], requests: [] }
+						: await target.login({ username: form.username, password: form.password });
+				settings.saveLogin(form.server, { username: login.user.username, token: login.token });
+				setPhase({ kind: 'chat', login });
+			} catch (error) {
+				setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
+			}
+		},
+		[client, server, settings, createClient, hostableServer],
+	);
+
+	const host = useCallback(async () => {
+		if (!props.hostServer || hosted.current) return;
+		setPhase({ kind: 'login', busy: true });
+		try {
+			hosted.current = await props.hostServer(server);
+		} catch (error) {
+			setPhase({ kind: 'login', error: `Could not start a server: ${error instanceof Error ? error.message : error}` });
+			return;
+		}
+		await client.close();
+		const target = createClient(server);
+		setClient(target);
+		await connectAndResume(target, server);
+	}, [client, server, props, createClient, connectAndResume]);
+
+	const logout = useCallback(async () => {
+		await client.logout().catch(() => undefined);
+		settings.forgetLogin(server);
+		setPhase({ kind: 'login', info: 'Logged out.' });
+	}, [client, server, settings]);
+
+	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return <TooSmall columns={size.columns} rows={size.rows} />;
+
+	if (phase.kind === 'chat') {
+		return (
+			<ChatScreen
+				key={`${server}:${phase.login.user.username}`}
+				client={client}
+				history={history}
+				settings={settings}
+				server={server}
+				login={phase.login}
+				hosting={hosted.current !== undefined}
+				motd={client.welcome?.motd}
+				width={size.columns}
+				height={size.rows}
+				onLogout={() => void logout()}
+				onQuit={quit}
+			/>
+		);
+	}
+	return (
+		<LoginScreen
+			width={size.columns}
+			height={size.rows}
+			initialServer={server}
+			initialUsername={settings.loginFor(server)?.username}
+			initialMode={phase.kind === 'login' ? phase.mode : undefined}
+			error={phase.kind === 'login' ? phase.error : undefined}
+			info={phase.kind === 'starting' ? `Connecting to ${server}…` : phase.info}
+			busy={phase.kind === 'starting' || phase.busy === true}
+			canHost={canHost && props.hostServer !== undefined}
+			onSubmit={(form) => void submit(form)}
+			onHost={() => void host()}
+			onQuit={quit}
+		/>
+	);
+}

@@ -1,0 +1,258 @@
+import type { ChatClient } from '../../client/index.js';
+import type { Peer } from '../../protocol/index.js';
+import { selectedConversation, type ChatAction, type ChatState } from '../state/chat-state.js';
+import { userKey } from '../state/conversations.js';
+import type { CommandArgs } from './parse.js';
+
+/** What a command may use: the client, the UI state and its dispatcher, and the app's own actions. */
+export interface CommandContext {
+	client: ChatClient;
+	state: ChatState;
+	dispatch: (action: ChatAction) => void;
+	/** Sends text to a conversation the way typing does (pending line, outbox, acknowledgement). */
+	sendText(peer: Peer, text: string): void;
+	quit(): void;
+	logout(): Promise<void>;
+}
+
+/** What Tab completes for an argument. */
+export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'text';
+
+export interface Command {
+	name: string;
+	/** Argument synopsis for help, e.g. `<user> [text]`. */
+	usage: string;
+	summary: string;
+	/** What each positional argument is, for completion. */
+	args: ArgumentKind[];
+	run(context: CommandContext, args: CommandArgs): Promise<void> | void;
+}
+
+/** A command used wrongly: shown as a line with its usage. */
+export class UsageError extends Error {}
+
+function required(args: CommandArgs, index: number, what: string): string {
+	const word = args.words[index];
+	if (!word) throw new UsageError(`missing ${what}`);
+	return word;
+}
+
+function say(context: CommandContext, text: string): void {
+	context.dispatch({ type: 'system', text, tone: 'info' });
+}
+
+/** The group named, or the open conversation when it is a group. */
+function groupArgument(context: CommandContext, args: CommandArgs): string {
+	const named = args.words[0];
+	if (named) return named;
+	const open = selectedConversation(context.state);
+	if (open?.kind === 'group') return open.name;
+	throw new UsageError('name a group, or open one first');
+}
+
+/**
+ * Every slash command, in the order /help lists them. The parser, Tab
+ * completion and the help overlay all read this one table.
+ */
+export const COMMANDS: Command[] = [
+	{
+		name: 'msg',
+		usage: '<user> [text]',
+		summary: 'open the conversation with a friend, and send text if given',
+		args: ['friend', 'text'],
+		run(context, args) {
+			const user = required(args, 0, 'the user to write to');
+			context.dispatch({ type: 'select', key: userKey(user) });
+			const text = args.after(1);
+			if (text) context.sendText({ user }, text);
+		},
+	},
+	{
+		name: 'join',
+		usage: '<group>',
+		summary: 'join a group',
+		args: ['group'],
+		async run(context, args) {
+			const { group } = await context.client.request('groups.join', { name: required(args, 0, 'the group to join') });
+			context.dispatch({ type: 'group-joined', group });
+			say(context, `you joined ${group.name}`);
+		},
+	},
+	{
+		name: 'create',
+		usage: '<group> [description]',
+		summary: 'create a group (you become its creator)',
+		args: ['text', 'text'],
+		async run(context, args) {
+			const name = required(args, 0, 'a name for the group');
+			const description = args.after(1);
+			const { group } = await context.client.request('groups.create', { name, ...(description && { description }) });
+			context.dispatch({ type: 'group-joined', group });
+			say(context, `you created ${group.name}`);
+		},
+	},
+	{
+		name: 'leave',
+		usage: '[group]',
+		summary: 'leave a group (the open one if none is named)',
+		args: ['my-group'],
+		async run(context, args) {
+			const name = groupArgument(context, args);
+			await context.client.request('groups.leave', { name });
+			context.dispatch({ type: 'group-gone', name });
+			say(context, `you left ${name}`);
+		},
+	},
+	{
+		name: 'delete',
+		usage: '<group>',
+		summary: 'delete a group you created, for everyone',
+		args: ['my-group'],
+		async run(context, args) {
+			const name = required(args, 0, 'the group to delete');
+			await context.client.request('groups.delete', { name });
+			context.dispatch({ type: 'group-gone', name });
+			say(context, `you deleted ${name}`);
+		},
+	},
+	{
+		name: 'add',
+		usage: '<user>',
+		summary: 'ask someone to be your friend',
+		args: ['user'],
+		async run(context, args) {
+			const username = required(args, 0, 'the user to add');
+			const { friend } = await context.client.request('friends.request', { username });
+			if (friend) {
+				context.dispatch({ type: 'friend-update', friend });
+				say(context, `${friend.username} had asked you too: you are now friends`);
+			} else {
+				say(context, `friend request sent to ${username}`);
+			}
+			await refreshFriends(context);
+		},
+	},
+	{
+		name: 'accept',
+		usage: '<user>',
+		summary: 'accept a friend request',
+		args: ['request'],
+		async run(context, args) {
+			const { friend } = await context.client.request('friends.accept', {
+				username: required(args, 0, 'whose request to accept'),
+			});
+			context.dispatch({ type: 'friend-update', friend });
+			context.dispatch({ type: 'select', key: userKey(friend.username) });
+		},
+	},
+	{
+		name: 'decline',
+		usage: '<user>',
+		summary: 'decline a friend request',
+		args: ['request'],
+		async run(context, args) {
+			const username = required(args, 0, 'whose request to decline');
+			await context.client.request('friends.decline', { username });
+			await refreshFriends(context);
+			say(context, `declined ${username}`);
+		},
+	},
+	{
+		name: 'remove',
+		usage: '<user>',
+		summary: 'remove a friend',
+		args: ['friend'],
+		async run(context, args) {
+			const username = required(args, 0, 'the friend to remove');
+			await context.client.request('friends.remove', { username });
+			context.dispatch({ type: 'friend-update', friend: { username, removed: true } });
+		},
+	},
+	{
+		name: 'alias',
+		usage: '<user> [name]',
+		summary: 'show a friend under another name (no name clears it)',
+		args: ['friend', 'text'],
+		async run(context, args) {
+			const username = required(args, 0, 'the friend to rename');
+			const { friend } = await context.client.request('friends.alias', { username, alias: args.after(1) });
+			context.dispatch({ type: 'friend-update', friend });
+			say(context, friend.alias ? `${friend.username} shows as ${friend.alias}` : `${friend.username} has no alias now`);
+		},
+	},
+	{
+		name: 'find',
+		usage: '<query>',
+		summary: 'find users by name',
+		args: ['text'],
+		async run(context, args) {
+			const query = args.after(0);
+			if (!query) throw new UsageError('missing what to look for');
+			const { users } = await context.client.request('users.find', { query });
+			if (users.length === 0) {
+				say(context, `nobody's name contains "${query}"`);
+				return;
+			}
+			const list = users.map((user) => `${user.online ? '●' : '○'} ${user.username}`).join('  ');
+			say(context, `found ${users.length}: ${list}`);
+		},
+	},
+	{
+		name: 'members',
+		usage: '[group]',
+		summary: 'show who is in a group (the open one if none is named)',
+		args: ['my-group'],
+		async run(context, args) {
+			const group = groupArgument(context, args);
+			const { members } = await context.client.request('groups.members', { name: group });
+			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
+		},
+	},
+	{
+		name: 'logout',
+		usage: '',
+		summary: 'log out and forget the saved login',
+		args: [],
+		run: (context) => context.logout(),
+	},
+	{
+		name: 'quit',
+		usage: '',
+		summary: 'leave chat-tui',
+		args: [],
+		run: (context) => context.quit(),
+	},
+	{
+		name: 'help',
+		usage: '',
+		summary: 'show keys and commands',
+		args: [],
+		run: (context) => context.dispatch({ type: 'overlay', overlay: { kind: 'help' } }),
+	},
+];
+
+async function refreshFriends(context: CommandContext): Promise<void> {
+	const { friends, requests } = await context.client.request('friends.list', {});
+	context.dispatch({ type: 'friends', friends, requests });
+}
+
+export function findCommand(name: string): Command | undefined {
+	return COMMANDS.find((command) => command.name === name);
+}
+
+/** Names Tab offers for an argument of this kind. */
+export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
+	switch (kind) {
+		case 'friend':
+			return state.friends.map((friend) => friend.username);
+		case 'user':
+			return [...state.friends.map((friend) => friend.username), ...state.requests.flatMap((r) => [r.from, r.to])];
+		case 'request':
+			return state.requests.filter((r) => r.to.toLowerCase() === state.me.toLowerCase()).map((r) => r.from);
+		case 'group':
+		case 'my-group':
+			return state.groups.map((group) => group.name);
+		case 'text':
+			return [];
+	}
+}

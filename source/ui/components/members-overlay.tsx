@@ -1,0 +1,21 @@
+import { Text } from 'ink';
+import type { Member } from '../../protocol/index.js';
+import { theme } from '../theme.js';
+import { OverlayFrame } from './overlay-frame.js';
+
+/** A group's members, online first, with their roles. */
+export function MembersOverlay({ group, members, width, height }: { group: string; members: Member[]; width: number; height: number }) {
+	const sorted = [...members].sort((a, b) => Number(b.online) - Number(a.online));
+	const online = members.filter((member) => member.online).length;
+	return (
+		<OverlayFrame title={`# ${group} — ${members.length} members, ${online} online`} width={width} height={height}>
+			{sorted.slice(0, Math.max(1, height - 4)).map((member) => (
+				<Text key={member.username} wrap="truncate">
+					<Text color={member.online ? theme.online : theme.offline}>{member.online ? '● ' : '○ '}</Text>
+					{member.username}
+					{member.role === 'creator' ? <Text color={theme.notice}> (creator)</Text> : null}
+				</Text>
+			))}
+		</OverlayFrame>
+	);
+}

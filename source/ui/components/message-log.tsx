@@ -1,0 +1,56 @@
+import { Box, Text } from 'ink';
+import { lastRows } from '../format/log-rows.js';
+import type { LogEntry } from '../state/chat-state.js';
+import { theme } from '../theme.js';
+import { StyledRow } from './styled-row.js';
+
+/** Rows the log's frame takes: border top and bottom, and the title. */
+export const LOG_CHROME_ROWS = 3;
+
+export interface MessageLogProps {
+	title: string;
+	subtitle?: string | undefined;
+	entries: LogEntry[];
+	me: string;
+	width: number;
+	height: number;
+	/** Rows scrolled up from the bottom. */
+	scroll: number;
+}
+
+/**
+ * The selected conversation's log, drawn as a window: only the rows on
+ * screen are formatted (Ink has no scrolling container of its own).
+ */
+export function MessageLog({ title, subtitle, entries, me, width, height, scroll }: MessageLogProps) {
+	const innerWidth = width - 2;
+	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
+	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
+	const maxScroll = Math.max(0, rows.length - logHeight);
+	const offset = Math.min(scroll, maxScroll);
+	const visible = rows.slice(rows.length - logHeight - offset, rows.length - offset);
+	const scrolled = offset > 0;
+	return (
+		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.border}>
+			<Box width={innerWidth}>
+				<Text bold color={theme.accent} wrap="truncate">
+					{title}
+				</Text>
+				{subtitle ? (
+					<Text color={theme.system} wrap="truncate">
+						{` — ${subtitle}`}
+					</Text>
+				) : null}
+				<Box flexGrow={1} />
+				{scrolled ? <Text color={theme.notice}>{more || offset < maxScroll ? ' ↑ more · End for newest' : ' top · End for newest'}</Text> : null}
+			</Box>
+			<Box flexDirection="column" height={logHeight}>
+				{entries.length === 0 ? (
+					<Text color={theme.system}>No messages yet. Type below and press Enter.</Text>
+				) : (
+					visible.map((row) => <StyledRow key={row.key} segments={row.segments} />)
+				)}
+			</Box>
+		</Box>
+	);
+}

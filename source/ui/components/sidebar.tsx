@@ -1,0 +1,75 @@
+import { Box, Text } from 'ink';
+import type { ConversationRef } from '../state/conversations.js';
+import type { FriendRequest } from '../../protocol/index.js';
+import { theme } from '../theme.js';
+
+export interface SidebarItem extends ConversationRef {
+	online?: boolean | undefined;
+	unread: number;
+}
+
+export interface SidebarProps {
+	contacts: SidebarItem[];
+	groups: SidebarItem[];
+	requests: FriendRequest[];
+	selected: string;
+	statusUnread: number;
+	width: number;
+	height: number;
+}
+
+function Item({ item, selected, number, width }: { item: SidebarItem; selected: boolean; number: number; width: number }) {
+	const marker = item.kind === 'user' ? (item.online ? '●' : '○') : '#';
+	const markerColor = item.kind === 'user' ? (item.online ? theme.online : theme.offline) : theme.system;
+	const unread = item.unread > 0 ? ` ${item.unread > 99 ? '99+' : item.unread}` : '';
+	const hint = number <= 9 ? `${number}` : ' ';
+	return (
+		<Box width={width}>
+			<Text color={theme.system}>{hint}</Text>
+			<Text color={markerColor}>{` ${marker} `}</Text>
+			<Box flexGrow={1}>
+				<Text wrap="truncate" bold={selected} inverse={selected} color={selected ? theme.selected : undefined}>
+					{item.label}
+				</Text>
+			</Box>
+			{unread ? (
+				<Text bold color={theme.unread}>
+					{unread}
+				</Text>
+			) : null}
+		</Box>
+	);
+}
+
+/** Contacts with online dots and unread counts, pending requests, then groups; numbers are the Alt-1…9 keys. */
+export function Sidebar({ contacts, groups, requests, selected, statusUnread, width, height }: SidebarProps) {
+	const inner = width - 2;
+	let number = 0;
+	return (
+		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.border} overflow="hidden">
+			<Box width={inner}>
+				<Text bold={selected === 'status'} inverse={selected === 'status'} color={theme.accent}>
+					{'  ~ status'}
+				</Text>
+				<Box flexGrow={1} />
+				{statusUnread > 0 ? <Text color={theme.unread}>{` ${statusUnread}`}</Text> : null}
+			</Box>
+			<Text bold>Contacts</Text>
+			{contacts.length === 0 ? <Text color={theme.system}>  /add a friend</Text> : null}
+			{contacts.map((item) => (
+				<Item key={item.key} item={item} selected={item.key === selected} number={++number} width={inner} />
+			))}
+			{requests.length > 0 ? <Text bold>Requests</Text> : null}
+			{requests.map((request) => (
+				<Text key={request.from} color={theme.notice} wrap="truncate">
+					{`  ? ${request.from}`}
+				</Text>
+			))}
+			<Text bold>Groups</Text>
+			{groups.length === 0 ? <Text color={theme.system}>  /join or /create</Text> : null}
+			{groups.map((item) => (
+				<Item key={item.key} item={item} selected={item.key === selected} number={++number} width={inner} />
+			))}
+		</Box>
+	);
+}

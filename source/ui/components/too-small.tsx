@@ -1,0 +1,18 @@
+import { Box, Text } from 'ink';
+import { theme } from '../theme.js';
+
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+
+/** Shown instead of a squashed layout when the terminal is under 80×24. */
+export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+	return (
+		<Box flexDirection="column" width={columns} height={rows} alignItems="center" justifyContent="center">
+			<Text bold color={theme.notice}>
+				Make the window larger
+			</Text>
+			<Text wrap="wrap">{`chat-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}; this one is ${columns}×${rows}.`}</Text>
+			<Text color={theme.system}>Ctrl-C quits.</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,113 @@
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
+import type { LogEntry } from '../state/chat-state.js';
+import type { ThemeRole } from '../theme.js';
+import { clockTime, dayLabel, dayOf } from './time.js';
+
+/** A run of text in one style. */
+export interface Segment {
+	text: string;
+	role?: ThemeRole;
+	bold?: boolean;
+	dim?: boolean;
+}
+
+/** One screen row of the log. */
+export interface Row {
+	key: string;
+	segments: Segment[];
+}
+
+/** Sender names longer than this are cut, so the text column stays put. */
+export const NICK_WIDTH = 10;
+const TIME_WIDTH = 5;
+/** Where message text starts: time, space, nick, space. */
+const TEXT_COLUMN = TIME_WIDTH + 1 + NICK_WIDTH + 1;
+
+function fit(name: string, width: number): string {
+	if (stringWidth(name) <= width) return ' '.repeat(width - stringWidth(name)) + name;
+	let cut = name;
+	while (stringWidth(cut) > width - 1) cut = cut.slice(0, -1);
+	return `${cut}…`;
+}
+
+function wrap(text: string, width: number): string[] {
+	return wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n');
+}
+
+/** The rows of one entry: the first with time and sender, the rest indented under the text. */
+function entryRows(entry: LogEntry, me: string, width: number): Row[] {
+	const textWidth = width - TEXT_COLUMN;
+	let head: Segment[];
+	let body: Segment;
+	let id: string;
+	switch (entry.kind) {
+		case 'message': {
+			const mine = entry.message.from.toLowerCase() === me.toLowerCase();
+			id = `m${entry.message.id}`;
+			head = [
+				{ text: `${clockTime(entry.message.ts)} `, dim: true },
+				{ text: fit(entry.message.from, NICK_WIDTH), role: mine ? 'me' : 'other', bold: true },
+				{ text: ' ' },
+			];
+			body = { text: entry.message.text };
+			break;
+		}
+		case 'pending':
+			id = `p${entry.cid}`;
+			head = [
+				{ text: `${clockTime(entry.ts)} `, dim: true },
+				{ text: fit(entry.from, NICK_WIDTH), role: 'pending', bold: true },
+				{ text: ' ' },
+			];
+			body = entry.failed
+				? { text: `${entry.text}  ✗ not sent: ${entry.failed}`, role: 'error' }
+				: { text: `${entry.text}  …`, role: 'pending' };
+			break;
+		case 'system': {
+			id = `s${entry.id}`;
+			const role: ThemeRole = entry.tone === 'error' ? 'error' : entry.tone === 'notice' ? 'notice' : 'system';
+			head = [{ text: `${clockTime(entry.ts)} `, dim: true }, { text: fit('*', NICK_WIDTH), role }, { text: ' ' }];
+			body = { text: entry.text, role };
+			break;
+		}
+	}
+	const lines = wrap(body.text, textWidth);
+	return lines.map((line, index) => ({
+		key: `${id}:${index}`,
+		segments: index === 0 ? [...head, { ...body, text: line }] : [{ text: ' '.repeat(TEXT_COLUMN) }, { ...body, text: line }],
+	}));
+}
+
+function separator(iso: string, width: number): Row {
+	const label = ` ${dayLabel(iso)} `;
+	const side = Math.max(2, Math.floor((width - stringWidth(label)) / 2));
+	return { key: `day:${dayOf(iso)}`, segments: [{ text: `${'─'.repeat(side)}${label}${'─'.repeat(side)}`.slice(0, width), role: 'system' }] };
+}
+
+function entryTime(entry: LogEntry): string {
+	return entry.kind === 'message' ? entry.message.ts : entry.ts;
+}
+
+export interface VisibleRows {
+	rows: Row[];
+	/** Whether entries above the returned rows were left unformatted. */
+	more: boolean;
+}
+
+/**
+ * The last `needed` rows of a log at this width. Works backwards from the
+ * newest entry and stops once it has enough, so a long log costs only what
+ * is on screen.
+ */
+export function lastRows(entries: LogEntry[], me: string, width: number, needed: number): VisibleRows {
+	const rows: Row[] = [];
+	for (let index = entries.length - 1; index >= 0; index--) {
+		const entry = entries[index]!;
+		rows.unshift(...entryRows(entry, me, width));
+		const previous = entries[index - 1];
+		if (!previous || dayOf(entryTime(previous)) !== dayOf(entryTime(entry))) rows.unshift(separator(entryTime(entry), width));
+		if (rows.length >= needed && index > 0) return { rows: rows.slice(rows.length - needed), more: true };
+	}
+	return { rows: rows.length > needed ? rows.slice(rows.length - needed) : rows, more: rows.length > needed };
+}

@@ -1,0 +1,78 @@
+import { render } from 'ink';
+import { HistoryStore } from '../local/history-store.js';
+import type { ProfileLocation } from '../local/profile.js';
+import { Settings } from '../local/settings.js';
+import { defaultDataDir } from '../paths.js';
+import { App, type HostedServer } from './app.js';
+
+export interface TuiOptions {
+	server: string;
+	location: ProfileLocation;
+	/** The address the TUI may host the bundled server at when nothing answers there. */
+	hostableServer: string;
+}
+
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+const SHOW_CURSOR = '\u001B[?25h';
+
+/** Starts the bundled server inside this process, quietly, on the address it was asked for. */
+async function hostServer(url: string): Promise<HostedServer> {
+	const { startServer } = await import('../../server/server.js');
+	const { silentLogger } = await import('../../server/logger.js');
+	const address = new URL(url);
+	const server = await startServer({
+		host: address.hostname,
+		port: Number(address.port),
+		dataDir: defaultDataDir(),
+		logger: silentLogger,
+	});
+	return { url: server.url, close: () => server.close() };
+}
+
+/**
+ * Runs the full-screen TUI in the terminal's alternate screen, and puts the
+ * terminal back on every way out: quitting, Ctrl-C, SIGTERM or a crash.
+ */
+export async function runTui(options: TuiOptions): Promise<void> {
+	const settings = new Settings(options.location);
+	const history = new HistoryStore(options.location);
+	const stdout = process.stdout;
+	let restored = false;
+	const restore = () => {
+		if (restored) return;
+		restored = true;
+		if (stdout.isTTY) stdout.write(SHOW_CURSOR + LEAVE_ALTERNATE_SCREEN);
+		history.close();
+	};
+	if (stdout.isTTY) stdout.write(ENTER_ALTERNATE_SCREEN);
+	process.once('exit', restore);
+	for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+		process.once(signal, () => {
+			instance.unmount();
+			restore();
+			process.exit(0);
+		});
+	}
+	process.once('uncaughtException', (error) => {
+		instance.unmount();
+		restore();
+		console.error('chat-tui crashed:', error);
+		process.exit(1);
+	});
+
+	const instance = render(
+		<App
+			server={options.server}
+			settings={settings}
+			history={history}
+			hostableServer={options.hostableServer}
+			hostServer={hostServer}
+		/>,
+		{ exitOnCtrlC: false, patchConsole: true, incrementalRendering: true },
+	);
+	await instance.waitUntilExit();
+	restore();
+	// The hosted server and sockets are closed; nothing else should keep us alive.
+	process.exit(0);
+}

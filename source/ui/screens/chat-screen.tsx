@@ -1,0 +1,291 @@
+import { Box } from 'ink';
+import { useRef } from 'react';
+import { useSyncReducer } from '../hooks/use-sync-reducer.js';
+import type { ChatClient } from '../../client/index.js';
+import type { HistoryStore } from '../../local/history-store.js';
+import type { Settings } from '../../local/settings.js';
+import { ProtocolError, type ResultOf } from '../../protocol/index.js';
+import { completeLine } from '../commands/complete.js';
+import { parseInput } from '../commands/parse.js';
+import { findCommand, UsageError, type CommandContext } from '../commands/registry.js';
+import { HelpOverlay } from '../components/help-overlay.js';
+import { InputLine } from '../components/input-line.js';
+import { MembersOverlay } from '../components/members-overlay.js';
+import { LOG_CHROME_ROWS, MessageLog } from '../components/message-log.js';
+import { lastRows } from '../format/log-rows.js';
+import { filterConversations, QuickSwitcher } from '../components/quick-switcher.js';
+import { Sidebar, type SidebarItem } from '../components/sidebar.js';
+import { StatusBar } from '../components/status-bar.js';
+import { useChatSession } from '../hooks/use-chat-session.js';
+import { useKeypress } from '../hooks/use-keypress.js';
+import { actionFor, type KeyPress } from '../keys.js';
+import { conversationList, selectedConversation, STATUS, type ChatState } from '../state/chat-state.js';
+import { peerOf } from '../state/conversations.js';
+import { EMPTY_LINE, editLine, lineOf, type LineState } from '../state/line-editor.js';
+
+export interface ChatScreenProps {
+	client: ChatClient;
+	history: HistoryStore;
+	settings: Settings;
+	server: string;
+	login: ResultOf<'login'>;
+	hosting: boolean;
+	motd?: string | undefined;
+	width: number;
+	height: number;
+	onLogout(): void;
+	onQuit(): void;
+}
+
+export const SIDEBAR_WIDTH = 26;
+
+function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
+	const items = conversationList(state).map((conversation) => ({
+		...conversation,
+		online: state.friends.find((friend) => friend.username === conversation.name)?.online,
+		unread: state.unread[conversation.key] ?? 0,
+	}));
+	return { contacts: items.filter((item) => item.kind === 'user'), groups: items.filter((item) => item.kind === 'group') };
+}
+
+function describeError(error: unknown): string {
+	if (error instanceof UsageError) return error.message;
+	if (error instanceof ProtocolError) return `${error.message} (${error.code})`;
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** The chat: sidebar, log, input line and status bar, or an overlay in place of the panes. */
+export function ChatScreen(props: ChatScreenProps) {
+	const { client, settings, width, height } = props;
+	const session = useChatSession(props);
+	const { state, dispatch } = session;
+	const [line, setLine, getLine] = useSyncReducer((_previous: LineState, next: LineState) => next, () => EMPTY_LINE);
+	const recall = useRef({ index: -1, draft: '' });
+	const completion = useRef<{ options: string[]; index: number } | undefined>(undefined);
+
+	const mainHeight = height - 2;
+	const logHeight = mainHeight;
+	const logWidth = width - SIDEBAR_WIDTH;
+	const logRows = logHeight - LOG_CHROME_ROWS;
+	const page = Math.max(1, logRows - 1);
+	const open = selectedConversation(state);
+
+	/** How far up the log can scroll, looking no further than `wanted` rows (formatting costs). */
+	function scrollLimit(wanted: number): number {
+		const state = session.getState();
+		const entries = state.logs[state.selected] ?? [];
+		const { rows } = lastRows(entries, state.me, logWidth - 2, Math.min(wanted, Number.MAX_SAFE_INTEGER - logRows) + logRows);
+		return Math.max(0, rows.length - logRows);
+	}
+
+	const commandContext: CommandContext = {
+		client,
+		state,
+		dispatch,
+		sendText: session.sendText,
+		quit: props.onQuit,
+		logout: async () => props.onLogout(),
+	};
+
+	function submit(text: string): void {
+		const state = session.getState();
+		const open = selectedConversation(state);
+		const context: CommandContext = { ...commandContext, state };
+		const parsed = parseInput(text);
+		if (parsed.kind === 'empty') return;
+		settings.rememberInput(text.trim());
+		if (parsed.kind === 'text') {
+			if (!open) {
+				dispatch({ type: 'system', tone: 'error', text: 'open a conversation first (Ctrl-N, Ctrl-K or /msg <user>)' });
+				return;
+			}
+			session.sendText(peerOf(open), parsed.text);
+			return;
+		}
+		const command = findCommand(parsed.name);
+		if (!command) {
+			dispatch({ type: 'system', tone: 'error', text: `unknown command /${parsed.name}: F1 or /help lists them` });
+			return;
+		}
+		Promise.resolve()
+			.then(() => command.run(context, parsed.args))
+			.catch((error: unknown) => {
+				const usage = error instanceof UsageError ? ` — usage: /${command.name} ${command.usage}` : '';
+				dispatch({ type: 'system', tone: 'error', text: `/${command.name}: ${describeError(error)}${usage}` });
+			});
+	}
+
+	function recallInput(step: 1 | -1): void {
+		const line = getLine();
+		const lines = settings.inputHistory;
+		if (recall.current.index === -1) recall.current = { index: lines.length, draft: line.text };
+		const index = Math.min(lines.length, Math.max(0, recall.current.index + step));
+		recall.current.index = index;
+		setLine(lineOf(index === lines.length ? recall.current.draft : lines[index]!));
+	}
+
+	function complete(): void {
+		const line = getLine();
+		const state = session.getState();
+		if (!completion.current) {
+			const options = completeLine(line.text, state);
+			if (options.length === 0) return;
+			completion.current = { options: [...options, line.text], index: -1 };
+		}
+		const cycle = completion.current;
+		cycle.index = (cycle.index + 1) % cycle.options.length;
+		setLine(lineOf(cycle.options[cycle.index]!));
+	}
+
+	function handleOverlayKey(press: KeyPress): void {
+		const state = session.getState();
+		const overlay = state.overlay!;
+		if (press.name === 'escape' || press.name === 'ctrl+c') {
+			dispatch({ type: 'overlay', overlay: undefined });
+			return;
+		}
+		if (overlay.kind !== 'switcher') {
+			if (press.name === 'enter' || press.name === 'f1') dispatch({ type: 'overlay', overlay: undefined });
+			return;
+		}
+		const matches = filterConversations(conversationList(state), overlay.filter);
+		if (press.name === 'enter') {
+			const chosen = matches[overlay.index];
+			if (chosen) dispatch({ type: 'select', key: chosen.key });
+			return;
+		}
+		if (press.name === 'down' || press.name === 'tab' || press.name === 'ctrl+n') {
+			dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.min(matches.length - 1, overlay.index + 1) } });
+			return;
+		}
+		if (press.name === 'up' || press.name === 'shift+tab' || press.name === 'ctrl+p') {
+			dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.max(0, overlay.index - 1) } });
+			return;
+		}
+		const edited = editLine(lineOf(overlay.filter), press);
+		if (edited) dispatch({ type: 'overlay', overlay: { ...overlay, filter: edited.text, index: 0 } });
+	}
+
+	useKeypress((press) => {
+		const state = session.getState();
+		const line = getLine();
+		if (state.overlay) return handleOverlayKey(press);
+		const bound = actionFor(press);
+		if (bound?.action !== 'complete') completion.current = undefined;
+		if (bound?.action !== 'history-previous' && bound?.action !== 'history-next') recall.current.index = -1;
+		switch (bound?.action) {
+			case 'quit':
+				return props.onQuit();
+			case 'help':
+				return dispatch({ type: 'overlay', overlay: { kind: 'help' } });
+			case 'switcher':
+				return dispatch({ type: 'overlay', overlay: { kind: 'switcher', filter: '', index: 0 } });
+			case 'next-conversation':
+				return dispatch({ type: 'select-relative', delta: 1 });
+			case 'previous-conversation':
+				return dispatch({ type: 'select-relative', delta: -1 });
+			case 'jump': {
+				const target = conversationList(state)[bound.index ?? 0];
+				if (target) dispatch({ type: 'select', key: target.key });
+				return;
+			}
+			case 'scroll-up': {
+				const to = Math.min(state.scroll + page, scrollLimit(state.scroll + page));
+				if (to === state.scroll) session.loadOlder();
+				return dispatch({ type: 'scroll', to });
+			}
+			case 'scroll-down':
+				return dispatch({ type: 'scroll', to: Math.max(0, state.scroll - page) });
+			case 'scroll-top': {
+				const top = scrollLimit(Number.MAX_SAFE_INTEGER);
+				if (top === state.scroll) session.loadOlder();
+				return dispatch({ type: 'scroll', to: top });
+			}
+			case 'scroll-bottom':
+				return dispatch({ type: 'scroll', to: 0 });
+			case 'history-previous':
+				return recallInput(-1);
+			case 'history-next':
+				return recallInput(1);
+			case 'complete':
+				return complete();
+			case 'submit':
+				submit(line.text);
+				return setLine(EMPTY_LINE);
+			case 'close-overlay':
+				return;
+		}
+		const edited = editLine(line, press);
+		if (edited) setLine(edited);
+	});
+
+	let main;
+	if (state.overlay?.kind === 'help') {
+		main = <HelpOverlay width={width} height={mainHeight} />;
+	} else if (state.overlay?.kind === 'switcher') {
+		main = (
+			<QuickSwitcher
+				conversations={conversationList(state)}
+				filter={state.overlay.filter}
+				index={state.overlay.index}
+				width={width}
+				height={mainHeight}
+			/>
+		);
+	} else if (state.overlay?.kind === 'members') {
+		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} width={width} height={mainHeight} />;
+	} else {
+		const { contacts, groups } = sidebarItems(state);
+		const friend = open?.kind === 'user' ? state.friends.find((candidate) => candidate.username === open.name) : undefined;
+		const group = open?.kind === 'group' ? state.groups.find((candidate) => candidate.name === open.name) : undefined;
+		const title = open ? (open.kind === 'group' ? `# ${open.name}` : `@ ${open.label}`) : '~ status';
+		const subtitle = friend
+			? `${friend.alias ? `${friend.username}, ` : ''}${friend.online ? 'online' : 'offline'}`
+			: group?.description || (open ? undefined : 'notices, requests and command output');
+		main = (
+			<Box>
+				<Sidebar
+					contacts={contacts}
+					groups={groups}
+					requests={state.requests.filter((request) => request.to.toLowerCase() === state.me.toLowerCase())}
+					selected={state.selected}
+					statusUnread={state.unread[STATUS] ?? 0}
+					width={SIDEBAR_WIDTH}
+					height={mainHeight}
+				/>
+				<MessageLog
+					title={title}
+					subtitle={subtitle}
+					entries={state.logs[state.selected] ?? []}
+					me={state.me}
+					width={logWidth}
+					height={logHeight}
+					scroll={state.scroll}
+				/>
+			</Box>
+		);
+	}
+
+	const target = open ? (open.kind === 'group' ? `#${open.name}` : open.label) : 'status';
+	return (
+		<Box flexDirection="column" width={width} height={height}>
+			{main}
+			<InputLine
+				line={line}
+				prompt={`${target} › `}
+				width={width}
+				placeholder={open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help'}
+				focused={!state.overlay}
+			/>
+			<StatusBar
+				user={state.me}
+				server={props.server}
+				connection={state.connection}
+				now={session.now}
+				hosting={state.hosting}
+				pending={client.unacknowledged().length}
+				width={width}
+			/>
+		</Box>
+	);
+}

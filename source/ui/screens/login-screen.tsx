@@ -1,0 +1,146 @@
+import { Box, Text } from 'ink';
+import { InputLine } from '../components/input-line.js';
+import { useKeypress } from '../hooks/use-keypress.js';
+import { useSyncReducer } from '../hooks/use-sync-reducer.js';
+import { editLine, lineOf, type LineState } from '../state/line-editor.js';
+import { theme } from '../theme.js';
+
+export type LoginMode = 'login' | 'register';
+
+export interface LoginForm {
+	mode: LoginMode;
+	username: string;
+	password: string;
+	server: string;
+}
+
+export interface LoginScreenProps {
+	width: number;
+	height: number;
+	initialServer: string;
+	initialUsername?: string;
+	initialMode?: LoginMode;
+	/** What went wrong last (shown in red). */
+	error?: string | undefined;
+	/** A line about the server: its motd, or that this window hosts it. */
+	info?: string | undefined;
+	busy?: boolean;
+	/** Set when nothing answers at the local default address: Ctrl-O hosts the server here. */
+	canHost?: boolean;
+	onSubmit(form: LoginForm): void;
+	onHost?(): void;
+	onQuit(): void;
+}
+
+const FIELDS = ['username', 'password', 'server'] as const;
+type Field = (typeof FIELDS)[number];
+
+interface FormState {
+	mode: LoginMode;
+	focus: Field;
+	values: Record<Field, LineState>;
+}
+
+/**
+ * Log in or register: username, password (masked), server address. Tab and
+ * Shift-Tab move between fields, Enter submits from any field, Ctrl-R
+ * switches between logging in and registering.
+ */
+export function LoginScreen(props: LoginScreenProps) {
+	const { width, height, error, info, busy = false, canHost = false } = props;
+	const [form, update, getForm] = useSyncReducer(
+		(_previous: FormState, next: FormState) => next,
+		(): FormState => ({
+			mode: props.initialMode ?? 'login',
+			focus: 'username',
+			values: {
+				username: lineOf(props.initialUsername ?? ''),
+				password: lineOf(''),
+				server: lineOf(props.initialServer),
+			},
+		}),
+	);
+	const { mode, focus, values } = form;
+
+	useKeypress((press) => {
+		if (press.name === 'ctrl+c') return props.onQuit();
+		const current = getForm();
+		const index = FIELDS.indexOf(current.focus);
+		switch (press.name) {
+			case 'tab':
+			case 'down':
+				return update({ ...current, focus: FIELDS[(index + 1) % FIELDS.length]! });
+			case 'shift+tab':
+			case 'up':
+				return update({ ...current, focus: FIELDS[(index + FIELDS.length - 1) % FIELDS.length]! });
+			case 'ctrl+r':
+				return update({ ...current, mode: current.mode === 'login' ? 'register' : 'login' });
+			case 'ctrl+o':
+				if (canHost && !busy) props.onHost?.();
+				return;
+			case 'enter':
+				if (busy) return;
+				return props.onSubmit({
+					mode: current.mode,
+					username: current.values.username.text.trim(),
+					password: current.values.password.text,
+					server: current.values.server.text.trim(),
+				});
+		}
+		const edited = editLine(current.values[current.focus], press);
+		if (edited) update({ ...current, values: { ...current.values, [current.focus]: edited } });
+	});
+
+	const formWidth = Math.min(60, width - 4);
+	const label = (field: Field, text: string) => (
+		<Text color={focus === field ? theme.accent : undefined} bold={focus === field}>
+			{text.padEnd(10)}
+		</Text>
+	);
+	const title = mode === 'login' ? 'Log in' : 'Create an account';
+	return (
+		<Box width={width} height={height} flexDirection="column" alignItems="center" justifyContent="center">
+			<Box flexDirection="column" width={formWidth} borderStyle="round" borderColor={theme.borderFocus} paddingX={1}>
+				<Box>
+					<Text bold color={theme.accent}>
+						chat-tui
+					</Text>
+					<Text>{` · ${title}`}</Text>
+				</Box>
+				<Text> </Text>
+				{FIELDS.map((field) => (
+					<Box key={field}>
+						{label(field, field === 'server' ? 'Server' : field === 'username' ? 'Username' : 'Password')}
+						<InputLine
+							line={values[field]}
+							prompt=""
+							width={formWidth - 14}
+							mask={field === 'password'}
+							focused={focus === field}
+						/>
+					</Box>
+				))}
+				<Text> </Text>
+				{busy ? <Text color={theme.notice}>{mode === 'login' ? 'Logging in…' : 'Registering…'}</Text> : null}
+				{error && !busy ? (
+					<Text color={theme.error} wrap="wrap">
+						{error}
+					</Text>
+				) : null}
+				{canHost && !busy ? (
+					<Text color={theme.notice} wrap="wrap">
+						Press Ctrl-O to host the server in this window.
+					</Text>
+				) : null}
+				{info && !error && !busy ? (
+					<Text color={theme.system} wrap="wrap">
+						{info}
+					</Text>
+				) : null}
+				<Text color={theme.system} wrap="wrap">
+					{`Enter ${mode === 'login' ? 'logs in' : 'registers'} · Tab next field · Ctrl-R ${mode === 'login' ? 'register instead' : 'log in instead'} · Ctrl-C quit`}
+				</Text>
+			</Box>
+		</Box>
+	);
+}
