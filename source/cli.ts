@@ -98,8 +98,6 @@ async function tui(options: ConnectionOptions): Promise<void> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new Error('the chat-tui client needs an interactive terminal; in scripts, use "chat-tui send"');
 	}
-	// Colour is decided when the terminal libraries load, so NO_COLOR must be applied before.
-	if (process.env['NO_COLOR']) process.env['FORCE_COLOR'] = '0';
 	const { runTui } = await import('./ui/run.js');
 	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL });
 }

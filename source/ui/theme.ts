@@ -1,9 +1,9 @@
 /**
  * The colours of the UI in one place. Components name a role, not a colour.
- * NO_COLOR is honoured where the terminal is set up (cli), by turning colour
- * output off entirely, so nothing here needs to check it.
+ * With NO_COLOR set (https://no-color.org) every role has no colour; bold,
+ * dim and inverse stay, since they are not colour and carry meaning (the cursor).
  */
-export const theme = {
+const colours = {
 	accent: 'cyan',
 	me: 'cyan',
 	other: 'magenta',
@@ -19,4 +19,10 @@ export const theme = {
 	selected: 'cyan',
 } as const;
 
-export type ThemeRole = keyof typeof theme;
+export type ThemeRole = keyof typeof colours;
+
+const noColor = Boolean(process.env['NO_COLOR']);
+
+export const theme: { readonly [Role in ThemeRole]: string | undefined } = noColor
+	? (Object.fromEntries(Object.keys(colours).map((role) => [role, undefined])) as Record<ThemeRole, undefined>)
+	: colours;

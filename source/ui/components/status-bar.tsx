@@ -13,7 +13,7 @@ export interface StatusBarProps {
 	width: number;
 }
 
-function connectionLabel(connection: StateChange, now: number): { text: string; color: string } {
+function connectionLabel(connection: StateChange, now: number): { text: string; color: string | undefined } {
 	switch (connection.state) {
 		case 'open':
 			return { text: '● connected', color: theme.online };
