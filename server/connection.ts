@@ -11,16 +11,19 @@ import {
 	type RequestFrame,
 } from '../source/protocol/index.js';
 import { handlers, type HandlerContext } from './handlers/index.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Hub } from './hub.js';
+import { TokenBucket } from './rate-limit.js';
 import type { Logger } from './logger.js';
 import { Session } from './session.js';
-import type { ServerSettings } from './settings.js';
+import { CLOSE, type ServerSettings } from './settings.js';
 import type { Store } from './store/store.js';
 
 export interface ConnectionDeps {
 	store: Store;
 	hub: Hub;
 	settings: ServerSettings;
+	throttle: LoginThrottle;
 	version: string;
 	logger: Logger;
 }
@@ -31,18 +34,24 @@ export interface ConnectionDeps {
  * waiting, and its sends are stored in the order it made them.
  */
 export function acceptConnection(socket: WebSocket, request: IncomingMessage, deps: ConnectionDeps): Session {
-	const session = new Session(socket, request.socket.remoteAddress ?? 'unknown');
+	const session = new Session(socket, remoteAddress(request), deps.settings.maxBufferedBytes);
 	const { hub, settings, version } = deps;
 	hub.connected(session);
 	void session.send({ type: 'welcome', server: 'chat-tui', protocol: PROTOCOL_VERSION, version, motd: settings.motd });
 
+	const bucket = new TokenBucket(settings.rateLimitPerSecond, settings.rateLimitBurst);
+	let strikes = 0;
 	let queue = Promise.resolve();
 	let queued = 0;
+	socket.on('pong', () => (session.alive = true));
 	socket.on('message', (data: RawData, isBinary: boolean) => {
-		if (queued >= settings.maxQueuedRequests) {
-			void replyError(session, 'RATE_LIMITED', 'too many requests are waiting; slow down');
+		if (!bucket.take() || queued >= settings.maxQueuedRequests) {
+			// A peer that keeps going after being told is not a client having a busy moment.
+			if (++strikes > settings.rateLimitStrikes) session.close(CLOSE.policyViolation, 'rate limit exceeded');
+			else void replyError(session, 'RATE_LIMITED', 'too many requests; slow down', peekId(data, isBinary));
 			return;
 		}
+		strikes = 0;
 		queued++;
 		queue = queue
 			.then(() => handleFrame(session, data, isBinary, deps))
@@ -53,6 +62,21 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 	});
 	socket.on('error', (error) => deps.logger.warn(`connection ${session.remoteAddress}: ${error.message}`));
 	return session;
+}
+
+/** The request id of a frame, if it has one, without validating the rest (for a refusal). */
+function peekId(data: RawData, isBinary: boolean): string | undefined {
+	if (isBinary) return undefined;
+	try {
+		return readEnvelope(rawText(data)).id;
+	} catch (error) {
+		return (error as FrameError).re;
+	}
+}
+
+/** The peer's address; behind a proxy it is the proxy's, which the per-address limits then apply to. */
+export function remoteAddress(request: IncomingMessage): string {
+	return request.socket.remoteAddress ?? 'unknown';
 }
 
 function replyError(session: Session, code: ErrorCode, message: string, re?: string) {
@@ -94,6 +118,7 @@ async function runHandler(session: Session, request: RequestFrame, deps: Connect
 		hub: deps.hub,
 		session,
 		settings: deps.settings,
+		throttle: deps.throttle,
 		afterReply: (task) => afterReply.push(task),
 	};
 	let result: object;

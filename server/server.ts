@@ -1,14 +1,15 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES } from '../source/protocol/index.js';
 import { VERSION } from '../source/version.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
-import { acceptConnection } from './connection.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { acceptConnection, remoteAddress } from './connection.js';
 import { Hub } from './hub.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { DEFAULT_SETTINGS, type ServerSettings } from './settings.js';
+import { CLOSE, DEFAULT_SETTINGS, type ServerSettings } from './settings.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -19,6 +20,8 @@ export interface ServerOptions extends Partial<ServerSettings> {
 	dataDir?: string;
 	store?: Store;
 	bus?: Bus;
+	/** PEM certificate and key: serve wss:// instead of ws://. */
+	tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 	logger?: Logger;
 }
 
@@ -34,8 +37,6 @@ export interface RunningServer {
 
 export const DEFAULT_PORT = 4100;
 export const DEFAULT_HOST = '127.0.0.1';
-/** Close code for a server that is going away (RFC 6455). */
-const GOING_AWAY = 1001;
 
 /** How long clients get to answer our close frame before they are cut off. */
 const CLOSE_GRACE_MS = 2000;
@@ -61,8 +62,8 @@ function listen(http: HttpServer, port: number, host: string): Promise<AddressIn
 	});
 }
 
-function formatUrl(host: string, port: number): string {
-	return `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function formatUrl(scheme: 'ws' | 'wss', host: string, port: number): string {
+	return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -77,13 +78,46 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	const bus = options.bus ?? new LocalBus();
 	const hub = new Hub(store, bus);
 
-	const http = createServer((_request, response) => {
-		response.writeHead(426, { 'content-type': 'text/plain' }).end('chat-tui speaks WebSocket here: connect with ws://\n');
+	const answerPlainHttp = (_request: IncomingMessage, response: ServerResponse) => {
+		response.writeHead(426, { 'content-type': 'text/plain' }).end('chat-tui speaks WebSocket here\n');
+	};
+	const http = options.tls ? createHttpsServer(options.tls, answerPlainHttp) : createServer(answerPlainHttp);
+	const wss = new WebSocketServer({ server: http, path: '/', maxPayload: settings.maxFrameBytes });
+	const throttle = new LoginThrottle({
+		freeFailures: settings.loginFreeFailures,
+		freeFailuresPerAddress: settings.loginFreeFailuresPerAddress,
+		baseDelayMs: settings.loginBaseDelayMs,
+		maxDelayMs: settings.loginMaxDelayMs,
 	});
-	const wss = new WebSocketServer({ server: http, path: '/', maxPayload: MAX_FRAME_BYTES });
-	wss.on('connection', (socket, request) =>
-		acceptConnection(socket, request, { store, hub, settings, version: VERSION, logger }),
-	);
+	const perAddress = new Map<string, number>();
+	wss.on('connection', (socket, request) => {
+		const address = remoteAddress(request);
+		const refusal =
+			wss.clients.size > settings.maxConnections
+				? 'the server is full; try again later'
+				: (perAddress.get(address) ?? 0) >= settings.maxConnectionsPerAddress
+					? 'too many connections from your address'
+					: undefined;
+		if (refusal) {
+			socket.close(CLOSE.tryAgainLater, refusal);
+			return;
+		}
+		perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+		socket.once('close', () => {
+			const left = (perAddress.get(address) ?? 1) - 1;
+			if (left > 0) perAddress.set(address, left);
+			else perAddress.delete(address);
+		});
+		acceptConnection(socket, request, { store, hub, settings, throttle, version: VERSION, logger });
+	});
+	// Heartbeats: a peer that stops answering pings (a pulled cable) is cut off, and so turns offline.
+	const heartbeat =
+		settings.heartbeatIntervalMs > 0
+			? setInterval(() => {
+					for (const session of hub.sessions()) session.ping();
+				}, settings.heartbeatIntervalMs)
+			: undefined;
+	heartbeat?.unref();
 
 	const host = options.host ?? DEFAULT_HOST;
 	let address: AddressInfo;
@@ -97,8 +131,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	let closing: Promise<void> | undefined;
 	const close = (notice = 'The server is shutting down.') => {
 		closing ??= (async () => {
+			clearInterval(heartbeat);
 			await Promise.all([...hub.sessions()].map((session) => session.send({ type: 'notice', text: notice })));
-			for (const session of hub.sessions()) session.close(GOING_AWAY, 'server shutting down');
+			for (const session of hub.sessions()) session.close(CLOSE.goingAway, 'server shutting down');
 			await allClosed(wss, CLOSE_GRACE_MS);
 			for (const client of wss.clients) client.terminate();
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -110,5 +145,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		return closing;
 	};
 
-	return { url: formatUrl(host, address.port), port: address.port, host, store, close };
+	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, close };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { EventFrame, ServerFrame } from '../source/protocol/index.js';
+import { CLOSE } from './settings.js';
 
 /** Who a session is logged in as. */
 export interface SessionUser {
@@ -19,10 +20,14 @@ export class Session {
 	/** Hash of the token this session logged in with; `logout` revokes it. */
 	tokenHash: string | undefined;
 	private held: EventFrame[] | undefined;
+	/** Cleared at each heartbeat ping, set again by the pong. */
+	alive = true;
 
 	constructor(
 		private readonly socket: WebSocket,
 		readonly remoteAddress: string,
+		/** A peer that lets more than this pile up unsent is not reading: it is closed rather than buffered. */
+		private readonly maxBufferedBytes = Number.POSITIVE_INFINITY,
 	) {}
 
 	get isOpen(): boolean {
@@ -32,9 +37,24 @@ export class Session {
 	/** Sends a frame; resolves once it is handed to the OS (or at once if the socket is gone). */
 	send(frame: ServerFrame): Promise<boolean> {
 		if (!this.isOpen) return Promise.resolve(false);
-		return new Promise((resolve) => {
+		const sent = new Promise<boolean>((resolve) => {
 			this.socket.send(JSON.stringify(frame), (error) => resolve(!error));
 		});
+		if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+			this.close(CLOSE.tryAgainLater, 'not reading: too much unsent data');
+		}
+		return sent;
+	}
+
+	/** Sends a heartbeat ping; false (and the socket cut off) when the last one got no pong. */
+	ping(): boolean {
+		if (!this.alive) {
+			this.socket.terminate();
+			return false;
+		}
+		this.alive = false;
+		if (this.isOpen) this.socket.ping();
+		return true;
 	}
 
 	deliver(event: EventFrame): void {

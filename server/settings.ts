@@ -1,12 +1,38 @@
+import { MAX_FRAME_BYTES } from '../source/protocol/index.js';
 import type { ScryptCost } from './auth/passwords.js';
 
-/** How a server behaves; every field has a default in DEFAULT_SETTINGS. */
+/**
+ * How a server behaves, and every limit it enforces. Each has a default in
+ * DEFAULT_SETTINGS, chosen so one hostile peer cannot starve the others, and
+ * each can be changed with a `chat-tui serve` flag. docs/SECURITY.md lists them.
+ */
 export interface ServerSettings {
 	motd: string;
 	/** How long a login token lasts, in days; 0 means until logout. */
 	tokenTtlDays: number;
+	/** Largest frame accepted; a bigger one closes the connection with 1009. */
+	maxFrameBytes: number;
 	/** Requests a connection may have waiting before it gets RATE_LIMITED. */
 	maxQueuedRequests: number;
+	/** Token bucket per connection: requests per second, sustained. */
+	rateLimitPerSecond: number;
+	/** Token bucket per connection: requests allowed in a burst. */
+	rateLimitBurst: number;
+	/** Refused requests in a row after which the connection is closed with 1008. */
+	rateLimitStrikes: number;
+	/** Failed logins for one username before each further attempt must wait. */
+	loginFreeFailures: number;
+	/** Failed logins from one address before each further attempt must wait. */
+	loginFreeFailuresPerAddress: number;
+	/** The first wait after the free failures; it doubles with each further failure. */
+	loginBaseDelayMs: number;
+	loginMaxDelayMs: number;
+	/** A connection whose unsent data passes this (it does not read) is closed with 1013. */
+	maxBufferedBytes: number;
+	maxConnections: number;
+	maxConnectionsPerAddress: number;
+	/** Ping every this often; a peer that has not answered the previous ping is cut off. 0 turns heartbeats off. */
+	heartbeatIntervalMs: number;
 	/** scrypt cost for new password hashes. */
 	passwordCost?: ScryptCost | undefined;
 }
@@ -14,5 +40,25 @@ export interface ServerSettings {
 export const DEFAULT_SETTINGS: ServerSettings = {
 	motd: 'Welcome to chat-tui.',
 	tokenTtlDays: 90,
+	maxFrameBytes: MAX_FRAME_BYTES,
 	maxQueuedRequests: 100,
+	rateLimitPerSecond: 20,
+	rateLimitBurst: 40,
+	rateLimitStrikes: 40,
+	loginFreeFailures: 5,
+	loginFreeFailuresPerAddress: 20,
+	loginBaseDelayMs: 1000,
+	loginMaxDelayMs: 5 * 60 * 1000,
+	maxBufferedBytes: 4 * 1024 * 1024,
+	maxConnections: 10_000,
+	maxConnectionsPerAddress: 50,
+	heartbeatIntervalMs: 30_000,
 };
+
+/** Close codes (RFC 6455) the server uses, by what they mean here. */
+export const CLOSE = {
+	goingAway: 1001,
+	policyViolation: 1008,
+	tooBig: 1009,
+	tryAgainLater: 1013,
+} as const;

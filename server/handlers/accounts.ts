@@ -57,20 +57,33 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout'> = {
 
 	async login(context, credentials) {
 		refuseSecondLogin(context);
-		const { store, hub } = context;
+		const { store, throttle, session } = context;
+		const name = 'username' in credentials ? credentials.username : undefined;
+		const wait = throttle.waitFor(name, session.remoteAddress);
+		if (wait > 0) {
+			throw new ProtocolError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
+		}
 		let user;
 		let token: string;
 		if ('token' in credentials) {
 			token = credentials.token;
 			user = await store.userByToken(hashToken(token), new Date().toISOString());
-			if (!user) throw new ProtocolError('UNAUTHENTICATED', 'the saved login has expired or was revoked; log in again');
+			if (!user) {
+				throttle.failed(undefined, session.remoteAddress);
+				throw new ProtocolError('UNAUTHENTICATED', 'the saved login has expired or was revoked; log in again');
+			}
 		} else {
 			user = await store.userByName(credentials.username);
 			// Hash even for an unknown name so the reply time does not reveal which names exist.
 			const valid = await verifyPassword(credentials.password, user?.passwordHash ?? (await decoyHash()));
-			if (!user || !valid) throw new ProtocolError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+			if (!user || !valid) {
+				throttle.failed(credentials.username, session.remoteAddress);
+				throw new ProtocolError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+			}
+			throttle.succeeded(credentials.username);
 			token = await issueToken(context, user.id);
 		}
+		const { hub } = context;
 		const { friends, requests } = await friendsAndRequests(store, hub, user.id);
 		const memberships = await store.groupsOf(user.id);
 		await startSession(context, user, token);

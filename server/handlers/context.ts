@@ -1,4 +1,5 @@
 import { ProtocolError, type Op, type RequestOf, type ResultOf } from '../../source/protocol/index.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Hub } from '../hub.js';
 import type { Session, SessionUser } from '../session.js';
 import type { GroupRecord, Store, UserRecord } from '../store/store.js';
@@ -10,6 +11,7 @@ export interface HandlerContext {
 	hub: Hub;
 	session: Session;
 	settings: ServerSettings;
+	throttle: LoginThrottle;
 	/** Runs after the `ok` reply has been sent (login replays stored messages this way). */
 	afterReply(task: () => Promise<void>): void;
 }

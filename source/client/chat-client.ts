@@ -51,6 +51,8 @@ export interface ChatClientOptions {
 	requestTimeoutMs?: number;
 	/** A token from an earlier login: used when reconnecting, and by `login()` with no arguments. */
 	token?: string;
+	/** Passed to the socket: e.g. `{ ca }` to trust a self-signed wss:// server. */
+	socketOptions?: WebSocket.ClientOptions;
 }
 
 interface PendingRequest {
@@ -89,7 +91,10 @@ export class ChatClient extends Emitter<ClientEvents> {
 	private attempt = 0;
 	private reconnectTimer: NodeJS.Timeout | undefined;
 	private loggedIn = false;
-	private readonly options: Required<Omit<ChatClientOptions, 'token' | 'backoff'>> & { backoff: BackoffOptions };
+	private readonly options: Required<Omit<ChatClientOptions, 'token' | 'backoff' | 'socketOptions'>> & {
+		backoff: BackoffOptions;
+		socketOptions: WebSocket.ClientOptions;
+	};
 
 	constructor(options: ChatClientOptions) {
 		super();
@@ -100,6 +105,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 			reconnect: options.reconnect ?? true,
 			requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
 			backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+			socketOptions: options.socketOptions ?? {},
 		};
 	}
 
@@ -108,7 +114,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 		if (this.state === 'closed') return Promise.reject(new Error('this client was closed'));
 		this.setState({ state: this.state === 'reconnecting' ? 'reconnecting' : 'connecting' });
 		return new Promise((resolve, reject) => {
-			const socket = new WebSocket(this.url);
+			const socket = new WebSocket(this.url, this.options.socketOptions);
 			this.socket = socket;
 			let welcomed = false;
 			socket.on('message', (data) => {

@@ -17,6 +17,17 @@ export interface TestServer {
 	stop(): Promise<void>;
 }
 
+/**
+ * Limits high enough that suites about other things are never slowed by them;
+ * the suites about limits pass the real values (DEFAULT_SETTINGS) explicitly.
+ */
+export const RELAXED_LIMITS = {
+	rateLimitPerSecond: 100_000,
+	rateLimitBurst: 100_000,
+	loginFreeFailures: 1000,
+	loginFreeFailuresPerAddress: 100_000,
+} as const;
+
 /** The real server on an ephemeral port with its own temporary data directory. */
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-test-'));
@@ -26,6 +37,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
 			dataDir,
 			logger: silentLogger,
 			passwordCost: TEST_PASSWORD_COST,
+			...RELAXED_LIMITS,
 			...options,
 		});
 	let server = await start();

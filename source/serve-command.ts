@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerOptions } from '../server/server.js';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../server/settings.js';
+import { defaultDataDir } from './paths.js';
+import { VERSION } from './version.js';
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number') {
+	return (value: string): number => {
+		const number = Number(value);
+		if (!Number.isInteger(number) || number < min || number > max) {
+			throw new InvalidArgumentError(`${what} from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}`);
+		}
+		return number;
+	};
+}
+
+/** One limit flag: its option, the setting it sets, and how a value on the command line maps to it. */
+interface LimitFlag {
+	flags: string;
+	setting: keyof ServerSettings;
+	description: string;
+	/** Multiplier from the flag's unit to the setting's (seconds → ms). */
+	scale?: number;
+	min?: number;
+}
+
+/** Every limit `serve` enforces, each settable here; defaults come from DEFAULT_SETTINGS. */
+const LIMIT_FLAGS: LimitFlag[] = [
+	{ flags: '--max-frame-bytes <n>', setting: 'maxFrameBytes', description: 'largest frame; bigger closes with 1009', min: 1024 },
+	{ flags: '--rate <n>', setting: 'rateLimitPerSecond', description: 'requests per second per connection', min: 1 },
+	{ flags: '--burst <n>', setting: 'rateLimitBurst', description: 'requests allowed in a burst', min: 1 },
+	{ flags: '--max-strikes <n>', setting: 'rateLimitStrikes', description: 'refused requests in a row before closing with 1008', min: 1 },
+	{ flags: '--login-free-failures <n>', setting: 'loginFreeFailures', description: 'failed logins per username before delays', min: 0 },
+	{ flags: '--max-buffered-bytes <n>', setting: 'maxBufferedBytes', description: 'unsent data before a non-reading peer is closed with 1013', min: 1024 },
+	{ flags: '--max-connections <n>', setting: 'maxConnections', description: 'connections in total', min: 1 },
+	{ flags: '--max-connections-per-address <n>', setting: 'maxConnectionsPerAddress', description: 'connections from one address', min: 1 },
+	{ flags: '--heartbeat <seconds>', setting: 'heartbeatIntervalMs', description: 'ping interval; a peer silent for two is dropped (0: off)', scale: 1000, min: 0 },
+	{ flags: '--token-ttl-days <n>', setting: 'tokenTtlDays', description: 'how long a login token lasts (0: until logout)', min: 0 },
+];
+
+function optionName(flag: LimitFlag): string {
+	return flag.flags
+		.replace(/^--/, '')
+		.replace(/ .*$/, '')
+		.replace(/-(\w)/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+interface ServeOptions {
+	port: number;
+	host: string;
+	data: string;
+	motd?: string;
+	tlsCert?: string;
+	tlsKey?: string;
+	[limit: string]: unknown;
+}
+
+function settingsFrom(options: ServeOptions): Partial<ServerSettings> {
+	const settings: Partial<ServerSettings> = {};
+	for (const flag of LIMIT_FLAGS) {
+		const value = options[optionName(flag)];
+		if (typeof value === 'number') Object.assign(settings, { [flag.setting]: value * (flag.scale ?? 1) });
+	}
+	if (options.motd !== undefined) settings.motd = options.motd;
+	return settings;
+}
+
+function tlsFrom(options: ServeOptions): ServerOptions['tls'] {
+	if (!options.tlsCert && !options.tlsKey) return undefined;
+	if (!options.tlsCert || !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+	return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+	const server = await startServer({
+		port: options.port,
+		host: options.host,
+		dataDir: options.data,
+		tls: tlsFrom(options),
+		...settingsFrom(options),
+	}).catch((error: NodeJS.ErrnoException) => {
+		if (error.code === 'EADDRINUSE') {
+			throw new Error(`port ${options.port} on ${options.host} is already in use (is another server running?)`);
+		}
+		throw error;
+	});
+	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
+	console.log(`data: ${options.data}`);
+	const stop = (signal: string) => {
+		console.log(`${signal}: telling clients and shutting down`);
+		server.close().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				console.error('shutdown failed:', error);
+				process.exit(1);
+			},
+		);
+	};
+	process.once('SIGINT', () => stop('SIGINT'));
+	process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `chat-tui serve`: the bundled server, with every limit as a flag. */
+export function addServeCommand(program: Command): void {
+	const command = program
+		.command('serve')
+		.description('run the chat server')
+		.option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535, 'a port is a whole number'), DEFAULT_PORT)
+		.option('--host <host>', 'address to listen on', DEFAULT_HOST)
+		.option('--data <dir>', 'directory for the database', defaultDataDir())
+		.option('--motd <text>', 'message of the day sent to every client on connect')
+		.option('--tls-cert <file>', 'PEM certificate: serve wss:// (with --tls-key)')
+		.option('--tls-key <file>', 'PEM private key for --tls-cert');
+	for (const flag of LIMIT_FLAGS) {
+		const fallback = (DEFAULT_SETTINGS[flag.setting] as number) / (flag.scale ?? 1);
+		command.option(flag.flags, `${flag.description} (default ${fallback})`, wholeNumber(flag.min ?? 0));
+	}
+	command.action(serve);
+}
