@@ -55,7 +55,8 @@ export class LoginThrottle {
 		const entry = map.get(key) ?? { count: 0, blockedUntil: 0, at: now };
 		entry.count += 1;
 		entry.at = now;
-		const over = entry.count - free;
+		// After the last free failure, each further attempt waits: base, then twice as long each time.
+		const over = entry.count - free + 1;
 		if (over > 0) entry.blockedUntil = now + Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (over - 1));
 		map.set(key, entry);
 	}

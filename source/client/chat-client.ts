@@ -62,6 +62,12 @@ interface PendingRequest {
 	timer: NodeJS.Timeout;
 }
 
+/** After RATE_LIMITED, sends wait this long before going out again. */
+const RATE_LIMITED_PAUSE_MS = 1000;
+
+/** Sends on the wire at once; well under the server's default burst of 40. */
+const SENDS_IN_FLIGHT = 16;
+
 /** How long a cid stays in the set of messages already seen, counted in messages. */
 const SEEN_MESSAGES_KEPT = 10_000;
 
@@ -88,6 +94,8 @@ export class ChatClient extends Emitter<ClientEvents> {
 	private readonly outbox = new Outbox();
 	private readonly seenMessages = new Set<string>();
 	private nextRequestId = 1;
+	private sendsInFlight = 0;
+	private pauseSendsUntil = 0;
 	private attempt = 0;
 	private reconnectTimer: NodeJS.Timeout | undefined;
 	private loggedIn = false;
@@ -212,17 +220,27 @@ export class ChatClient extends Emitter<ClientEvents> {
 		return promise;
 	}
 
-	/** Puts every unsent outbox entry on the wire, in order, when logged in. */
+	/**
+	 * Puts unsent outbox entries on the wire, in order, when logged in: at most
+	 * SENDS_IN_FLIGHT at a time, so a long queue after a reconnect stays within
+	 * the server's burst allowance instead of being refused.
+	 */
 	private flushOutbox(): void {
-		if (!this.loggedIn || this.socket?.readyState !== WebSocket.OPEN) return;
-		for (const fields of this.outbox.takeUnsent()) {
-			this.transmit('send', fields).then(
-				({ message }) => {
-					this.rememberMessage(message.id);
-					this.outbox.acknowledge(fields.cid, message);
-				},
-				(error: ProtocolError) => this.onSendFailed(fields.cid, error),
-			);
+		if (!this.loggedIn || this.socket?.readyState !== WebSocket.OPEN || Date.now() < this.pauseSendsUntil) return;
+		for (const fields of this.outbox.takeUnsent(SENDS_IN_FLIGHT - this.sendsInFlight)) {
+			this.sendsInFlight++;
+			this.transmit('send', fields)
+				.then(
+					({ message }) => {
+						this.rememberMessage(message.id);
+						this.outbox.acknowledge(fields.cid, message);
+					},
+					(error: ProtocolError) => this.onSendFailed(fields.cid, error),
+				)
+				.finally(() => {
+					this.sendsInFlight--;
+					this.flushOutbox();
+				});
 		}
 	}
 
@@ -232,7 +250,8 @@ export class ChatClient extends Emitter<ClientEvents> {
 			this.outbox.markUnsent(cid);
 		} else if (error.code === 'RATE_LIMITED') {
 			this.outbox.markUnsent(cid);
-			setTimeout(() => this.flushOutbox(), 1000).unref();
+			this.pauseSendsUntil = Date.now() + RATE_LIMITED_PAUSE_MS;
+			setTimeout(() => this.flushOutbox(), RATE_LIMITED_PAUSE_MS).unref();
 		} else {
 			this.outbox.fail(cid, error);
 		}

@@ -42,10 +42,11 @@ export class Outbox {
 		return { promise: entry.promise, isNew: true };
 	}
 
-	/** Entries not on the wire, oldest first, marked as in flight. */
-	takeUnsent(): SendFields[] {
+	/** Up to `limit` entries not on the wire, oldest first, marked as in flight. */
+	takeUnsent(limit = Number.POSITIVE_INFINITY): SendFields[] {
 		const unsent: SendFields[] = [];
 		for (const entry of this.entries.values()) {
+			if (unsent.length >= limit) break;
 			if (entry.inFlight) continue;
 			entry.inFlight = true;
 			unsent.push(entry.fields);
