@@ -246,7 +246,9 @@ export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 		case 'friend':
 			return state.friends.map((friend) => friend.username);
 		case 'user':
-			return [...state.friends.map((friend) => friend.username), ...state.requests.flatMap((r) => [r.from, r.to])];
+			return [...state.friends.map((friend) => friend.username), ...state.requests.flatMap((r) => [r.from, r.to])].filter(
+				(name) => name.toLowerCase() !== state.me.toLowerCase(),
+			);
 		case 'request':
 			return state.requests.filter((r) => r.to.toLowerCase() === state.me.toLowerCase()).map((r) => r.from);
 		case 'group':

@@ -6,7 +6,7 @@ import { theme } from '../theme.js';
 export function OverlayFrame({ title, width, height, children }: { title: string; width: number; height: number; children: ReactNode }) {
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor={theme.borderFocus} paddingX={1}>
-			<Box>
+			<Box flexShrink={0}>
 				<Text bold color={theme.accent}>
 					{title}
 				</Text>

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import stringWidth from 'string-width';
 import type { StateChange } from '../../client/index.js';
 import { theme } from '../theme.js';
 
@@ -28,20 +29,34 @@ function connectionLabel(connection: StateChange, now: number): { text: string; 
 	}
 }
 
+const KEY_HINT = ' F1 help · Ctrl-K switch · Ctrl-N/P next/prev · Ctrl-C quit';
+
 /** Who and where you are, whether the connection is up, and the keys that matter most. */
 export function StatusBar({ user, server, connection, now, hosting, pending, width }: StatusBarProps) {
 	const state = connectionLabel(connection, now);
+	const hostingText = hosting ? ' · hosting the server in this window' : '';
+	const pendingText = pending > 0 ? ` · ${pending} unsent` : '';
+	// The key hint gets what the rest leaves (less a space, when it must be cut from the start);
+	// the rest is cut at the end if it must be. Neither may wrap: the bar is one row.
+	const room = width - stringWidth(` ${user}  ${server} ${state.text}${hostingText}${pendingText}`);
+	const hintWidth = room >= stringWidth(KEY_HINT) ? stringWidth(KEY_HINT) : Math.max(0, room - 1);
 	return (
 		<Box width={width}>
-			<Text inverse color={theme.accent}>{` ${user} `}</Text>
-			<Text>{` ${server} `}</Text>
-			<Text color={state.color}>{state.text}</Text>
-			{hosting ? <Text color={theme.notice}>{' · hosting the server in this window'}</Text> : null}
-			{pending > 0 ? <Text color={theme.pending}>{` · ${pending} unsent`}</Text> : null}
-			<Box flexGrow={1} />
-			<Text color={theme.system} wrap="truncate-start">
-				{' F1 help · Ctrl-K switch · Ctrl-N/P next/prev · Ctrl-C quit'}
+			<Text wrap="truncate">
+				<Text inverse color={theme.accent}>{` ${user} `}</Text>
+				<Text>{` ${server} `}</Text>
+				<Text color={state.color}>{state.text}</Text>
+				{hostingText ? <Text color={theme.notice}>{hostingText}</Text> : null}
+				{pendingText ? <Text color={theme.pending}>{pendingText}</Text> : null}
 			</Text>
+			<Box flexGrow={1} />
+			{hintWidth > 0 ? (
+				<Box width={hintWidth} flexShrink={0}>
+					<Text color={theme.system} wrap="truncate-start">
+						{KEY_HINT}
+					</Text>
+				</Box>
+			) : null}
 		</Box>
 	);
 }

@@ -32,7 +32,13 @@ function fit(name: string, width: number): string {
 }
 
 function wrap(text: string, width: number): string[] {
-	return wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n');
+	return text.split(/\r?\n/).flatMap((paragraph) =>
+		wrapAnsi(paragraph, Math.max(1, width), { hard: true, trim: false })
+			.split('\n')
+			// A break at spaces can leave them at the start of the next row: drop them, so wrapped rows line up.
+			.map((line, index) => (index === 0 ? line : line.replace(/^ +/, '')))
+			.filter((line, index) => index === 0 || line !== ''),
+	);
 }
 
 /** The rows of one entry: the first with time and sender, the rest indented under the text. */

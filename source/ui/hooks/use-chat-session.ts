@@ -66,6 +66,19 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 
 	const remember = useCallback((messages: Message[]) => history.add(server, me, messages), [history, server, me]);
 
+	const fetchFromServer = useCallback(
+		async (key: ConversationKey, before?: number) => {
+			const { messages } = await client.request('history', {
+				with: peerOfKey(key),
+				...(before !== undefined && { before }),
+				limit: HISTORY_DEFAULT_LIMIT,
+			});
+			remember(messages);
+			dispatch({ type: 'history', key, messages, complete: messages.length < HISTORY_DEFAULT_LIMIT });
+		},
+		[client, remember],
+	);
+
 	// ChatClient events → reducer (and every message into local history).
 	useEffect(() => {
 		const offs = [
@@ -80,14 +93,15 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 			client.on('notice', ({ text }) => dispatch({ type: 'system', text, tone: 'notice' })),
 			client.on('state', (change) => dispatch({ type: 'connection', change })),
 			client.on('login', (result) => {
-				// After a reconnect: the lists may have changed while we were away.
-				if ('friends' in result) {
-					dispatch({ type: 'logged-in', friends: result.friends, groups: result.groups, requests: result.requests });
-				}
+				// After a reconnect: lists may have changed, and another session may have had messages we missed.
+				if (!('friends' in result)) return;
+				dispatch({ type: 'logged-in', friends: result.friends, groups: result.groups, requests: result.requests });
+				const open = getState().selected;
+				if (open !== STATUS) fetchFromServer(open).catch(() => undefined);
 			}),
 		];
 		return () => offs.forEach((off) => off());
-	}, [client, remember]);
+	}, [client, remember, fetchFromServer, getState]);
 
 	// A once-a-second tick only while a countdown is on screen.
 	useEffect(() => {
@@ -95,19 +109,6 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 		const timer = setInterval(() => setNow(Date.now()), 1000);
 		return () => clearInterval(timer);
 	}, [state.connection.state]);
-
-	const fetchFromServer = useCallback(
-		async (key: ConversationKey, before?: number) => {
-			const { messages } = await client.request('history', {
-				with: peerOfKey(key),
-				...(before !== undefined && { before }),
-				limit: HISTORY_DEFAULT_LIMIT,
-			});
-			remember(messages);
-			dispatch({ type: 'history', key, messages, complete: messages.length < HISTORY_DEFAULT_LIMIT });
-		},
-		[client, remember],
-	);
 
 	// Opening a conversation: local history now, then the newest page from the server to fill any gap.
 	useEffect(() => {

@@ -112,15 +112,25 @@ export function incomingRequests(state: ChatState): FriendRequest[] {
 
 /** Places a message among the others by seq; an id already there is not added twice. */
 function insertMessage(log: LogEntry[], message: Message): LogEntry[] {
+	let newest = true;
 	for (let index = log.length - 1; index >= 0; index--) {
 		const entry = log[index]!;
 		if (entry.kind !== 'message') continue;
 		if (entry.message.id === message.id || entry.message.seq === message.seq) return log;
-		if (entry.message.seq < message.seq) return [...log.slice(0, index + 1), { kind: 'message', message }, ...log.slice(index + 1)];
+		if (entry.message.seq < message.seq) {
+			if (newest) break;
+			return [...log.slice(0, index + 1), { kind: 'message', message }, ...log.slice(index + 1)];
+		}
+		newest = false;
 	}
-	// Older than everything here (or the first message): before all other messages, after leading system lines.
+	if (newest) {
+		// Newer than every message here (or the first): below the system lines shown so far, above our own unacknowledged lines.
+		let at = log.length;
+		while (at > 0 && log[at - 1]!.kind === 'pending') at--;
+		return [...log.slice(0, at), { kind: 'message', message }, ...log.slice(at)];
+	}
+	// Older than everything here: before all other messages, after leading system lines.
 	const firstMessage = log.findIndex((entry) => entry.kind === 'message');
-	if (firstMessage === -1) return [...log, { kind: 'message', message }];
 	return [...log.slice(0, firstMessage), { kind: 'message', message }, ...log.slice(firstMessage)];
 }
 

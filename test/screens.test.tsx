@@ -1,0 +1,303 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import stringWidth from 'string-width';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../source/client/index.js';
+import { HistoryStore } from '../source/local/history-store.js';
+import { Settings } from '../source/local/settings.js';
+import { App } from '../source/ui/app.js';
+import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
+import { renderScreen, type RenderedScreen, type TerminalSize } from './helpers/render.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Snapshots of every screen at 80×24 (the smallest the app allows) and
+ * 120×40, rendered by the real App against a real server. Users have fixed
+ * names on a server of their own, so the frames are the same on every run
+ * once the port, clock times and the day separator's date are normalised.
+ */
+
+const MOTD = 'Welcome to the snapshot server.';
+const SIZES: TerminalSize[] = [
+	{ columns: 80, rows: 24 },
+	{ columns: 120, rows: 40 },
+];
+
+const KEY = {
+	enter: '\r',
+	tab: '\t',
+	escape: '\u001B',
+	f1: '\u001BOP',
+	ctrlK: '\u000B',
+	ctrlR: '\u0012',
+	alt: (digit: number) => `\u001B${digit}`,
+};
+
+/** The log's day separator, as log-rows.ts draws it, for a label at a width. */
+function separator(label: string, width: number): string {
+	const text = ` ${label} `;
+	const side = Math.max(2, Math.floor((width - stringWidth(text)) / 2));
+	return `${'─'.repeat(side)}${text}${'─'.repeat(side)}`.slice(0, width).padEnd(width);
+}
+
+/**
+ * What varies between runs, made fixed: the server's port (padded so columns
+ * stay aligned), clock times, and the date in the day separator (redrawn at
+ * the same width with a fixed label).
+ */
+function normalise(frame: string): string {
+	return frame
+		.replace(/ws:\/\/127\.0\.0\.1:(\d+)/g, (_url, port: string) => 'ws://127.0.0.1:PORT'.padEnd(15 + Math.max(4, port.length)))
+		.replace(/─{2,} [^─│]+? ─{2,} */g, (row) => separator('DAY', row.length))
+		.replace(/\b\d\d:\d\d\b/g, 'HH:MM');
+}
+
+/** Every row of a frame: exactly `rows` of them, none wider than the terminal. */
+function expectFits(frame: string, { columns, rows }: TerminalSize): void {
+	const lines = frame.split('\n');
+	expect(lines).toHaveLength(rows);
+	for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(columns);
+}
+
+/** The sidebar row of a contact or group (the left pane of a frame line). */
+function sidebarRow(frame: string, name: string): string {
+	const line = frame.split('\n').find((candidate) => new RegExp(`^│\\d [●○#] ${name}\\b`).test(candidate));
+	if (!line) throw new Error(`no sidebar row for ${name} in:\n${frame}`);
+	return line.slice(0, line.indexOf('│', 1) + 1);
+}
+
+interface Harness {
+	screen: RenderedScreen;
+	settings: Settings;
+}
+
+/** Everything a rendered App holds open, closed after each test. */
+const opened: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const close of opened.splice(0).reverse()) await close();
+});
+
+/** The App for a fresh profile (temporary config dir), with clients that are closed after the test. */
+function renderApp(server: string, size: TerminalSize, prepare?: (settings: Settings) => void): Harness {
+	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-screens-'));
+	const location = { configDir, profile: 'default' };
+	const settings = new Settings(location);
+	const history = new HistoryStore(location);
+	prepare?.(settings);
+	const clients: ChatClient[] = [];
+	const createClient = (url: string) => {
+		const client = new ChatClient({ url });
+		clients.push(client);
+		return client;
+	};
+	const screen = renderScreen(<App server={server} settings={settings} history={history} createClient={createClient} />, size);
+	opened.push(async () => {
+		screen.unmount();
+		await Promise.all(clients.map((client) => client.close()));
+		history.close();
+		rmSync(configDir, { recursive: true, force: true });
+	});
+	return { screen, settings };
+}
+
+describe('log-in and register screens', () => {
+	let server: TestServer;
+	beforeAll(async () => {
+		server = await startTestServer({ motd: MOTD });
+	});
+	afterAll(() => server.stop());
+
+	describe.each(SIZES)('at $columns×$rows', (size) => {
+		it('log-in screen, with a username typed and the password masked', async () => {
+			const { screen } = renderApp(server.url, size);
+			await screen.waitFor(MOTD);
+			screen.stdin.write('alice');
+			screen.stdin.write(KEY.tab);
+			screen.stdin.write('hunter22');
+			const frame = await screen.waitFor('••••••••');
+			expectFits(frame, size);
+			expect(frame).toContain('chat-tui · Log in');
+			expect(frame).toMatch(/Username\s+alice/);
+			expect(frame).toMatch(/Password\s+••••••••\s/);
+			expect(frame).not.toContain('hunter22');
+			expect(frame).toContain(`Server    ${server.url}`);
+			expect(frame).toContain('Enter logs in');
+			expect(normalise(frame)).toMatchSnapshot();
+		});
+
+		it('register screen (Ctrl-R) with a validation error', async () => {
+			const { screen } = renderApp(server.url, size);
+			await screen.waitFor(MOTD);
+			screen.stdin.write(KEY.ctrlR);
+			await screen.waitFor('Create an account');
+			screen.stdin.write('bad name!');
+			screen.stdin.write(KEY.tab);
+			screen.stdin.write('long enough password');
+			screen.stdin.write(KEY.enter);
+			const frame = await screen.waitFor('A username is');
+			expectFits(frame, size);
+			expect(frame).toContain('chat-tui · Create an account');
+			expect(frame).toMatch(/Username\s+bad name!/);
+			expect(frame).toContain('A username is 1–32 letters, digits, "_", "-" or ".".');
+			expect(frame).toContain('Enter registers');
+			expect(frame).toContain('Ctrl-R log in instead');
+			// The error replaces the server's message of the day.
+			expect(frame).not.toContain(MOTD);
+			expect(normalise(frame)).toMatchSnapshot();
+		});
+	});
+});
+
+/**
+ * alice's chat, on a server of its own: friends bob (online) and carol
+ * (offline), the group `general` open with history, a join and presence
+ * lines, alice's own message, and unread direct messages from both friends.
+ */
+async function chatScenario(size: TerminalSize): Promise<Harness> {
+	const server = await startTestServer({ motd: MOTD });
+	const pool = new ClientPool();
+	opened.push(async () => {
+		await pool.closeAll();
+		await server.stop();
+	});
+	const registered = async (name: string) => {
+		const client = await pool.connect(server.url);
+		const { token } = await client.register(name, PASSWORD);
+		return Object.assign(client, { name, token });
+	};
+	const alice = await registered('alice');
+	const bob = await registered('bob');
+	const carol = await registered('carol');
+	await befriend(alice, bob);
+	await befriend(alice, carol);
+	await alice.request('groups.create', { name: 'general', description: 'everyone welcome' });
+	await carol.request('groups.join', { name: 'general' });
+	await carol.send({ group: 'general' }, 'morning all');
+	await alice.send({ group: 'general' }, 'morning carol!');
+	// bob is offline when alice's window logs in; her own set-up session is gone.
+	const presence = record(alice, 'presence');
+	await bob.close();
+	await until(() => presence.some((event) => event.username === 'bob' && !event.online), 5000, 'bob offline');
+	await alice.close();
+
+	const harness = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'alice', token: alice.token }));
+	const { screen } = harness;
+	await screen.waitFor('Contacts');
+	screen.stdin.write(KEY.alt(3));
+	await screen.waitFor('morning carol!');
+
+	const bobAgain = await pool.connect(server.url);
+	await bobAgain.login({ username: 'bob', password: PASSWORD });
+	await screen.waitFor('bob is online');
+	await bobAgain.request('groups.join', { name: 'general' });
+	await screen.waitFor('bob joined general');
+	await bobAgain.send({ group: 'general' }, 'hello everyone');
+	await screen.waitFor('hello everyone');
+	screen.stdin.write('welcome, bob');
+	screen.stdin.write(KEY.enter);
+	// Sent and acknowledged: no longer marked pending with "…".
+	await screen.waitFor((frame) => frame.includes('welcome, bob') && !frame.includes('welcome, bob  …'));
+	await bobAgain.send({ user: 'alice' }, 'psst, got a minute?');
+	await screen.waitFor((frame) => / bob +1│/.test(frame));
+	await carol.send({ user: 'alice' }, 'are you coming to the meeting?');
+	await carol.send({ user: 'alice' }, 'ping');
+	await screen.waitFor((frame) => / carol +2│/.test(frame));
+	await carol.close();
+	await screen.waitFor('carol is offline');
+	await screen.settled();
+	return harness;
+}
+
+describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
+	it('chat screen: online and offline friends, unread counts, own, other and system lines', async () => {
+		const { screen } = await chatScenario(size);
+		const frame = screen.lastFrame();
+		expectFits(frame, size);
+		// Sidebar: bob online with 1 unread, carol offline with 2, general selected.
+		expect(sidebarRow(frame, 'bob')).toMatch(/^│1 ● bob +1│$/);
+		expect(sidebarRow(frame, 'carol')).toMatch(/^│2 ○ carol +2│$/);
+		expect(sidebarRow(frame, 'general')).toMatch(/^│3 # general +│$/);
+		// The log: title, history, presence and join lines, bob's and alice's messages, in order.
+		expect(frame).toContain('# general — everyone welcome');
+		// History, then what happened live, in the order it happened: system lines among the messages.
+		const order = ['morning all', 'morning carol!', 'bob is online', 'bob joined general', 'hello everyone', 'welcome, bob', 'carol is offline'];
+		const positions = order.map((text) => frame.indexOf(text));
+		expect(positions.every((position) => position >= 0)).toBe(true);
+		expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+		expect(frame).toMatch(/\d\d:\d\d +alice welcome, bob/);
+		expect(frame).toMatch(/\d\d:\d\d +bob hello everyone/);
+		expect(frame).toMatch(/\d\d:\d\d +\* carol is offline/);
+		// Input line and status bar.
+		expect(frame).toContain('#general ›');
+		expect(frame).toMatch(/ alice +ws:\/\/127\.0\.0\.1:\d+ +● connected/);
+		expect(normalise(frame)).toMatchSnapshot();
+	});
+
+	it('help overlay (F1)', async () => {
+		const { screen } = await chatScenario(size);
+		screen.stdin.write(KEY.f1);
+		const frame = await screen.waitFor('Esc closes');
+		expectFits(frame, size);
+		expect(frame).toContain('Help');
+		expect(frame).toContain('Keys');
+		expect(frame).toMatch(/Ctrl-K +quick switcher/);
+		expect(frame).toMatch(/Ctrl-U +delete to the start of the line/);
+		expect(frame).not.toContain('Contacts');
+		// Side by side when there is room. At 80×24 the list is cut off after 19 rows: the last key
+		// and all the commands are out of sight (the overlay does not scroll).
+		if (size.columns >= 120) {
+			expect(frame).toMatch(/Ctrl-W +delete the word before the cursor/);
+			expect(frame).toMatch(/Keys +Commands/);
+			expect(frame).toContain('/create <group> [description] create a group');
+		}
+		expect(normalise(frame)).toMatchSnapshot();
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('Contacts');
+	});
+
+	it('quick switcher (Ctrl-K) with a filter typed', async () => {
+		const { screen } = await chatScenario(size);
+		screen.stdin.write(KEY.ctrlK);
+		await screen.waitFor('Switch to…');
+		screen.stdin.write('r');
+		const frame = await screen.waitFor((current) => current.includes('> r') && !current.includes('@ bob'));
+		expectFits(frame, size);
+		expect(frame).toContain('@ carol');
+		expect(frame).toContain('# general');
+		expect(frame.indexOf('@ carol')).toBeLessThan(frame.indexOf('# general'));
+		expect(normalise(frame)).toMatchSnapshot();
+	});
+});
+
+describe('too-small terminal', () => {
+	let server: TestServer;
+	beforeAll(async () => {
+		server = await startTestServer({ motd: MOTD });
+	});
+	afterAll(() => server.stop());
+
+	it('asks for a larger window at 60×20', async () => {
+		const size = { columns: 60, rows: 20 };
+		const { screen } = renderApp(server.url, size);
+		const frame = await screen.waitFor('Make the window larger');
+		expectFits(frame, size);
+		expect(frame).toContain('chat-tui needs at least 80×24; this one is 60×20.');
+		expect(frame).toContain('Ctrl-C quits.');
+		expect(normalise(frame)).toMatchSnapshot();
+	});
+
+	it.each([
+		{ columns: 79, rows: 24 },
+		{ columns: 80, rows: 23 },
+	])('asks for a larger window at $columns×$rows too, and shows the app at 80×24', async (size) => {
+		const { screen } = renderApp(server.url, size);
+		const frame = await screen.waitFor('Make the window larger');
+		expectFits(frame, size);
+		expect(frame).toContain(`this one is ${size.columns}×${size.rows}.`);
+		screen.resize({ columns: 80, rows: 24 });
+		const resized = await screen.waitFor(MOTD);
+		expect(resized).not.toContain('Make the window larger');
+		expectFits(resized, { columns: 80, rows: 24 });
+	});
+});
