@@ -28,6 +28,7 @@ const KEY = {
 	enter: '\r',
 	tab: '\t',
 	escape: '\u001B',
+	pageDown: '\u001B[6~',
 	f1: '\u001BOP',
 	ctrlK: '\u000B',
 	ctrlR: '\u0012',
@@ -242,16 +243,25 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(frame).toContain('Help');
 		expect(frame).toContain('Keys');
 		expect(frame).toMatch(/Ctrl-K +quick switcher/);
-		expect(frame).toMatch(/Ctrl-U +delete to the start of the line/);
 		expect(frame).not.toContain('Contacts');
-		// Side by side when there is room. At 80×24 the list is cut off after 19 rows: the last key
-		// and all the commands are out of sight (the overlay does not scroll).
 		if (size.columns >= 120) {
+			// Side by side, all of it at once.
 			expect(frame).toMatch(/Ctrl-W +delete the word before the cursor/);
 			expect(frame).toMatch(/Keys +Commands/);
 			expect(frame).toContain('/create <group> [description] create a group');
+			expect(normalise(frame)).toMatchSnapshot();
+		} else {
+			// One list that does not fit: it says so, and PgDn scrolls to the commands.
+			expect(frame).toContain('↓ more: Down or PgDn');
+			expect(frame).not.toContain('/create');
+			expect(normalise(frame)).toMatchSnapshot();
+			screen.stdin.write(KEY.pageDown);
+			const scrolled = await screen.waitFor('/create');
+			expectFits(scrolled, size);
+			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
+			expect(scrolled).toContain('/members [group]');
+			expect(normalise(scrolled)).toMatchSnapshot();
 		}
-		expect(normalise(frame)).toMatchSnapshot();
 		screen.stdin.write(KEY.escape);
 		await screen.waitFor('Contacts');
 	});

@@ -142,6 +142,8 @@ export function displayKey(name: string): string {
 		tab: 'Tab',
 		up: 'Up',
 		down: 'Down',
+		left: 'Left',
+		right: 'Right',
 		home: 'Home',
 		end: 'End',
 		f1: 'F1',

@@ -227,7 +227,7 @@ export const COMMANDS: Command[] = [
 		usage: '',
 		summary: 'show keys and commands',
 		args: [],
-		run: (context) => context.dispatch({ type: 'overlay', overlay: { kind: 'help' } }),
+		run: (context) => context.dispatch({ type: 'overlay', overlay: { kind: 'help', offset: 0 } }),
 	},
 ];
 

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import { COMMANDS } from '../commands/registry.js';
 import { displayKey, KEY_BINDINGS, LINE_EDITING_KEYS } from '../keys.js';
 import { theme } from '../theme.js';
@@ -8,49 +9,75 @@ const KEY_COLUMN = 16;
 const COMMAND_COLUMN = 24;
 /** Columns between the keys and the commands when they stand side by side. */
 const GUTTER = 2;
+/** Rows the frame takes: borders, title, and the scroll hint. */
+const FRAME_ROWS = 4;
 
 /** A name padded to its column, with at least one space after it however long it is. */
 const column = (text: string, width: number) => `${text.padEnd(width - 1)} `;
 
-/** Every key and command, read from the same tables the handlers use. */
-export function HelpOverlay({ width, height }: { width: number; height: number }) {
-	const keys = [
-		...KEY_BINDINGS.map((binding) => [binding.keys.map(displayKey).join(' / '), binding.summary] as const),
-		...LINE_EDITING_KEYS.map(([keys, summary]) => [displayKey(keys), summary] as const),
-	];
+function entry(name: string, nameWidth: number, summary: string): ReactNode {
+	return (
+		<Text key={name} wrap="truncate">
+			<Text color={theme.accent}>{column(name, nameWidth)}</Text>
+			{summary}
+		</Text>
+	);
+}
+
+const keyRows: ReactNode[] = [
+	<Text key="keys" bold>
+		Keys
+	</Text>,
+	...KEY_BINDINGS.map((binding) => entry(binding.keys.map(displayKey).join(' / '), KEY_COLUMN, binding.summary)),
+	...LINE_EDITING_KEYS.map(([keys, summary]) => entry(displayKey(keys), KEY_COLUMN, summary)),
+];
+
+const commandRows: ReactNode[] = [
+	<Text key="commands" bold>
+		Commands
+	</Text>,
+	...COMMANDS.map((command) => entry(`/${command.name} ${command.usage}`, COMMAND_COLUMN, command.summary)),
+	<Text key="note" color={theme.system} wrap="truncate">
+		Text without a / goes to the open conversation;
+	</Text>,
+	<Text key="note2" color={theme.system} wrap="truncate">
+		start it with // to send a line beginning with /.
+	</Text>,
+];
+
+/** How many rows the help can scroll at this size (0 when it all fits). */
+export function helpScrollLimit(width: number, height: number): number {
+	const rows = width >= 110 ? Math.max(keyRows.length, commandRows.length) : keyRows.length + 1 + commandRows.length;
+	return Math.max(0, rows - (height - FRAME_ROWS));
+}
+
+/**
+ * Every key and command, read from the same tables the handlers use. Side by
+ * side on a wide terminal, one list on a narrow one; Up/Down/PgUp/PgDn scroll
+ * what does not fit.
+ */
+export function HelpOverlay({ width, height, offset = 0 }: { width: number; height: number; offset?: number }) {
 	const twoColumns = width >= 110;
+	const visible = height - FRAME_ROWS;
+	const limit = helpScrollLimit(width, height);
+	const start = Math.min(offset, limit);
 	const columnWidth = twoColumns ? Math.floor((width - 4 - GUTTER) / 2) : width - 4;
-	// The lists keep their full height (flexShrink 0) and the box around them cuts off what does
-	// not fit; shrunk, their rows would be squeezed onto each other.
-	const keyList = (
-		<Box flexDirection="column" flexShrink={0} width={columnWidth} marginRight={twoColumns ? GUTTER : 0}>
-			<Text bold>Keys</Text>
-			{keys.map(([key, summary]) => (
-				<Text key={key} wrap="truncate">
-					<Text color={theme.accent}>{column(key, KEY_COLUMN)}</Text>
-					{summary}
-				</Text>
-			))}
-		</Box>
-	);
-	const commandList = (
-		<Box flexDirection="column" flexShrink={0} width={columnWidth}>
-			<Text bold>Commands</Text>
-			{COMMANDS.map((command) => (
-				<Text key={command.name} wrap="truncate">
-					<Text color={theme.accent}>{column(`/${command.name} ${command.usage}`, COMMAND_COLUMN)}</Text>
-					{command.summary}
-				</Text>
-			))}
-			<Text color={theme.system}>Text without a / goes to the open conversation; start with // to send a /.</Text>
-		</Box>
-	);
+	const slice = (rows: ReactNode[]) => rows.slice(start, start + visible);
+	const lists = twoColumns
+		? [slice(keyRows), slice(commandRows)]
+		: [slice([...keyRows, <Text key="gap"> </Text>, ...commandRows])];
 	return (
 		<OverlayFrame title="Help" width={width} height={height}>
-			<Box flexDirection={twoColumns ? 'row' : 'column'} overflow="hidden">
-				{keyList}
-				{commandList}
+			<Box flexDirection="row" height={visible} overflow="hidden">
+				{lists.map((rows, index) => (
+					<Box key={index} flexDirection="column" flexShrink={0} width={columnWidth} marginRight={index === 0 && twoColumns ? GUTTER : 0}>
+						{rows}
+					</Box>
+				))}
 			</Box>
+			<Text color={theme.system}>
+				{limit === 0 ? ' ' : start < limit ? '↓ more: Down or PgDn' : '↑ Up or PgUp for the top'}
+			</Text>
 		</OverlayFrame>
 	);
 }

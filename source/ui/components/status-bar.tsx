@@ -29,17 +29,22 @@ function connectionLabel(connection: StateChange, now: number): { text: string; 
 	}
 }
 
-const KEY_HINT = ' F1 help · Ctrl-K switch · Ctrl-N/P next/prev · Ctrl-C quit';
+/** Key hints from fullest to shortest: the bar shows the longest that fits whole. */
+const KEY_HINTS = [
+	' F1 help · Ctrl-K switch · Ctrl-N/P next/prev · Ctrl-C quit',
+	' F1 help · Ctrl-K switch · Ctrl-C quit',
+	' F1 help',
+];
 
 /** Who and where you are, whether the connection is up, and the keys that matter most. */
 export function StatusBar({ user, server, connection, now, hosting, pending, width }: StatusBarProps) {
 	const state = connectionLabel(connection, now);
 	const hostingText = hosting ? ' · hosting the server in this window' : '';
 	const pendingText = pending > 0 ? ` · ${pending} unsent` : '';
-	// The key hint gets what the rest leaves (less a space, when it must be cut from the start);
-	// the rest is cut at the end if it must be. Neither may wrap: the bar is one row.
+	// The key hint gets what the rest leaves; the rest is cut at the end if it must be.
+	// Neither may wrap: the bar is one row.
 	const room = width - stringWidth(` ${user}  ${server} ${state.text}${hostingText}${pendingText}`);
-	const hintWidth = room >= stringWidth(KEY_HINT) ? stringWidth(KEY_HINT) : Math.max(0, room - 1);
+	const hint = KEY_HINTS.find((candidate) => stringWidth(candidate) <= room) ?? '';
 	return (
 		<Box width={width}>
 			<Text wrap="truncate">
@@ -50,11 +55,9 @@ export function StatusBar({ user, server, connection, now, hosting, pending, wid
 				{pendingText ? <Text color={theme.pending}>{pendingText}</Text> : null}
 			</Text>
 			<Box flexGrow={1} />
-			{hintWidth > 0 ? (
-				<Box width={hintWidth} flexShrink={0}>
-					<Text color={theme.system} wrap="truncate-start">
-						{KEY_HINT}
-					</Text>
+			{hint ? (
+				<Box flexShrink={0}>
+					<Text color={theme.system}>{hint}</Text>
 				</Box>
 			) : null}
 		</Box>

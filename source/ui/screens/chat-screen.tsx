@@ -8,7 +8,7 @@ import { ProtocolError, type ResultOf } from '../../protocol/index.js';
 import { completeLine } from '../commands/complete.js';
 import { parseInput } from '../commands/parse.js';
 import { findCommand, UsageError, type CommandContext } from '../commands/registry.js';
-import { HelpOverlay } from '../components/help-overlay.js';
+import { HelpOverlay, helpScrollLimit } from '../components/help-overlay.js';
 import { InputLine } from '../components/input-line.js';
 import { MembersOverlay } from '../components/members-overlay.js';
 import { LOG_CHROME_ROWS, MessageLog } from '../components/message-log.js';
@@ -144,6 +144,16 @@ export function ChatScreen(props: ChatScreenProps) {
 			dispatch({ type: 'overlay', overlay: undefined });
 			return;
 		}
+		if (overlay.kind === 'help') {
+			const step = { down: 1, up: -1, pagedown: mainHeight - 5, pageup: -(mainHeight - 5) }[press.name];
+			if (step !== undefined) {
+				const offset = Math.max(0, Math.min(helpScrollLimit(width, mainHeight), overlay.offset + step));
+				dispatch({ type: 'overlay', overlay: { ...overlay, offset } });
+			} else if (press.name === 'enter' || press.name === 'f1') {
+				dispatch({ type: 'overlay', overlay: undefined });
+			}
+			return;
+		}
 		if (overlay.kind !== 'switcher') {
 			if (press.name === 'enter' || press.name === 'f1') dispatch({ type: 'overlay', overlay: undefined });
 			return;
@@ -177,7 +187,7 @@ export function ChatScreen(props: ChatScreenProps) {
 			case 'quit':
 				return props.onQuit();
 			case 'help':
-				return dispatch({ type: 'overlay', overlay: { kind: 'help' } });
+				return dispatch({ type: 'overlay', overlay: { kind: 'help', offset: 0 } });
 			case 'switcher':
 				return dispatch({ type: 'overlay', overlay: { kind: 'switcher', filter: '', index: 0 } });
 			case 'next-conversation':
@@ -221,7 +231,7 @@ export function ChatScreen(props: ChatScreenProps) {
 
 	let main;
 	if (state.overlay?.kind === 'help') {
-		main = <HelpOverlay width={width} height={mainHeight} />;
+		main = <HelpOverlay width={width} height={mainHeight} offset={state.overlay.offset} />;
 	} else if (state.overlay?.kind === 'switcher') {
 		main = (
 			<QuickSwitcher

@@ -20,7 +20,7 @@ export type LogEntry =
 export type SystemTone = 'info' | 'error' | 'presence' | 'notice';
 
 export type Overlay =
-	| { kind: 'help' }
+	| { kind: 'help'; offset: number }
 	| { kind: 'switcher'; filter: string; index: number }
 	| { kind: 'members'; group: string; members: Member[] };
 
