@@ -241,7 +241,7 @@ describe('chatReducer', () => {
 			{ type: 'message', message: message('bob', toAlice, 1) },
 			{ type: 'message', message: message('carol', toAlice, 1) },
 			{ type: 'scroll', to: 7 },
-			{ type: 'overlay', overlay: { kind: 'help' } },
+			{ type: 'overlay', overlay: { kind: 'help', offset: 0 } },
 		);
 		state = chatReducer(state, { type: 'select', key: 'user:bob' });
 		expect(state.selected).toBe('user:bob');
