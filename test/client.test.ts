@@ -3,6 +3,7 @@ import { ChatClient, ProtocolError } from '../source/client/index.js';
 import { backoffDelay } from '../source/client/backoff.js';
 import type { Message } from '../source/protocol/index.js';
 import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
+import { FlakyProxy } from './helpers/flaky-proxy.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -197,6 +198,25 @@ describe('reconnect and outbox', () => {
 			expect(error.code).toBe('UNAUTHENTICATED');
 			expect(alice.user).toBeUndefined();
 		} finally {
+			await own.stop();
+		}
+	});
+
+	it('tries the token login again when the server says RATE_LIMITED after a reconnect', async () => {
+		// One free failure per address, then a short wait: the reconnecting client meets the block.
+		const own = await startTestServer({ loginFreeFailuresPerAddress: 1, loginBaseDelayMs: 400 });
+		const proxy = await FlakyProxy.start(own.url);
+		try {
+			const alice = await pool.connect(proxy.url);
+			await alice.register(uniqueName(), PASSWORD);
+			const attacker = await pool.connect(own.url);
+			await expect(attacker.login({ username: 'nobody', password: 'wrong' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+			const logins = record(alice, 'login');
+			proxy.cutAll();
+			await until(() => logins.length > 0, 5000, 'the login after the block');
+			expect(alice.user?.username).toBeDefined();
+		} finally {
+			await proxy.close();
 			await own.stop();
 		}
 	});

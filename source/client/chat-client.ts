@@ -369,7 +369,13 @@ export class ChatClient extends Emitter<ClientEvents> {
 		} catch {
 			return; // onClose has already scheduled the next attempt
 		}
-		if (!this.token) return;
+		await this.relogin();
+	}
+
+	/** Logs back in with the token after a reconnect; a refusal other than a dead token is retried. */
+	private async relogin(attempt = 0): Promise<void> {
+		const socket = this.socket;
+		if (!this.token || !socket) return;
 		try {
 			await this.transmit('login', { token: this.token });
 		} catch (error) {
@@ -377,6 +383,9 @@ export class ChatClient extends Emitter<ClientEvents> {
 				this.token = undefined;
 				this.user = undefined;
 				this.emit('auth-lost', error);
+			} else if (this.socket === socket && socket.readyState === WebSocket.OPEN) {
+				// RATE_LIMITED or a passing server error: try again on this connection, backing off.
+				setTimeout(() => void this.relogin(attempt + 1), backoffDelay(attempt, this.options.backoff)).unref();
 			}
 			// UNAVAILABLE: the connection dropped again and onClose retries.
 		}
