@@ -221,6 +221,43 @@ describe('reconnect and outbox', () => {
 		}
 	});
 
+	it('treats its own message arriving as an event before the reply as the reply, showing it once', async () => {
+		// A scripted peer plays the race a reconnect can cause: the copy sent before the drop was
+		// stored and reaches this session as an event just before the resend's reply.
+		const { WebSocketServer } = await import('ws');
+		const peer = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+		await new Promise((resolve) => peer.once('listening', resolve));
+		const message = {
+			id: '7', seq: 1, from: 'alice', to: { user: 'bob' }, text: 'once', ts: new Date().toISOString(), cid: 'race-cid-01',
+		};
+		peer.on('connection', (socket) => {
+			socket.send(JSON.stringify({ type: 'welcome', server: 'chat-tui', protocol: 1, version: '0.0.0', motd: '' }));
+			socket.on('message', (data) => {
+				const request = JSON.parse(data.toString()) as { type: string; id: string };
+				if (request.type === 'login') {
+					socket.send(JSON.stringify({ type: 'ok', re: request.id, user: { username: 'alice' }, token: 't'.repeat(43), friends: [], groups: [], requests: [] }));
+				} else if (request.type === 'send') {
+					socket.send(JSON.stringify({ type: 'message', message }));
+					setTimeout(() => socket.send(JSON.stringify({ type: 'ok', re: request.id, message })), 50);
+				}
+			});
+		});
+		try {
+			const { port } = peer.address() as { port: number };
+			const client = await pool.connect(`ws://127.0.0.1:${port}`);
+			await client.login({ username: 'alice', password: PASSWORD });
+			const events = record(client, 'message');
+			const sent = await client.send({ user: 'bob' }, 'once', 'race-cid-01');
+			expect(sent.id).toBe('7');
+			await sleep(100);
+			expect(events).toEqual([]);
+			expect(client.unacknowledged()).toEqual([]);
+		} finally {
+			await pool.closeAll();
+			await new Promise((resolve) => peer.close(resolve));
+		}
+	});
+
 	it('fails a send the server refuses instead of retrying it', async () => {
 		const alice = await pool.registered(server.url);
 		const stranger = await pool.registered(server.url);

@@ -326,9 +326,16 @@ export class ChatClient extends Emitter<ClientEvents> {
 
 	private onEvent(event: EventFrame): void {
 		if (event.type === 'message') {
+			const { message } = event;
 			// At-least-once delivery: an id seen before is the same message again.
-			if (this.seenMessages.has(event.message.id)) return;
-			this.rememberMessage(event.message.id);
+			if (this.seenMessages.has(message.id)) return;
+			this.rememberMessage(message.id);
+			// Our own send, stored by a copy that went out before a reconnect: this copy of it
+			// reached us (as to any other session of ours) before the resend's reply. It is the reply.
+			if (this.outbox.has(message.cid) && message.from.toLowerCase() === this.user?.username.toLowerCase()) {
+				this.outbox.acknowledge(message.cid, message);
+				return;
+			}
 		}
 		const { type, ...payload } = event;
 		this.emit(type, payload as never);

@@ -65,6 +65,10 @@ export class Outbox {
 		if (entry) entry.inFlight = false;
 	}
 
+	has(cid: string): boolean {
+		return this.entries.has(cid);
+	}
+
 	acknowledge(cid: string, message: Message): void {
 		const entry = this.entries.get(cid);
 		if (!entry) return;
