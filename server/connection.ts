@@ -34,7 +34,7 @@ export interface ConnectionDeps {
  * waiting, and its sends are stored in the order it made them.
  */
 export function acceptConnection(socket: WebSocket, request: IncomingMessage, deps: ConnectionDeps): Session {
-	const session = new Session(socket, remoteAddress(request), deps.settings.maxBufferedBytes);
+	const session = new Session(socket, remoteAddress(request, deps.settings.trustProxy), deps.settings.maxBufferedBytes);
 	const { hub, settings, version } = deps;
 	hub.connected(session);
 	void session.send({ type: 'welcome', server: 'chat-tui', protocol: PROTOCOL_VERSION, version, motd: settings.motd });
@@ -74,8 +74,18 @@ function peekId(data: RawData, isBinary: boolean): string | undefined {
 	}
 }
 
-/** The peer's address; behind a proxy it is the proxy's, which the per-address limits then apply to. */
-export function remoteAddress(request: IncomingMessage): string {
+/**
+ * The peer's address. Behind a proxy it is the proxy's, which the per-address
+ * limits then apply to, unless the proxy is trusted: then it is the last
+ * X-Forwarded-For entry, the address the proxy itself saw (entries before it
+ * come from the client and prove nothing).
+ */
+export function remoteAddress(request: IncomingMessage, trustProxy = false): string {
+	if (trustProxy) {
+		const forwarded = request.headers['x-forwarded-for'];
+		const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').at(-1)?.trim();
+		if (last) return last;
+	}
 	return request.socket.remoteAddress ?? 'unknown';
 }
 

@@ -1,22 +1,53 @@
 import type { EventFrame } from '../source/protocol/index.js';
 import type { Bus, Delivery } from './bus/bus.js';
+import { silentLogger, type Logger } from './logger.js';
+import { LocalPresence } from './presence/local-presence.js';
+import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
+import { conversationsOf, messagesSince } from './recovery.js';
 import type { Session, SessionUser } from './session.js';
 import type { Store } from './store/store.js';
+
+export interface HubOptions {
+	/** Who is online; LocalPresence (this process only) unless the server runs in a cluster. */
+	presence?: Presence;
+	/**
+	 * When an instance dies, messages stored from this long before its last
+	 * heartbeat on go out again to everyone in the conversations of its users
+	 * (clients drop the copies they already have, by message id).
+	 */
+	lostSlackMs?: number;
+	logger?: Logger;
+}
+
+/** How long after a user's last session ends here a message for them, not queued, counts as missed. */
+const DEPARTED_GRACE_MS = 10_000;
 
 /**
  * Who is connected, and getting events to them. Every event goes out through
  * the bus, so the same code serves one server and a cluster; each instance
- * hands a delivery to the sessions it holds.
+ * hands a delivery to the sessions it holds. Whether a user is online is the
+ * presence's to say: in a cluster a user is online while any of their
+ * sessions on any instance is.
  */
 export class Hub {
 	private readonly sessionsByUser = new Map<number, Set<Session>>();
 	private readonly anonymous = new Set<Session>();
+	/** Users whose last session anywhere ended here lately, and when (ms). */
+	private readonly departed = new Map<number, number>();
+	readonly presence: Presence;
+	private readonly lostSlackMs: number;
+	private readonly logger: Logger;
 
 	constructor(
 		private readonly store: Store,
 		private readonly bus: Bus,
+		options: HubOptions = {},
 	) {
+		this.presence = options.presence ?? new LocalPresence();
+		this.lostSlackMs = options.lostSlackMs ?? 5000;
+		this.logger = options.logger ?? silentLogger;
 		bus.subscribe((delivery) => this.deliverLocally(delivery));
+		this.presence.onLost((lost) => this.recover(lost));
 	}
 
 	/** Every open session, logged in or not (for server notices). */
@@ -29,29 +60,29 @@ export class Hub {
 		this.anonymous.add(session);
 	}
 
+	/** True while the user has a session anywhere (on any instance of a cluster). */
 	isOnline(userId: number): boolean {
-		return this.sessionsByUser.has(userId);
+		return this.presence.isOnline(userId);
 	}
 
-	publish(userIds: Iterable<number>, event: EventFrame, exceptSession?: Session): Promise<void> {
-		return this.bus.publish({ userIds: [...new Set(userIds)], event, exceptSession: exceptSession?.id });
+	publish(userIds: Iterable<number>, event: EventFrame, exceptSession?: Session, queued?: number[]): Promise<void> {
+		return this.bus.publish({ userIds: [...new Set(userIds)], event, exceptSession: exceptSession?.id, queued });
 	}
 
-	/** Marks the session as logged in; the user's first session tells their contacts they are online. */
+	/** Marks the session as logged in; the user's first session anywhere tells their contacts they are online. */
 	async attach(session: Session, user: SessionUser): Promise<void> {
 		session.user = user;
 		this.anonymous.delete(session);
 		let sessions = this.sessionsByUser.get(user.id);
-		const first = !sessions;
 		if (!sessions) {
 			sessions = new Set();
 			this.sessionsByUser.set(user.id, sessions);
 		}
 		sessions.add(session);
-		if (first) await this.announce(user, true);
+		if (await this.presence.opened(user)) await this.announce(user, true);
 	}
 
-	/** Logs the session out (or forgets a closed one); the user's last session tells contacts they are offline. */
+	/** Logs the session out (or forgets a closed one); the user's last session anywhere tells contacts they are offline. */
 	async detach(session: Session, closed: boolean): Promise<void> {
 		const user = session.user;
 		session.user = undefined;
@@ -59,20 +90,89 @@ export class Hub {
 		else this.anonymous.add(session);
 		if (!user) return;
 		const sessions = this.sessionsByUser.get(user.id);
-		if (!sessions?.delete(session) || sessions.size > 0) return;
-		this.sessionsByUser.delete(user.id);
-		await this.announce(user, false);
+		if (!sessions?.delete(session)) return;
+		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
+		if (await this.presence.closed(user)) {
+			this.noteDeparture(user.id);
+			await this.announce(user, false);
+		}
+	}
+
+	/** When the user may have missed messages because an instance died under them; asked once. */
+	takeMissed(userId: number): Promise<MissedSpan | undefined> {
+		return this.presence.takeMissed(userId);
 	}
 
 	private async announce(user: SessionUser, online: boolean): Promise<void> {
 		const contacts = await this.store.contactsOf(user.id);
-		if (contacts.length > 0) await this.publish(contacts, { type: 'presence', username: user.username, online });
+		// A newer change (the user came back, or left again) has its own announcement.
+		if (contacts.length === 0 || this.presence.isOnline(user.id) !== online) return;
+		await this.publish(contacts, { type: 'presence', username: user.username, online });
+	}
+
+	/**
+	 * Sessions ended without a goodbye (their instance died): contacts of users
+	 * now offline everywhere hear so, and every message stored since shortly
+	 * before the instance's last heartbeat goes out again to its conversation,
+	 * since the dead instance may have stored it without publishing it, or
+	 * been handed it for a session it could no longer reach. Users now offline
+	 * get those messages at their next login.
+	 */
+	private async recover(lost: LostSessions): Promise<void> {
+		for (const user of lost.users) {
+			if (user.offline) await this.announce(user, false).catch((error) => this.logger.error('presence announcement failed', error));
+		}
+		if (lost.graceful) return;
+		const since = lost.lastSeen - this.lostSlackMs;
+		// From now on they count as offline, so new messages are queued for them.
+		const span = { from: since, to: Date.now() + this.lostSlackMs };
+		const seen = new Set<string>();
+		let republished = 0;
+		for (const user of lost.users) {
+			if (user.offline) await this.presence.markMissed(user.id, span);
+			for (const conversation of await conversationsOf(this.store, user.id)) {
+				if (seen.has(conversation.key)) continue;
+				seen.add(conversation.key);
+				for (const message of await messagesSince(this.store, user.id, conversation, since)) {
+					await this.publish(conversation.participants, { type: 'message', message });
+					republished++;
+				}
+			}
+		}
+		this.logger.warn(
+			`instance ${lost.instanceId} was lost with ${lost.users.length} user(s) online; ` +
+				`${republished} message(s) since ${new Date(since).toISOString()} sent again`,
+		);
+	}
+
+	private noteDeparture(userId: number): void {
+		const now = Date.now();
+		this.departed.delete(userId);
+		this.departed.set(userId, now);
+		for (const [id, at] of this.departed) {
+			if (now - at <= DEPARTED_GRACE_MS) break;
+			this.departed.delete(id);
+		}
 	}
 
 	private deliverLocally(delivery: Delivery): void {
+		const { event } = delivery;
 		for (const userId of delivery.userIds) {
-			for (const session of this.sessionsByUser.get(userId) ?? []) {
-				if (session.id !== delivery.exceptSession) session.deliver(delivery.event);
+			const sessions = this.sessionsByUser.get(userId);
+			for (const session of sessions ?? []) {
+				if (session.id !== delivery.exceptSession) session.deliver(event);
+			}
+			// In a cluster another instance may have stored this message while it still
+			// saw the user online, just after their last session ended here: it was
+			// neither delivered nor queued. Their next login picks it up.
+			if (!sessions && event.type === 'message' && delivery.queued && !delivery.queued.includes(userId)) {
+				const departedAt = this.departed.get(userId);
+				if (departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId)) {
+					const ts = Date.parse(event.message.ts);
+					this.presence
+						.markMissed(userId, { from: ts, to: ts })
+						.catch((error: unknown) => this.logger.error('could not note a missed message', error));
+				}
 			}
 		}
 	}

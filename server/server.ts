@@ -5,21 +5,42 @@ import { WebSocketServer } from 'ws';
 import { VERSION } from '../source/version.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
+import { DEFAULT_REDIS_PREFIX, RedisBus } from './bus/redis-bus.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { acceptConnection, remoteAddress } from './connection.js';
 import { Hub } from './hub.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { LocalPresence } from './presence/local-presence.js';
+import type { Presence } from './presence/presence.js';
+import { defaultInstanceId, RedisPresence } from './presence/redis-presence.js';
 import { CLOSE, DEFAULT_SETTINGS, type ServerSettings } from './settings.js';
+import { openPostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface ServerOptions extends Partial<ServerSettings> {
 	port?: number;
 	host?: string;
-	/** Where the SQLite file lives (ignored when `store` is given). */
+	/** Where the SQLite file lives (ignored when `store` or `databaseUrl` is given). */
 	dataDir?: string;
+	/** A PostgreSQL connection string: keep everything there instead of SQLite (ignored when `store` is given). */
+	databaseUrl?: string | undefined;
+	/** The PostgreSQL schema for the tables (created when missing); the search_path's default otherwise. */
+	databaseSchema?: string | undefined;
 	store?: Store;
 	bus?: Bus;
+	/** Who is online; LocalPresence unless `redisUrl` is given (or a presence is passed). */
+	presence?: Presence;
+	/**
+	 * Cluster mode: Redis carries deliveries between instances (RedisBus) and
+	 * keeps cluster-wide presence (RedisPresence). All instances share the
+	 * store (PostgreSQL) and this Redis.
+	 */
+	redisUrl?: string | undefined;
+	/** Put before every Redis key and channel (default `chat-tui:`): one Redis, several clusters. */
+	redisPrefix?: string | undefined;
+	/** This instance's name in the cluster (default host-pid-random); unique among running instances. */
+	instanceId?: string | undefined;
 	/** PEM certificate and key: serve wss:// instead of ws://. */
 	tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 	logger?: Logger;
@@ -31,6 +52,8 @@ export interface RunningServer {
 	port: number;
 	host: string;
 	store: Store;
+	/** This instance's name in a cluster (undefined for a single server). */
+	instanceId: string | undefined;
 	/** Tells every client, closes them with 1001 (going away), then closes the store. */
 	close(notice?: string): Promise<void>;
 }
@@ -66,6 +89,34 @@ function formatUrl(scheme: 'ws' | 'wss', host: string, port: number): string {
 	return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The bus and presence: given ones, Redis ones for a cluster, or this process's own. */
+async function clusterParts(
+	options: ServerOptions,
+	settings: ServerSettings,
+	logger: Logger,
+): Promise<{ bus: Bus; presence: Presence }> {
+	const { redisUrl } = options;
+	if (!redisUrl) return { bus: options.bus ?? new LocalBus(), presence: options.presence ?? new LocalPresence() };
+	const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+	const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, logger }));
+	try {
+		const presence =
+			options.presence ??
+			(await RedisPresence.connect({
+				url: redisUrl,
+				prefix,
+				instanceId: options.instanceId ?? defaultInstanceId(),
+				ttlMs: settings.presenceTtlMs,
+				checkMs: settings.presenceCheckMs,
+				logger,
+			}));
+		return { bus, presence };
+	} catch (error) {
+		await bus.close();
+		throw error;
+	}
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
 	const settings: ServerSettings = { ...DEFAULT_SETTINGS };
 	for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof ServerSettings>) {
@@ -73,10 +124,31 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	}
 	if (options.passwordCost) settings.passwordCost = options.passwordCost;
 	const logger = options.logger ?? consoleLogger;
-	if (!options.store && !options.dataDir) throw new Error('startServer needs a dataDir or a store');
-	const store = options.store ?? new SqliteStore({ dataDir: options.dataDir! });
-	const bus = options.bus ?? new LocalBus();
-	const hub = new Hub(store, bus);
+	if (!options.store && !options.databaseUrl && !options.dataDir) {
+		throw new Error('startServer needs a dataDir, a databaseUrl or a store');
+	}
+	const store =
+		options.store ??
+		(options.databaseUrl
+			? await openPostgresStore({ connectionString: options.databaseUrl, schema: options.databaseSchema })
+			: new SqliteStore({ dataDir: options.dataDir! }));
+	let bus: Bus;
+	let presence: Presence;
+	try {
+		({ bus, presence } = await clusterParts(options, settings, logger));
+	} catch (error) {
+		await store.close();
+		throw error;
+	}
+	const hub = new Hub(store, bus, { presence, logger, lostSlackMs: settings.presenceTtlMs });
+	try {
+		await presence.start();
+	} catch (error) {
+		await presence.close().catch(() => undefined);
+		await bus.close();
+		await store.close();
+		throw error;
+	}
 
 	const answerPlainHttp = (_request: IncomingMessage, response: ServerResponse) => {
 		response.writeHead(426, { 'content-type': 'text/plain' }).end('chat-tui speaks WebSocket here\n');
@@ -91,7 +163,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	});
 	const perAddress = new Map<string, number>();
 	wss.on('connection', (socket, request) => {
-		const address = remoteAddress(request);
+		const address = remoteAddress(request, settings.trustProxy);
 		const refusal =
 			wss.clients.size > settings.maxConnections
 				? 'the server is full; try again later'
@@ -124,6 +196,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	try {
 		address = await listen(http, options.port ?? DEFAULT_PORT, host);
 	} catch (error) {
+		await presence.close();
+		await bus.close();
 		await store.close();
 		throw error;
 	}
@@ -139,11 +213,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
 			http.closeAllConnections();
 			await new Promise<void>((resolve) => http.close(() => resolve()));
+			// Leaving: sessions still counted here stop counting, and their contacts hear it (over the bus).
+			await presence.close();
 			await bus.close();
 			await store.close();
 		})();
 		return closing;
 	};
 
-	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, close };
+	const instanceId = presence instanceof RedisPresence ? presence.instanceId : undefined;
+	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, close };
 }

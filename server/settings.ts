@@ -33,6 +33,23 @@ export interface ServerSettings {
 	maxConnectionsPerAddress: number;
 	/** Ping every this often; a peer that has not answered the previous ping is cut off. 0 turns heartbeats off. */
 	heartbeatIntervalMs: number;
+	/**
+	 * Cluster mode: how long an instance's heartbeat key in Redis lives (it is
+	 * refreshed every third of that). An instance silent this long is dead.
+	 */
+	presenceTtlMs: number;
+	/**
+	 * Cluster mode: how often each instance looks for dead ones. Users of an
+	 * instance killed without warning turn offline for everyone within
+	 * presenceTtlMs + presenceCheckMs of its last heartbeat.
+	 */
+	presenceCheckMs: number;
+	/**
+	 * Behind a reverse proxy (nginx): take the client's address from the last
+	 * X-Forwarded-For entry, so per-address limits apply per client rather than
+	 * to the proxy. Only with a proxy that sets it; otherwise clients could pick their address.
+	 */
+	trustProxy: boolean;
 	/** scrypt cost for new password hashes. */
 	passwordCost?: ScryptCost | undefined;
 }
@@ -53,6 +70,9 @@ export const DEFAULT_SETTINGS: ServerSettings = {
 	maxConnections: 10_000,
 	maxConnectionsPerAddress: 50,
 	heartbeatIntervalMs: 30_000,
+	presenceTtlMs: 15_000,
+	presenceCheckMs: 5_000,
+	trustProxy: false,
 };
 
 /** Close codes (RFC 6455) the server uses, by what they mean here. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerOptions } from '../server/server.js';
+import { DEFAULT_REDIS_PREFIX } from '../server/bus/redis-bus.js';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../server/settings.js';
 import { defaultDataDir } from './paths.js';
 import { VERSION } from './version.js';
@@ -39,6 +40,15 @@ const LIMIT_FLAGS: LimitFlag[] = [
 	{ flags: '--token-ttl-days <n>', setting: 'tokenTtlDays', description: 'how long a login token lasts (0: until logout)', min: 0 },
 ];
 
+/** Seconds, fractions allowed, at least `min`; returned in ms. */
+function seconds(min: number) {
+	return (value: string): number => {
+		const number = Number(value);
+		if (!Number.isFinite(number) || number < min) throw new InvalidArgumentError(`a number of seconds, at least ${min}`);
+		return Math.round(number * 1000);
+	};
+}
+
 function optionName(flag: LimitFlag): string {
 	return flag.flags
 		.replace(/^--/, '')
@@ -50,9 +60,16 @@ interface ServeOptions {
 	port: number;
 	host: string;
 	data: string;
+	databaseUrl?: string;
 	motd?: string;
 	tlsCert?: string;
 	tlsKey?: string;
+	redisUrl?: string;
+	redisPrefix?: string;
+	instanceId?: string;
+	presenceTtl?: number;
+	presenceCheck?: number;
+	trustProxy?: boolean;
 	[limit: string]: unknown;
 }
 
@@ -63,6 +80,9 @@ function settingsFrom(options: ServeOptions): Partial<ServerSettings> {
 		if (typeof value === 'number') Object.assign(settings, { [flag.setting]: value * (flag.scale ?? 1) });
 	}
 	if (options.motd !== undefined) settings.motd = options.motd;
+	if (options.presenceTtl !== undefined) settings.presenceTtlMs = options.presenceTtl;
+	if (options.presenceCheck !== undefined) settings.presenceCheckMs = options.presenceCheck;
+	if (options.trustProxy) settings.trustProxy = true;
 	return settings;
 }
 
@@ -72,12 +92,26 @@ function tlsFrom(options: ServeOptions): ServerOptions['tls'] {
 	return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
 }
 
+/** Cluster mode, from flags or the environment: Redis for the bus and presence. */
+function clusterFrom(options: ServeOptions): Pick<ServerOptions, 'redisUrl' | 'redisPrefix' | 'instanceId'> {
+	const redisUrl = options.redisUrl || process.env.REDIS_URL || undefined;
+	if (!redisUrl) return {};
+	return {
+		redisUrl,
+		redisPrefix: options.redisPrefix ?? (process.env.REDIS_PREFIX || undefined),
+		instanceId: options.instanceId || process.env.INSTANCE_ID || undefined,
+	};
+}
+
 async function serve(options: ServeOptions): Promise<void> {
+	const databaseUrl = options.databaseUrl || process.env.DATABASE_URL || undefined;
 	const server = await startServer({
 		port: options.port,
 		host: options.host,
 		dataDir: options.data,
+		databaseUrl,
 		tls: tlsFrom(options),
+		...clusterFrom(options),
 		...settingsFrom(options),
 	}).catch((error: NodeJS.ErrnoException) => {
 		if (error.code === 'EADDRINUSE') {
@@ -86,7 +120,9 @@ async function serve(options: ServeOptions): Promise<void> {
 		throw error;
 	});
 	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
-	console.log(`data: ${options.data}`);
+	if (server.instanceId) console.log(`cluster: instance ${server.instanceId}, bus and presence in Redis`);
+	// The URL may hold a password: name only where the data is.
+	console.log(databaseUrl ? 'data: PostgreSQL (--database-url or DATABASE_URL)' : `data: ${options.data}`);
 	const stop = (signal: string) => {
 		console.log(`${signal}: telling clients and shutting down`);
 		server.close().then(
@@ -109,9 +145,24 @@ export function addServeCommand(program: Command): void {
 		.option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535, 'a port is a whole number'), DEFAULT_PORT)
 		.option('--host <host>', 'address to listen on', DEFAULT_HOST)
 		.option('--data <dir>', 'directory for the database', defaultDataDir())
+		.option('--database-url <url>', 'PostgreSQL connection string instead of SQLite in --data (default: $DATABASE_URL)')
 		.option('--motd <text>', 'message of the day sent to every client on connect')
 		.option('--tls-cert <file>', 'PEM certificate: serve wss:// (with --tls-key)')
-		.option('--tls-key <file>', 'PEM private key for --tls-cert');
+		.option('--tls-key <file>', 'PEM private key for --tls-cert')
+		.option('--trust-proxy', "behind nginx: per-address limits use X-Forwarded-For's last entry, not the proxy's address")
+		.option('--redis-url <url>', 'cluster mode: Redis for the bus and presence, shared by every instance (default: $REDIS_URL)')
+		.option('--redis-prefix <prefix>', `prefix of every Redis key and channel (default: $REDIS_PREFIX or ${DEFAULT_REDIS_PREFIX})`)
+		.option('--instance-id <id>', "this instance's unique name in the cluster (default: $INSTANCE_ID or host-pid-random)")
+		.option(
+			'--presence-ttl <seconds>',
+			`cluster: an instance silent this long is dead (default ${DEFAULT_SETTINGS.presenceTtlMs / 1000})`,
+			seconds(0.3),
+		)
+		.option(
+			'--presence-check <seconds>',
+			`cluster: how often to look for dead instances; their users are offline within ttl + this (default ${DEFAULT_SETTINGS.presenceCheckMs / 1000})`,
+			seconds(0.05),
+		);
 	for (const flag of LIMIT_FLAGS) {
 		const fallback = (DEFAULT_SETTINGS[flag.setting] as number) / (flag.scale ?? 1);
 		command.option(flag.flags, `${flag.description} (default ${fallback})`, wholeNumber(flag.min ?? 0));

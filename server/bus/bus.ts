@@ -6,6 +6,11 @@ export interface Delivery {
 	event: EventFrame;
 	/** The session that caused it, which already has its answer in the `ok` reply. */
 	exceptSession?: string | undefined;
+	/**
+	 * For a message: the recipients it was queued for (offline when it was
+	 * stored), so an instance can tell who may have missed it.
+	 */
+	queued?: number[] | undefined;
 }
 
 /**

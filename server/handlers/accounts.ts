@@ -5,7 +5,7 @@ import type { SessionUser } from '../session.js';
 import { me, type HandlerContext, type Handlers } from './context.js';
 import { friendsAndRequests } from './friends.js';
 import { groupView } from './groups.js';
-import { replayPending } from './messages.js';
+import { replayMissed, replayPending } from './messages.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -36,6 +36,7 @@ async function startSession(context: HandlerContext, user: SessionUser, token: s
 	context.afterReply(async () => {
 		try {
 			await replayPending(context, user.id);
+			await replayMissed(context, user.id);
 		} finally {
 			session.releaseEvents();
 		}

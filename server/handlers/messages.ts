@@ -1,6 +1,7 @@
 import { ProtocolError, type Peer } from '../../source/protocol/index.js';
 import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
 import { groupAsMember } from './groups.js';
+import { conversationsOf, messagesSince } from '../recovery.js';
 
 /** Stored messages go out in pages so a long absence does not load everything at once. */
 const REPLAY_PAGE = 500;
@@ -41,6 +42,26 @@ export async function replayPending(context: HandlerContext, userId: number): Pr
 	}
 }
 
+/**
+ * In a cluster: messages the user may have missed because the instance they
+ * were on died (they were counted online, so nothing was queued for them).
+ * Sent after the pending ones; the client drops any it already has, by id.
+ */
+export async function replayMissed(context: HandlerContext, userId: number): Promise<void> {
+	const { store, session, hub } = context;
+	const span = await hub.takeMissed(userId);
+	if (span === undefined) return;
+	for (const conversation of await conversationsOf(store, userId)) {
+		for (const message of await messagesSince(store, userId, conversation, span.from, span.to)) {
+			if (!(await session.send({ type: 'message', message }))) {
+				// The connection went away: keep the mark for the next login.
+				await hub.presence.markMissed(userId, span);
+				return;
+			}
+		}
+	}
+}
+
 export const messageHandlers: Handlers<'send' | 'history'> = {
 	async send(context, { to, text, cid }) {
 		const { store, hub, session } = context;
@@ -57,7 +78,7 @@ export const messageHandlers: Handlers<'send' | 'history'> = {
 			pendingFor,
 		});
 		if (!duplicate) {
-			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session);
+			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session, pendingFor);
 		}
 		return { message };
 	},

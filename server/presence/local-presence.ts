@@ -1,0 +1,43 @@
+import type { SessionUser } from '../session.js';
+import type { LostSessions, MissedSpan, Presence } from './presence.js';
+
+/** Presence for a single server: session counts in this process. */
+export class LocalPresence implements Presence {
+	private readonly counts = new Map<number, number>();
+
+	async start(): Promise<void> {}
+
+	async opened(user: SessionUser): Promise<boolean> {
+		const count = (this.counts.get(user.id) ?? 0) + 1;
+		this.counts.set(user.id, count);
+		return count === 1;
+	}
+
+	async closed(user: SessionUser): Promise<boolean> {
+		const count = this.counts.get(user.id);
+		if (count === undefined) return false;
+		if (count > 1) {
+			this.counts.set(user.id, count - 1);
+			return false;
+		}
+		this.counts.delete(user.id);
+		return true;
+	}
+
+	isOnline(userId: number): boolean {
+		return this.counts.has(userId);
+	}
+
+	/** A single server's sessions end with the process: there is no one left to tell. */
+	onLost(_handler: (lost: LostSessions) => Promise<void>): void {}
+
+	async markMissed(_userId: number, _span: MissedSpan): Promise<void> {}
+
+	async takeMissed(_userId: number): Promise<MissedSpan | undefined> {
+		return undefined;
+	}
+
+	async close(): Promise<void> {
+		this.counts.clear();
+	}
+}

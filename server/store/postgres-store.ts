@@ -1,0 +1,545 @@
+import pg from 'pg';
+import type { Message, Role } from '../../source/protocol/index.js';
+import { conversationKey } from './conversation.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import type {
+	AppendResult,
+	FriendRecord,
+	FriendRequestRecord,
+	GroupRecord,
+	HistoryQuery,
+	MemberRecord,
+	MembershipRecord,
+	NamedUser,
+	NewMessage,
+	PendingMessage,
+	Store,
+	UserRecord,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+	/** libpq-style URL, e.g. postgres://user:password@host:5432/database. */
+	connectionString: string;
+	/**
+	 * Schema for the tables: created when missing and made the only entry of
+	 * `search_path` on every pooled connection. Without it the server's default
+	 * search_path applies (normally `public`).
+	 */
+	schema?: string | undefined;
+	/** Most connections the pool opens at once (default 10). */
+	maxConnections?: number | undefined;
+}
+
+/** A query runner: the pool, or one client inside a transaction. */
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** PostgreSQL error codes this store handles. */
+const UNIQUE_VIOLATION = '23505';
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK_DETECTED = '40P01';
+
+/** A transaction that lost a deadlock or serialisation race is run again, this many times in all. */
+const TRANSACTION_ATTEMPTS = 5;
+
+/** Both keys of the advisory lock migrations take: a constant for chat-tui, then the schema's hash. */
+const MIGRATION_LOCK_CLASS = 0x63687475; // "chtu"
+
+/**
+ * BIGINT (int8) arrives from pg as a string by default; every BIGINT here is
+ * an id, a seq or a count, so this pool reads them as numbers, refusing any
+ * beyond 2^53 rather than rounding it. Message ids are selected as text.
+ */
+const types = new pg.TypeOverrides();
+types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
+	const number = Number(value);
+	if (!Number.isSafeInteger(number)) throw new RangeError(`integer ${value} is beyond 2^53`);
+	return number;
+});
+
+function isDatabaseError(error: unknown, code: string): error is pg.DatabaseError {
+	return error instanceof Error && (error as Partial<pg.DatabaseError>).code === code;
+}
+
+interface MessageRow {
+	id: string;
+	seq: number;
+	text: string;
+	cid: string;
+	ts: string;
+	sender: string;
+	to_user: string | null;
+	to_group: string | null;
+}
+
+const MESSAGE_COLUMNS = `
+	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group`;
+const MESSAGE_JOINS = `
+	JOIN users s ON s.id = m.sender_id
+	LEFT JOIN users tu ON tu.id = m.to_user_id
+	LEFT JOIN groups g ON g.id = m.to_group_id`;
+
+function toMessage(row: MessageRow): Message {
+	return {
+		id: row.id,
+		seq: row.seq,
+		from: row.sender,
+		to: row.to_group === null ? { user: row.to_user ?? '' } : { group: row.to_group },
+		text: row.text,
+		ts: row.ts,
+		cid: row.cid,
+	};
+}
+
+const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
+
+/**
+ * Runs the migrations not yet recorded in `schema_migrations`, all in one
+ * transaction holding a transaction-scoped advisory lock: a second server
+ * starting at the same moment waits for the lock, then finds nothing to do.
+ */
+async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
+	const client = await pool.connect();
+	let broken: Error | undefined;
+	try {
+		await client.query('BEGIN');
+		await client.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [
+			MIGRATION_LOCK_CLASS,
+			`chat-tui:${schema ?? '(search_path)'}`,
+		]);
+		// Under the lock, so concurrent starts cannot both try to create it.
+		if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+		await client.query(
+			`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+		);
+		const { rows } = await client.query<{ version: number }>(
+			`SELECT COALESCE(MAX(version), 0)::int AS version FROM schema_migrations`,
+		);
+		const current = rows[0]?.version ?? 0;
+		if (current > POSTGRES_MIGRATIONS.length) {
+			throw new Error(
+				`the database schema is at version ${current}, newer than this server knows (${POSTGRES_MIGRATIONS.length}); upgrade chat-tui`,
+			);
+		}
+		for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
+			await client.query(POSTGRES_MIGRATIONS[version]!);
+			await client.query(`INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, [
+				version + 1,
+				new Date().toISOString(),
+			]);
+		}
+		await client.query('COMMIT');
+	} catch (error) {
+		await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+		throw error;
+	} finally {
+		client.release(broken);
+	}
+}
+
+/**
+ * Opens a pool, runs pending migrations and hands back the store. Several
+ * servers may share one database (and schema): every method is one
+ * transaction, and message order comes from a per-conversation row lock.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+	const { schema } = options;
+	if (schema === '') throw new Error('the PostgreSQL schema name is empty');
+	const pool = new pg.Pool({
+		connectionString: options.connectionString,
+		max: options.maxConnections ?? 10,
+		types,
+		// Awaited before the pool hands the connection out (a failure fails that checkout).
+		onConnect:
+			schema === undefined
+				? undefined
+				: async (client) => {
+						await client.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+					},
+	});
+	// An idle connection that breaks (the database restarted) is dropped by the
+	// pool and the next checkout opens a new one; without a listener it would crash the process.
+	pool.on('error', () => {});
+	try {
+		await migrate(pool, schema);
+	} catch (error) {
+		await pool.end().catch(() => {});
+		throw error;
+	}
+	return new PostgresStore(pool);
+}
+
+/** The clustered store: PostgreSQL through a connection pool. Build it with openPostgresStore. */
+export class PostgresStore implements Store {
+	private closed = false;
+
+	constructor(private readonly pool: pg.Pool) {}
+
+	private async rows<R extends pg.QueryResultRow>(db: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
+		return (await db.query<R>(text, values)).rows;
+	}
+
+	private async row<R extends pg.QueryResultRow>(
+		db: Queryable,
+		text: string,
+		values: unknown[] = [],
+	): Promise<R | undefined> {
+		return (await db.query<R>(text, values)).rows[0];
+	}
+
+	private async changes(db: Queryable, text: string, values: unknown[] = []): Promise<number> {
+		return (await db.query(text, values)).rowCount ?? 0;
+	}
+
+	/** Runs `work` in one transaction on one connection, again if it lost a deadlock or serialisation race. */
+	private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+		for (let attempt = 1; ; attempt++) {
+			const client = await this.pool.connect();
+			let broken: Error | undefined;
+			try {
+				await client.query('BEGIN');
+				const result = await work(client);
+				await client.query('COMMIT');
+				return result;
+			} catch (error) {
+				await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+				const retry =
+					isDatabaseError(error, DEADLOCK_DETECTED) || isDatabaseError(error, SERIALIZATION_FAILURE);
+				if (!retry || attempt >= TRANSACTION_ATTEMPTS) throw error;
+			} finally {
+				client.release(broken);
+			}
+		}
+	}
+
+	// accounts
+
+	async createUser(username: string, passwordHash: string): Promise<UserRecord | undefined> {
+		const row = await this.row<{ id: number }>(
+			this.pool,
+			`INSERT INTO users (username, username_key, password_hash, created_at) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (username_key) DO NOTHING RETURNING id`,
+			[username, username.toLowerCase(), passwordHash, new Date().toISOString()],
+		);
+		return row && { id: row.id, username, passwordHash };
+	}
+
+	async userByName(username: string): Promise<UserRecord | undefined> {
+		return this.row<UserRecord>(
+			this.pool,
+			`SELECT id, username, password_hash AS "passwordHash" FROM users WHERE username_key = $1`,
+			[username.toLowerCase()],
+		);
+	}
+
+	async findUsers(query: string, limit: number): Promise<NamedUser[]> {
+		// strpos is literal: no LIKE wildcards to escape.
+		return this.rows<NamedUser>(
+			this.pool,
+			`SELECT id, username FROM users WHERE strpos(username_key, $1) > 0
+			 ORDER BY strpos(username_key, $1) <> 1, username_key LIMIT $2`,
+			[query.toLowerCase(), limit],
+		);
+	}
+
+	async saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void> {
+		await this.pool.query(`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
+			tokenHash,
+			userId,
+			new Date().toISOString(),
+			expiresAt,
+		]);
+	}
+
+	async userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined> {
+		return this.row<UserRecord>(
+			this.pool,
+			`SELECT u.id, u.username, u.password_hash AS "passwordHash" FROM tokens t JOIN users u ON u.id = t.user_id
+			 WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+			[tokenHash, now],
+		);
+	}
+
+	async deleteToken(tokenHash: string): Promise<void> {
+		await this.pool.query(`DELETE FROM tokens WHERE hash = $1`, [tokenHash]);
+	}
+
+	// friends
+
+	async friendsOf(userId: number): Promise<FriendRecord[]> {
+		return this.rows<FriendRecord>(
+			this.pool,
+			`SELECT u.id, u.username, f.alias FROM friends f JOIN users u ON u.id = f.friend_id
+			 WHERE f.owner_id = $1 ORDER BY u.username_key`,
+			[userId],
+		);
+	}
+
+	async friendOf(userId: number, friendId: number): Promise<FriendRecord | undefined> {
+		return this.row<FriendRecord>(
+			this.pool,
+			`SELECT u.id, u.username, f.alias FROM friends f JOIN users u ON u.id = f.friend_id
+			 WHERE f.owner_id = $1 AND f.friend_id = $2`,
+			[userId, friendId],
+		);
+	}
+
+	async addFriendship(a: number, b: number): Promise<void> {
+		const since = new Date().toISOString();
+		// Rows always in the same order, lower id first: two people accepting each other at once cannot deadlock.
+		const [low, high] = a < b ? [a, b] : [b, a];
+		await this.transaction(async (client) => {
+			await client.query(
+				`INSERT INTO friends (owner_id, friend_id, alias, since) VALUES ($1, $2, NULL, $3), ($2, $1, NULL, $3)
+				 ON CONFLICT DO NOTHING`,
+				[low, high, since],
+			);
+			await client.query(
+				`DELETE FROM friend_requests WHERE (from_id = $1 AND to_id = $2) OR (from_id = $2 AND to_id = $1)`,
+				[low, high],
+			);
+		});
+	}
+
+	async removeFriendship(a: number, b: number): Promise<boolean> {
+		const changes = await this.changes(
+			this.pool,
+			`DELETE FROM friends WHERE (owner_id = $1 AND friend_id = $2) OR (owner_id = $2 AND friend_id = $1)`,
+			[a, b],
+		);
+		return changes > 0;
+	}
+
+	async setAlias(ownerId: number, friendId: number, alias: string | null): Promise<boolean> {
+		const changes = await this.changes(this.pool, `UPDATE friends SET alias = $1 WHERE owner_id = $2 AND friend_id = $3`, [
+			alias,
+			ownerId,
+			friendId,
+		]);
+		return changes > 0;
+	}
+
+	async addFriendRequest(fromId: number, toId: number, ts: string): Promise<boolean> {
+		const changes = await this.changes(
+			this.pool,
+			`INSERT INTO friend_requests (from_id, to_id, ts) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			[fromId, toId, ts],
+		);
+		return changes > 0;
+	}
+
+	async hasFriendRequest(fromId: number, toId: number): Promise<boolean> {
+		const row = await this.row(this.pool, `SELECT 1 FROM friend_requests WHERE from_id = $1 AND to_id = $2`, [
+			fromId,
+			toId,
+		]);
+		return row !== undefined;
+	}
+
+	async deleteFriendRequest(fromId: number, toId: number): Promise<boolean> {
+		const changes = await this.changes(this.pool, `DELETE FROM friend_requests WHERE from_id = $1 AND to_id = $2`, [
+			fromId,
+			toId,
+		]);
+		return changes > 0;
+	}
+
+	async friendRequestsOf(userId: number): Promise<FriendRequestRecord[]> {
+		return this.rows<FriendRequestRecord>(
+			this.pool,
+			`SELECT f.username AS "from", t.username AS "to", r.ts FROM friend_requests r
+			 JOIN users f ON f.id = r.from_id JOIN users t ON t.id = r.to_id
+			 WHERE r.from_id = $1 OR r.to_id = $1 ORDER BY r.ts, f.username_key`,
+			[userId],
+		);
+	}
+
+	// groups
+
+	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
+		return this.transaction(async (client) => {
+			const now = new Date().toISOString();
+			const created = await this.row<{ id: number }>(
+				client,
+				`INSERT INTO groups (name, name_key, description, creator_id, created_at) VALUES ($1, $2, $3, $4, $5)
+				 ON CONFLICT (name_key) DO NOTHING RETURNING id`,
+				[name, name.toLowerCase(), description, creatorId, now],
+			);
+			if (!created) return undefined;
+			await client.query(`INSERT INTO members (group_id, user_id, role, joined_at) VALUES ($1, $2, 'creator', $3)`, [
+				created.id,
+				creatorId,
+				now,
+			]);
+			return this.row<GroupRecord>(
+				client,
+				`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.id = $1`,
+				[created.id],
+			);
+		});
+	}
+
+	async groupByName(name: string): Promise<GroupRecord | undefined> {
+		return this.row<GroupRecord>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = $1`,
+			[name.toLowerCase()],
+		);
+	}
+
+	async addMember(groupId: number, userId: number): Promise<boolean> {
+		const changes = await this.changes(
+			this.pool,
+			`INSERT INTO members (group_id, user_id, role, joined_at) VALUES ($1, $2, 'normal', $3) ON CONFLICT DO NOTHING`,
+			[groupId, userId, new Date().toISOString()],
+		);
+		return changes > 0;
+	}
+
+	async removeMember(groupId: number, userId: number): Promise<boolean> {
+		const changes = await this.changes(this.pool, `DELETE FROM members WHERE group_id = $1 AND user_id = $2`, [
+			groupId,
+			userId,
+		]);
+		return changes > 0;
+	}
+
+	async roleIn(groupId: number, userId: number): Promise<Role | undefined> {
+		const row = await this.row<{ role: Role }>(
+			this.pool,
+			`SELECT role FROM members WHERE group_id = $1 AND user_id = $2`,
+			[groupId, userId],
+		);
+		return row?.role;
+	}
+
+	async membersOf(groupId: number): Promise<MemberRecord[]> {
+		return this.rows<MemberRecord>(
+			this.pool,
+			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
+			 WHERE m.group_id = $1 ORDER BY m.role = 'normal', u.username_key`,
+			[groupId],
+		);
+	}
+
+	async groupsOf(userId: number): Promise<MembershipRecord[]> {
+		const rows = await this.rows<GroupRecord & { role: Role }>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS}, m.role FROM members m JOIN groups g ON g.id = m.group_id
+			 JOIN users c ON c.id = g.creator_id WHERE m.user_id = $1 ORDER BY g.name_key`,
+			[userId],
+		);
+		return rows.map(({ role, ...group }) => ({ group, role }));
+	}
+
+	async deleteGroup(groupId: number): Promise<void> {
+		await this.transaction(async (client) => {
+			await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
+			// Cascades to members, messages and their pending deliveries.
+			await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
+		});
+	}
+
+	async contactsOf(userId: number): Promise<number[]> {
+		const rows = await this.rows<{ id: number }>(
+			this.pool,
+			`SELECT friend_id AS id FROM friends WHERE owner_id = $1
+			 UNION
+			 SELECT other.user_id FROM members mine JOIN members other ON other.group_id = mine.group_id
+			 WHERE mine.user_id = $1 AND other.user_id <> $1
+			 ORDER BY id`,
+			[userId],
+		);
+		return rows.map((row) => row.id);
+	}
+
+	// messages
+
+	/**
+	 * One transaction: the stored message if (sender, cid) is known; else the
+	 * conversation's next seq (the upsert row-locks the conversation until
+	 * commit, so concurrent appends, from any server, queue there and get
+	 * consecutive seqs), the message, and its pending rows. Two appends of the
+	 * same (sender, cid) racing past the first check: the later one hits the
+	 * unique constraint, rolls back (its seq with it) and returns the first.
+	 */
+	async appendMessage(message: NewMessage): Promise<AppendResult> {
+		const key = conversationKey(message.senderId, message.to);
+		const toUser = 'userId' in message.to ? message.to.userId : null;
+		const toGroup = 'groupId' in message.to ? message.to.groupId : null;
+		try {
+			return await this.transaction(async (client): Promise<AppendResult> => {
+				const existing = await this.messageByCid(client, message.senderId, message.cid);
+				if (existing) return { message: existing, duplicate: true };
+				const counter = await this.row<{ last_seq: number }>(
+					client,
+					`INSERT INTO conversations (key, last_seq) VALUES ($1, 1)
+					 ON CONFLICT (key) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING last_seq`,
+					[key],
+				);
+				const row = await this.row<MessageRow>(
+					client,
+					`WITH m AS (
+						INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
+						VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *
+					 ) SELECT ${MESSAGE_COLUMNS} FROM m ${MESSAGE_JOINS}`,
+					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts],
+				);
+				if (message.pendingFor.length > 0) {
+					await client.query(
+						`INSERT INTO pending (user_id, message_id)
+						 SELECT user_id, $2 FROM unnest($1::bigint[]) WITH ORDINALITY AS p(user_id, n) ORDER BY n`,
+						[message.pendingFor, row!.id],
+					);
+				}
+				return { message: toMessage(row!), duplicate: false };
+			});
+		} catch (error) {
+			if (isDatabaseError(error, UNIQUE_VIOLATION) && error.constraint === 'messages_sender_cid') {
+				// The winner has committed (our insert waited for it), so its message is visible now.
+				const existing = await this.messageByCid(this.pool, message.senderId, message.cid);
+				if (existing) return { message: existing, duplicate: true };
+			}
+			throw error;
+		}
+	}
+
+	private async messageByCid(db: Queryable, senderId: number, cid: string): Promise<Message | undefined> {
+		const row = await this.row<MessageRow>(
+			db,
+			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS} WHERE m.sender_id = $1 AND m.cid = $2`,
+			[senderId, cid],
+		);
+		return row && toMessage(row);
+	}
+
+	async history(query: HistoryQuery): Promise<Message[]> {
+		const key = conversationKey(query.userId, query.with);
+		const rows = await this.rows<MessageRow>(
+			this.pool,
+			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
+			 WHERE m.conversation = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+			[key, query.before ?? Number.MAX_SAFE_INTEGER, query.limit],
+		);
+		return rows.reverse().map(toMessage);
+	}
+
+	async pendingFor(userId: number, afterPendingId: number, limit: number): Promise<PendingMessage[]> {
+		const rows = await this.rows<MessageRow & { pending_id: number }>(
+			this.pool,
+			`SELECT p.id AS pending_id, ${MESSAGE_COLUMNS} FROM pending p JOIN messages m ON m.id = p.message_id
+			 ${MESSAGE_JOINS} WHERE p.user_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3`,
+			[userId, afterPendingId, limit],
+		);
+		return rows.map((row) => ({ pendingId: row.pending_id, message: toMessage(row) }));
+	}
+
+	async clearPending(userId: number, uptoPendingId: number): Promise<void> {
+		await this.pool.query(`DELETE FROM pending WHERE user_id = $1 AND id <= $2`, [userId, uptoPendingId]);
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		await this.pool.end();
+	}
+}

@@ -1,0 +1,653 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore, type PostgresStore } from '../server/store/postgres-store.js';
+import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
+import { SqliteStore } from '../server/store/sqlite-store.js';
+import type { NewMessage, Store, UserRecord } from '../server/store/store.js';
+
+/**
+ * One behaviour suite for the Store interface, run against every engine:
+ * SQLite in a temporary directory, and PostgreSQL in a schema of its own
+ * (TEST_DATABASE_URL, by default the local server with trust auth).
+ * Without PostgreSQL the PostgreSQL half is skipped, except under CI, where it fails.
+ */
+
+const PG_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const IN_CI = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
+
+/** The URL without its password, for messages. */
+function redacted(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.password) parsed.password = '***';
+		return parsed.toString();
+	} catch {
+		return '(unparsable TEST_DATABASE_URL)';
+	}
+}
+
+/** Why PostgreSQL cannot be used, or undefined when it answers. */
+async function probePostgres(): Promise<string | undefined> {
+	const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+	client.on('error', () => {});
+	try {
+		await client.connect();
+		await client.query('SELECT 1');
+		return undefined;
+	} catch (error) {
+		const { code, message } = error as NodeJS.ErrnoException;
+		return code && !message.includes(code) ? `${code}: ${message}` : message || String(error);
+	} finally {
+		await client.end().catch(() => {});
+	}
+}
+
+const pgProblem = await probePostgres();
+const PG_MISSING_MESSAGE =
+	pgProblem &&
+	`PostgreSQL is missing: cannot reach ${redacted(PG_URL)} (${pgProblem}); ` +
+		`start it or set TEST_DATABASE_URL to run the PostgresStore tests`;
+if (PG_MISSING_MESSAGE && !IN_CI) console.warn(`${PG_MISSING_MESSAGE} — skipping them.`);
+
+/** Runs SQL on a connection of its own, outside any store. */
+async function adminQuery<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+	const client = new pg.Client({ connectionString: PG_URL });
+	await client.connect();
+	try {
+		return (await client.query<R>(text, values)).rows;
+	} finally {
+		await client.end();
+	}
+}
+
+function testSchemaName(): string {
+	return `chat_tui_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+	await adminQuery(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+}
+
+const sortNumbers = (numbers: number[]) => [...numbers].sort((a, b) => a - b);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * The behaviour every Store must have. `open` opens the same underlying
+ * database each time it is called (so closing and opening again shows what
+ * was kept); `cleanup` deletes it once the suite is done.
+ */
+function describeStore(name: string, open: () => Promise<Store>, cleanup: () => Promise<void>): void {
+	describe(name, () => {
+		let store: Store;
+		/** Every test names its users and groups with its own prefix: they share one database. */
+		let counter = 0;
+		const prefix = () => `t${++counter}${randomBytes(2).toString('hex')}`;
+
+		beforeAll(async () => {
+			store = await open();
+		});
+		afterAll(async () => {
+			await store?.close();
+			await cleanup();
+		});
+
+		async function users(...names: string[]): Promise<UserRecord[]> {
+			const created: UserRecord[] = [];
+			for (const username of names) {
+				const user = await store.createUser(username, `hash-of-${username}`);
+				expect(user).toBeDefined();
+				created.push(user!);
+			}
+			return created;
+		}
+
+		/** A message from `from` to a user or group, with a fresh cid unless one is given. */
+		let cids = 0;
+		function note(from: UserRecord, to: NewMessage['to'], extra: Partial<NewMessage> = {}): NewMessage {
+			return {
+				senderId: from.id,
+				to,
+				text: `text ${++cids}`,
+				cid: `cid-${cids}`,
+				ts: new Date(Date.UTC(2024, 1, 29, 23, 59, 59, cids % 1000)).toISOString(),
+				pendingFor: [],
+				...extra,
+			};
+		}
+
+		describe('users', () => {
+			it('creates users, unique by name case-insensitively, and finds them in any case', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_Alice`);
+				expect(alice).toEqual({ id: expect.any(Number), username: `${p}_Alice`, passwordHash: `hash-of-${p}_Alice` });
+				expect(await store.createUser(`${p}_alice`, 'other')).toBeUndefined();
+				expect(await store.createUser(`${p}_ALICE`, 'other')).toBeUndefined();
+				expect(await store.userByName(`${p}_aLiCe`)).toEqual(alice);
+				expect(await store.userByName(`${p}_Alice`)).toEqual(alice);
+				expect(await store.userByName(`${p}_nobody`)).toBeUndefined();
+				const [bob] = await users(`${p}_bob`);
+				expect(bob!.id).not.toBe(alice!.id);
+				expect(Number.isInteger(bob!.id)).toBe(true);
+			});
+
+			it('finds users by substring, prefix matches first, then by lower-cased name, up to the limit', async () => {
+				const p = prefix();
+				// Query "zq": prefix matches zq..., then names that contain it elsewhere.
+				await users(`zq${p}_b`, `ZQ${p}_a`, `a_zq${p}`, `B_zq${p}`, `c_ZQ${p}`, `zz${p}`);
+				const found = await store.findUsers(`ZQ${p}`, 10);
+				expect(found.map((user) => user.username)).toEqual([`ZQ${p}_a`, `zq${p}_b`, `a_zq${p}`, `B_zq${p}`, `c_ZQ${p}`]);
+				expect(found[0]).toEqual({ id: expect.any(Number), username: `ZQ${p}_a` });
+				expect((await store.findUsers(`zq${p}`, 2)).map((user) => user.username)).toEqual([`ZQ${p}_a`, `zq${p}_b`]);
+				expect(await store.findUsers(`${p}-none`, 10)).toEqual([]);
+			});
+
+			it('matches the query literally: no wildcards', async () => {
+				const p = prefix();
+				await users(`${p}x_y`, `${p}xay`, `${p}x%y`);
+				expect((await store.findUsers(`${p}x_`, 10)).map((user) => user.username)).toEqual([`${p}x_y`]);
+				expect((await store.findUsers(`${p}x%`, 10)).map((user) => user.username)).toEqual([`${p}x%y`]);
+				expect(await store.findUsers(`${p}%`, 10)).toEqual([]);
+			});
+		});
+
+		describe('tokens', () => {
+			it('finds the user of a live token, not of an expired or deleted one', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				await store.saveToken(alice!.id, `${p}-live`, '2030-01-01T00:00:00.000Z');
+				await store.saveToken(alice!.id, `${p}-expired`, '2020-01-01T00:00:00.000Z');
+				await store.saveToken(bob!.id, `${p}-forever`, null);
+				const now = '2025-06-01T12:00:00.000Z';
+				expect(await store.userByToken(`${p}-live`, now)).toEqual(alice);
+				expect(await store.userByToken(`${p}-expired`, now)).toBeUndefined();
+				expect(await store.userByToken(`${p}-forever`, now)).toEqual(bob);
+				expect(await store.userByToken(`${p}-forever`, '2999-12-31T23:59:59.999Z')).toEqual(bob);
+				expect(await store.userByToken(`${p}-unknown`, now)).toBeUndefined();
+				// Expiry is exclusive: a token is dead at its expiry instant.
+				expect(await store.userByToken(`${p}-live`, '2030-01-01T00:00:00.000Z')).toBeUndefined();
+				expect(await store.userByToken(`${p}-live`, '2029-12-31T23:59:59.999Z')).toEqual(alice);
+
+				await store.deleteToken(`${p}-live`);
+				expect(await store.userByToken(`${p}-live`, now)).toBeUndefined();
+				await store.deleteToken(`${p}-live`); // deleting twice is harmless
+				expect(await store.userByToken(`${p}-forever`, now)).toEqual(bob);
+			});
+		});
+
+		describe('friends', () => {
+			it('makes friendships both ways, listed by name, and removes them both ways', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_Bob`, `${p}_carl`, `${p}_dana`);
+				await store.addFriendship(alice!.id, carl!.id);
+				await store.addFriendship(bob!.id, alice!.id);
+				await store.addFriendship(alice!.id, bob!.id); // again: nothing changes
+				expect(await store.friendsOf(alice!.id)).toEqual([
+					{ id: bob!.id, username: `${p}_Bob`, alias: null },
+					{ id: carl!.id, username: `${p}_carl`, alias: null },
+				]);
+				expect(await store.friendsOf(bob!.id)).toEqual([{ id: alice!.id, username: `${p}_alice`, alias: null }]);
+				expect(await store.friendsOf(dana!.id)).toEqual([]);
+				expect(await store.friendOf(carl!.id, alice!.id)).toEqual({ id: alice!.id, username: `${p}_alice`, alias: null });
+				expect(await store.friendOf(carl!.id, bob!.id)).toBeUndefined();
+
+				expect(await store.removeFriendship(carl!.id, alice!.id)).toBe(true);
+				expect(await store.removeFriendship(alice!.id, carl!.id)).toBe(false);
+				expect(await store.friendOf(alice!.id, carl!.id)).toBeUndefined();
+				expect(await store.friendOf(carl!.id, alice!.id)).toBeUndefined();
+				expect((await store.friendsOf(alice!.id)).map((friend) => friend.id)).toEqual([bob!.id]);
+			});
+
+			it('keeps a private alias per owner, only between friends', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				await store.addFriendship(alice!.id, bob!.id);
+				expect(await store.setAlias(alice!.id, bob!.id, 'Bobby')).toBe(true);
+				expect(await store.friendOf(alice!.id, bob!.id)).toEqual({ id: bob!.id, username: `${p}_bob`, alias: 'Bobby' });
+				expect(await store.friendOf(bob!.id, alice!.id)).toEqual({ id: alice!.id, username: `${p}_alice`, alias: null });
+				expect(await store.friendsOf(alice!.id)).toEqual([{ id: bob!.id, username: `${p}_bob`, alias: 'Bobby' }]);
+				expect(await store.setAlias(alice!.id, carl!.id, 'Carlos')).toBe(false);
+				expect(await store.setAlias(alice!.id, bob!.id, null)).toBe(true);
+				expect((await store.friendOf(alice!.id, bob!.id))?.alias).toBeNull();
+			});
+
+			it('keeps friend requests, one per direction, oldest first, and drops them on friendship', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`, `${p}_dana`);
+				expect(await store.addFriendRequest(bob!.id, alice!.id, '2024-01-02T00:00:00.000Z')).toBe(true);
+				expect(await store.addFriendRequest(bob!.id, alice!.id, '2024-01-05T00:00:00.000Z')).toBe(false);
+				expect(await store.addFriendRequest(alice!.id, carl!.id, '2024-01-01T00:00:00.000Z')).toBe(true);
+				// Same time: ordered by the sender's name.
+				expect(await store.addFriendRequest(dana!.id, alice!.id, '2024-01-03T00:00:00.000Z')).toBe(true);
+				expect(await store.addFriendRequest(carl!.id, alice!.id, '2024-01-03T00:00:00.000Z')).toBe(true);
+				expect(await store.hasFriendRequest(bob!.id, alice!.id)).toBe(true);
+				expect(await store.hasFriendRequest(alice!.id, bob!.id)).toBe(false);
+				expect(await store.friendRequestsOf(alice!.id)).toEqual([
+					{ from: `${p}_alice`, to: `${p}_carl`, ts: '2024-01-01T00:00:00.000Z' },
+					{ from: `${p}_bob`, to: `${p}_alice`, ts: '2024-01-02T00:00:00.000Z' },
+					{ from: `${p}_carl`, to: `${p}_alice`, ts: '2024-01-03T00:00:00.000Z' },
+					{ from: `${p}_dana`, to: `${p}_alice`, ts: '2024-01-03T00:00:00.000Z' },
+				]);
+				expect(await store.friendRequestsOf(bob!.id)).toEqual([
+					{ from: `${p}_bob`, to: `${p}_alice`, ts: '2024-01-02T00:00:00.000Z' },
+				]);
+
+				expect(await store.deleteFriendRequest(dana!.id, alice!.id)).toBe(true);
+				expect(await store.deleteFriendRequest(dana!.id, alice!.id)).toBe(false);
+				expect(await store.hasFriendRequest(dana!.id, alice!.id)).toBe(false);
+
+				// Friendship drops the requests between the two, in both directions, and no others.
+				await store.addFriendRequest(carl!.id, bob!.id, '2024-01-04T00:00:00.000Z');
+				await store.addFriendship(alice!.id, carl!.id);
+				expect(await store.hasFriendRequest(alice!.id, carl!.id)).toBe(false);
+				expect(await store.hasFriendRequest(carl!.id, alice!.id)).toBe(false);
+				expect(await store.hasFriendRequest(carl!.id, bob!.id)).toBe(true);
+				expect((await store.friendRequestsOf(alice!.id)).map((request) => request.from)).toEqual([`${p}_bob`]);
+			});
+
+			it('survives two people befriending each other at the same moment', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				await store.addFriendRequest(alice!.id, bob!.id, '2024-01-01T00:00:00.000Z');
+				await store.addFriendRequest(bob!.id, alice!.id, '2024-01-01T00:00:00.000Z');
+				await Promise.all(range(1, 10).map((i) => store.addFriendship(i % 2 ? alice!.id : bob!.id, i % 2 ? bob!.id : alice!.id)));
+				expect((await store.friendsOf(alice!.id)).map((friend) => friend.id)).toEqual([bob!.id]);
+				expect((await store.friendsOf(bob!.id)).map((friend) => friend.id)).toEqual([alice!.id]);
+				expect(await store.friendRequestsOf(alice!.id)).toEqual([]);
+			});
+		});
+
+		describe('groups', () => {
+			it('creates a group with its creator as first member; names are unique case-insensitively', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const group = await store.createGroup(`${p}_Crew`, 'the crew', alice!.id);
+				expect(group).toEqual({ id: expect.any(Number), name: `${p}_Crew`, description: 'the crew', creator: `${p}_alice` });
+				expect(await store.createGroup(`${p}_crew`, 'another', bob!.id)).toBeUndefined();
+				expect(await store.createGroup(`${p}_CREW`, '', alice!.id)).toBeUndefined();
+				expect(await store.groupByName(`${p}_cReW`)).toEqual(group);
+				expect(await store.groupByName(`${p}_none`)).toBeUndefined();
+				expect(await store.roleIn(group!.id, alice!.id)).toBe('creator');
+				expect(await store.membersOf(group!.id)).toEqual([{ id: alice!.id, username: `${p}_alice`, role: 'creator' }]);
+				// The failed creation left bob out of everything.
+				expect(await store.groupsOf(bob!.id)).toEqual([]);
+			});
+
+			it('adds and removes members; lists members creator first then by name, and groups by name', async () => {
+				const p = prefix();
+				const [zed, alice, bob, carl] = await users(`${p}_zed`, `${p}_alice`, `${p}_Bob`, `${p}_carl`);
+				const crew = (await store.createGroup(`${p}_crew`, '', zed!.id))!;
+				const band = (await store.createGroup(`${p}_Band`, 'music', alice!.id))!;
+				expect(await store.addMember(crew.id, carl!.id)).toBe(true);
+				expect(await store.addMember(crew.id, alice!.id)).toBe(true);
+				expect(await store.addMember(crew.id, bob!.id)).toBe(true);
+				expect(await store.addMember(crew.id, bob!.id)).toBe(false);
+				expect(await store.addMember(crew.id, zed!.id)).toBe(false);
+				expect(await store.membersOf(crew.id)).toEqual([
+					{ id: zed!.id, username: `${p}_zed`, role: 'creator' },
+					{ id: alice!.id, username: `${p}_alice`, role: 'normal' },
+					{ id: bob!.id, username: `${p}_Bob`, role: 'normal' },
+					{ id: carl!.id, username: `${p}_carl`, role: 'normal' },
+				]);
+				expect(await store.roleIn(crew.id, bob!.id)).toBe('normal');
+				expect(await store.roleIn(band.id, bob!.id)).toBeUndefined();
+				expect(await store.groupsOf(alice!.id)).toEqual([
+					{ group: { id: band.id, name: `${p}_Band`, description: 'music', creator: `${p}_alice` }, role: 'creator' },
+					{ group: { id: crew.id, name: `${p}_crew`, description: '', creator: `${p}_zed` }, role: 'normal' },
+				]);
+
+				expect(await store.removeMember(crew.id, bob!.id)).toBe(true);
+				expect(await store.removeMember(crew.id, bob!.id)).toBe(false);
+				expect(await store.roleIn(crew.id, bob!.id)).toBeUndefined();
+				expect(await store.groupsOf(bob!.id)).toEqual([]);
+				expect((await store.membersOf(crew.id)).map((member) => member.username)).toEqual([
+					`${p}_zed`,
+					`${p}_alice`,
+					`${p}_carl`,
+				]);
+			});
+
+			it('deletes a group with its members, messages and their pending deliveries', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				const other = (await store.createGroup(`${p}_other`, '', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				await store.addMember(other.id, bob!.id);
+				await store.appendMessage(note(alice!, { groupId: crew.id }, { pendingFor: [bob!.id] }));
+				await store.appendMessage(note(alice!, { groupId: crew.id }, { cid: `${p}-in-crew`, pendingFor: [bob!.id] }));
+				const kept = await store.appendMessage(note(alice!, { groupId: other.id }, { pendingFor: [bob!.id] }));
+				expect(await store.pendingFor(bob!.id, 0, 10)).toHaveLength(3);
+
+				await store.deleteGroup(crew.id);
+				expect(await store.groupByName(`${p}_crew`)).toBeUndefined();
+				expect(await store.membersOf(crew.id)).toEqual([]);
+				expect(await store.roleIn(crew.id, alice!.id)).toBeUndefined();
+				expect(await store.history({ userId: alice!.id, with: { groupId: crew.id }, limit: 10 })).toEqual([]);
+				expect((await store.pendingFor(bob!.id, 0, 10)).map((pending) => pending.message)).toEqual([kept.message]);
+				expect((await store.groupsOf(bob!.id)).map(({ group }) => group.name)).toEqual([`${p}_other`]);
+
+				// The name is free again, and the new group's conversation starts afresh.
+				const again = (await store.createGroup(`${p}_crew`, 'new', bob!.id))!;
+				const first = await store.appendMessage(note(bob!, { groupId: again.id }));
+				expect(first.message.seq).toBe(1);
+				// A cid used in the deleted group may be used again.
+				const reused = await store.appendMessage(note(alice!, { groupId: other.id }, { cid: `${p}-in-crew` }));
+				expect(reused.duplicate).toBe(false);
+				expect(reused.message.seq).toBe(2);
+			});
+		});
+
+		describe('contacts', () => {
+			it('are friends and co-members, each once, never the user', async () => {
+				const p = prefix();
+				const [me, friend, both, member, stranger] = await users(
+					`${p}_me`,
+					`${p}_friend`,
+					`${p}_both`,
+					`${p}_member`,
+					`${p}_stranger`,
+				);
+				expect(await store.contactsOf(me!.id)).toEqual([]);
+				await store.addFriendship(me!.id, friend!.id);
+				await store.addFriendship(me!.id, both!.id);
+				const crew = (await store.createGroup(`${p}_crew`, '', me!.id))!;
+				await store.addMember(crew.id, both!.id);
+				await store.addMember(crew.id, member!.id);
+				const theirs = (await store.createGroup(`${p}_theirs`, '', stranger!.id))!;
+				await store.addMember(theirs.id, member!.id);
+				expect(sortNumbers(await store.contactsOf(me!.id))).toEqual(sortNumbers([friend!.id, both!.id, member!.id]));
+				expect(sortNumbers(await store.contactsOf(member!.id))).toEqual(sortNumbers([me!.id, both!.id, stranger!.id]));
+				expect(await store.contactsOf(friend!.id)).toEqual([me!.id]);
+			});
+		});
+
+		describe('messages', () => {
+			it('numbers each conversation from 1; a direct conversation is shared by both directions', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				const sent = note(alice!, { userId: bob!.id }, { text: 'hi bob', ts: '2024-02-29T23:59:59.123Z' });
+				const first = await store.appendMessage(sent);
+				expect(first).toEqual({
+					duplicate: false,
+					message: {
+						id: expect.stringMatching(/^[1-9]\d*$/),
+						seq: 1,
+						from: `${p}_alice`,
+						to: { user: `${p}_bob` },
+						text: 'hi bob',
+						ts: '2024-02-29T23:59:59.123Z',
+						cid: sent.cid,
+					},
+				});
+				const reply = await store.appendMessage(note(bob!, { userId: alice!.id }, { text: 'hi alice' }));
+				expect(reply.message).toMatchObject({ seq: 2, from: `${p}_bob`, to: { user: `${p}_alice` }, text: 'hi alice' });
+				expect((await store.appendMessage(note(alice!, { userId: carl!.id }))).message.seq).toBe(1);
+				const inGroup = await store.appendMessage(note(carl!, { groupId: crew.id }, { text: 'hello crew' }));
+				expect(inGroup.message).toMatchObject({ seq: 1, from: `${p}_carl`, to: { group: `${p}_crew` } });
+				expect((await store.appendMessage(note(alice!, { groupId: crew.id }))).message.seq).toBe(2);
+				expect((await store.appendMessage(note(alice!, { userId: bob!.id }))).message.seq).toBe(3);
+				expect(new Set([first, reply, inGroup].map((result) => result.message.id)).size).toBe(3);
+			});
+
+			it('is idempotent on sender and cid: the first message comes back as a duplicate', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const original = await store.appendMessage(
+					note(alice!, { userId: bob!.id }, { cid: 'same', text: 'first', pendingFor: [bob!.id] }),
+				);
+				const again = await store.appendMessage(
+					note(alice!, { userId: bob!.id }, { cid: 'same', text: 'second', ts: '2030-01-01T00:00:00.000Z', pendingFor: [bob!.id] }),
+				);
+				expect(again).toEqual({ duplicate: true, message: original.message });
+				// Even addressed elsewhere: (sender, cid) is the key.
+				const elsewhere = await store.appendMessage(note(alice!, { userId: carl!.id }, { cid: 'same' }));
+				expect(elsewhere).toEqual({ duplicate: true, message: original.message });
+				// Another sender may use the same cid.
+				const bobs = await store.appendMessage(note(bob!, { userId: alice!.id }, { cid: 'same' }));
+				expect(bobs.duplicate).toBe(false);
+				expect(bobs.message.seq).toBe(2);
+				// Nothing of the duplicates was stored or queued, and no seq was used up.
+				expect((await store.history({ userId: alice!.id, with: { userId: bob!.id }, limit: 10 })).map((m) => m.text)).toEqual([
+					'first',
+					bobs.message.text,
+				]);
+				expect(await store.history({ userId: alice!.id, with: { userId: carl!.id }, limit: 10 })).toEqual([]);
+				expect(await store.pendingFor(bob!.id, 0, 10)).toEqual([{ pendingId: expect.any(Number), message: original.message }]);
+			});
+
+			it('queues messages for offline recipients, in order, and pages and clears them', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`, `${p}_dana`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				for (const member of [bob!, carl!, dana!]) await store.addMember(crew.id, member.id);
+				const sent = [];
+				for (let i = 0; i < 7; i++) {
+					const to = i % 2 ? { groupId: crew.id } : { userId: bob!.id };
+					const pendingFor = i % 2 ? [bob!.id, carl!.id] : [bob!.id];
+					sent.push((await store.appendMessage(note(i % 3 ? alice! : dana!, to, { pendingFor }))).message);
+				}
+				expect(await store.pendingFor(dana!.id, 0, 10)).toEqual([]);
+
+				const page1 = await store.pendingFor(bob!.id, 0, 3);
+				expect(page1.map((pending) => pending.message)).toEqual(sent.slice(0, 3));
+				const ids1 = page1.map((pending) => pending.pendingId);
+				expect(ids1).toEqual(sortNumbers(ids1));
+				const page2 = await store.pendingFor(bob!.id, page1.at(-1)!.pendingId, 3);
+				expect(page2.map((pending) => pending.message)).toEqual(sent.slice(3, 6));
+				expect(page2[0]!.pendingId).toBeGreaterThan(page1.at(-1)!.pendingId);
+				// Paging does not consume: the first page is still there.
+				expect(await store.pendingFor(bob!.id, 0, 3)).toEqual(page1);
+
+				await store.clearPending(bob!.id, page2.at(-1)!.pendingId);
+				const rest = await store.pendingFor(bob!.id, 0, 10);
+				expect(rest.map((pending) => pending.message)).toEqual(sent.slice(6));
+				// Carl's queue (the group messages) is his own.
+				expect((await store.pendingFor(carl!.id, 0, 10)).map((pending) => pending.message)).toEqual([
+					sent[1],
+					sent[3],
+					sent[5],
+				]);
+				await store.clearPending(bob!.id, rest[0]!.pendingId);
+				expect(await store.pendingFor(bob!.id, 0, 10)).toEqual([]);
+				expect(await store.pendingFor(carl!.id, 0, 10)).toHaveLength(3);
+			});
+
+			it('pages history backwards, each page oldest first', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				for (let i = 1; i <= 10; i++) {
+					const [from, to] = i % 2 ? [alice!, bob!] : [bob!, alice!];
+					await store.appendMessage(note(from, { userId: to.id }, { text: `m${i}` }));
+				}
+				const texts = async (userId: number, withId: number, before: number | undefined, limit: number) =>
+					(await store.history({ userId, with: { userId: withId }, before, limit })).map((m) => `${m.seq}:${m.text}`);
+				expect(await texts(alice!.id, bob!.id, undefined, 3)).toEqual(['8:m8', '9:m9', '10:m10']);
+				expect(await texts(bob!.id, alice!.id, undefined, 3)).toEqual(['8:m8', '9:m9', '10:m10']);
+				expect(await texts(alice!.id, bob!.id, 8, 3)).toEqual(['5:m5', '6:m6', '7:m7']);
+				expect(await texts(alice!.id, bob!.id, 3, 5)).toEqual(['1:m1', '2:m2']);
+				expect(await texts(alice!.id, bob!.id, 1, 5)).toEqual([]);
+				expect(await texts(alice!.id, bob!.id, undefined, 100)).toEqual(range(1, 10).map((i) => `${i}:m${i}`));
+				const all = await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 100 });
+				expect(all[0]).toMatchObject({ from: `${p}_alice`, to: { user: `${p}_bob` } });
+				expect(all[1]).toMatchObject({ from: `${p}_bob`, to: { user: `${p}_alice` } });
+			});
+		});
+
+		describe('concurrency', () => {
+			it('gives 50 concurrent appends to one conversation the seqs 1..50', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				await store.addMember(crew.id, carl!.id);
+				const senders = [alice!, bob!, carl!];
+				const results = await Promise.all(
+					range(1, 50).map((i) => store.appendMessage(note(senders[i % 3]!, { groupId: crew.id }, { pendingFor: [carl!.id] }))),
+				);
+				expect(results.every((result) => !result.duplicate)).toBe(true);
+				expect(sortNumbers(results.map((result) => result.message.seq))).toEqual(range(1, 50));
+				expect(new Set(results.map((result) => result.message.id)).size).toBe(50);
+				const history = await store.history({ userId: bob!.id, with: { groupId: crew.id }, limit: 100 });
+				expect(history.map((message) => message.seq)).toEqual(range(1, 50));
+				// Pending deliveries follow the conversation's order.
+				const pending = await store.pendingFor(carl!.id, 0, 100);
+				expect(pending.map((entry) => entry.message.seq)).toEqual(range(1, 50));
+			});
+
+			it('stores one message for concurrent duplicates of one cid, and uses up no seq', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const results = await Promise.all(
+					range(1, 20).map((i) =>
+						store.appendMessage(note(alice!, { userId: bob!.id }, { cid: 'retry', text: `try ${i}`, pendingFor: [bob!.id] })),
+					),
+				);
+				expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+				const stored = results.find((result) => !result.duplicate)!.message;
+				for (const result of results) expect(result.message).toEqual(stored);
+				expect(stored.seq).toBe(1);
+				expect(await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 100 })).toEqual([stored]);
+				expect(await store.pendingFor(bob!.id, 0, 100)).toEqual([{ pendingId: expect.any(Number), message: stored }]);
+				expect((await store.appendMessage(note(bob!, { userId: alice!.id }))).message.seq).toBe(2);
+			});
+		});
+
+		describe('durability', () => {
+			it('keeps everything across closing and opening again', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				await store.addFriendship(alice!.id, bob!.id);
+				await store.setAlias(alice!.id, bob!.id, 'B');
+				await store.saveToken(alice!.id, `${p}-token`, null);
+				const crew = (await store.createGroup(`${p}_crew`, 'kept', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				const sent = await store.appendMessage(note(alice!, { userId: bob!.id }, { pendingFor: [bob!.id] }));
+
+				await store.close();
+				store = await open();
+
+				expect(await store.userByName(`${p}_ALICE`)).toEqual(alice);
+				expect(await store.userByToken(`${p}-token`, new Date().toISOString())).toEqual(alice);
+				expect(await store.friendOf(alice!.id, bob!.id)).toEqual({ id: bob!.id, username: `${p}_bob`, alias: 'B' });
+				expect(await store.groupsOf(bob!.id)).toEqual([{ group: crew, role: 'normal' }]);
+				expect(await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 10 })).toEqual([sent.message]);
+				expect((await store.pendingFor(bob!.id, 0, 10)).map((entry) => entry.message)).toEqual([sent.message]);
+				// Numbering and idempotency carry on where they were.
+				const next = await store.appendMessage(note(bob!, { userId: alice!.id }));
+				expect(next.message.seq).toBe(2);
+				expect(await store.appendMessage({ ...note(alice!, { userId: bob!.id }), cid: sent.message.cid })).toEqual({
+					duplicate: true,
+					message: sent.message,
+				});
+				expect(await store.createUser(`${p}_Bob`, 'x')).toBeUndefined();
+			});
+		});
+	});
+}
+
+// SQLite: a temporary directory.
+{
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-'));
+	describeStore(
+		'SqliteStore',
+		async () => new SqliteStore({ dataDir }),
+		async () => rmSync(dataDir, { recursive: true, force: true }),
+	);
+}
+
+// PostgreSQL: a schema of this run's own, dropped at the end.
+if (PG_MISSING_MESSAGE && IN_CI) {
+	describe('PostgresStore', () => {
+		it('needs PostgreSQL under CI', () => {
+			throw new Error(`${PG_MISSING_MESSAGE}. CI must run them.`);
+		});
+	});
+} else {
+	describe.skipIf(PG_MISSING_MESSAGE !== undefined)('PostgreSQL', () => {
+		const schema = testSchemaName();
+		describeStore(
+			'PostgresStore',
+			() => openPostgresStore({ connectionString: PG_URL, schema }),
+			() => dropSchema(schema),
+		);
+
+		describe('PostgresStore, several instances on one schema', () => {
+			const schema = testSchemaName();
+			const stores: PostgresStore[] = [];
+			const open = async () => {
+				const store = await openPostgresStore({ connectionString: PG_URL, schema });
+				stores.push(store);
+				return store;
+			};
+
+			afterAll(async () => {
+				await Promise.all(stores.map((store) => store.close()));
+				await dropSchema(schema);
+			});
+
+			it('migrate once when they start at the same moment on a new schema', async () => {
+				const [a] = await Promise.all(range(1, 4).map(() => open()));
+				expect(a).toBeDefined();
+				const versions = await adminQuery<{ version: number }>(
+					`SELECT version FROM ${pg.escapeIdentifier(schema)}.schema_migrations ORDER BY version`,
+				);
+				expect(versions.map((row) => row.version)).toEqual(range(1, POSTGRES_MIGRATIONS.length));
+			});
+
+			it("see each other's writes, and concurrent appends from both keep seq unique", async () => {
+				const [a, b] = [stores[0]!, stores[1]!];
+				const alice = (await a.createUser('alice', 'hash-a'))!;
+				expect(await b.createUser('ALICE', 'hash-b')).toBeUndefined();
+				const bob = (await b.createUser('bob', 'hash-b'))!;
+				expect(await a.userByName('Bob')).toEqual(bob);
+				await b.addFriendship(alice.id, bob.id);
+				expect(await a.friendOf(alice.id, bob.id)).toEqual({ id: bob.id, username: 'bob', alias: null });
+				const crew = (await a.createGroup('crew', '', alice.id))!;
+				expect(await b.addMember(crew.id, bob.id)).toBe(true);
+				expect(await a.addMember(crew.id, bob.id)).toBe(false);
+
+				const results = await Promise.all(
+					range(1, 60).map((i) =>
+						(i % 2 ? a : b).appendMessage({
+							senderId: i % 3 ? alice.id : bob.id,
+							to: { groupId: crew.id },
+							text: `m${i}`,
+							cid: `c${i}`,
+							ts: new Date().toISOString(),
+							pendingFor: [bob.id],
+						}),
+					),
+				);
+				expect(sortNumbers(results.map((result) => result.message.seq))).toEqual(range(1, 60));
+				// The same cid through both instances at once: one message.
+				const twice = await Promise.all(
+					[a, b, a, b].map((store) =>
+						store.appendMessage({
+							senderId: alice.id,
+							to: { userId: bob.id },
+							text: 'once',
+							cid: 'both',
+							ts: '2024-01-01T00:00:00.000Z',
+							pendingFor: [],
+						}),
+					),
+				);
+				expect(twice.filter((result) => !result.duplicate)).toHaveLength(1);
+				expect(new Set(twice.map((result) => result.message.id)).size).toBe(1);
+
+				const fromA = await a.history({ userId: alice.id, with: { groupId: crew.id }, limit: 100 });
+				const fromB = await b.history({ userId: bob.id, with: { groupId: crew.id }, limit: 100 });
+				expect(fromA.map((message) => message.seq)).toEqual(range(1, 60));
+				expect(fromB).toEqual(fromA);
+				expect((await b.pendingFor(bob.id, 0, 100)).map((entry) => entry.message)).toEqual(fromA);
+				await a.clearPending(bob.id, Number.MAX_SAFE_INTEGER);
+				expect(await b.pendingFor(bob.id, 0, 100)).toEqual([]);
+			});
+		});
+	});
+}
