@@ -43,8 +43,12 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 	let strikes = 0;
 	let queue = Promise.resolve();
 	let queued = 0;
-	socket.on('pong', () => (session.alive = true));
+	socket.on('pong', () => {
+		session.alive = true;
+		session.lastHeard = Date.now();
+	});
 	socket.on('message', (data: RawData, isBinary: boolean) => {
+		session.lastHeard = Date.now();
 		if (!bucket.take() || queued >= settings.maxQueuedRequests) {
 			// A peer that keeps going after being told is not a client having a busy moment.
 			if (++strikes > settings.rateLimitStrikes) session.close(CLOSE.policyViolation, 'rate limit exceeded');
@@ -57,12 +61,17 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 			.then(() => handleFrame(session, data, isBinary, deps))
 			.finally(() => queued--);
 	});
-	socket.on('close', () => {
-		queue = queue.then(() => hub.detach(session, true)).catch((error) => deps.logger.error('detach failed', error));
+	socket.on('close', (code: number) => {
+		// Without a closing handshake (a cut connection, a dead peer) what we sent lately may not have arrived.
+		const cut = !CLEAN_CLOSE_CODES.has(code);
+		queue = queue.then(() => hub.detach(session, true, cut)).catch((error) => deps.logger.error('detach failed', error));
 	});
 	socket.on('error', (error) => deps.logger.warn(`connection ${session.remoteAddress}: ${error.message}`));
 	return session;
 }
+
+/** Normal closure, going away, and a close frame without a code: both ends said goodbye. */
+const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** The request id of a frame, if it has one, without validating the rest (for a refusal). */
 function peekId(data: RawData, isBinary: boolean): string | undefined {

@@ -19,6 +19,12 @@ export interface HubOptions {
 	logger?: Logger;
 }
 
+/**
+ * Messages written to a connection up to this long before the peer was last
+ * heard from may still have been in flight when it was cut.
+ */
+const CUT_SLACK_MS = 5_000;
+
 /** How long after a user's last session ends here a message for them, not queued, counts as missed. */
 const DEPARTED_GRACE_MS = 10_000;
 
@@ -82,13 +88,23 @@ export class Hub {
 		if (await this.presence.opened(user)) await this.announce(user, true);
 	}
 
-	/** Logs the session out (or forgets a closed one); the user's last session anywhere tells contacts they are offline. */
-	async detach(session: Session, closed: boolean): Promise<void> {
+	/**
+	 * Logs the session out (or forgets a closed one); the user's last session
+	 * anywhere tells contacts they are offline. A connection that was `cut`
+	 * (no closing handshake) may have lost messages written to it shortly
+	 * before: the user's next login replays them (the client drops copies it has).
+	 */
+	async detach(session: Session, closed: boolean, cut = false): Promise<void> {
 		const user = session.user;
 		session.user = undefined;
 		if (closed) this.anonymous.delete(session);
 		else this.anonymous.add(session);
 		if (!user) return;
+		if (cut) {
+			await this.presence
+				.markMissed(user.id, { from: session.lastHeard - CUT_SLACK_MS, to: Date.now() })
+				.catch((error: unknown) => this.logger.error('could not note messages a cut connection may have missed', error));
+		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
 		if (sessions.size === 0) this.sessionsByUser.delete(user.id);

@@ -22,6 +22,8 @@ export class Session {
 	private held: EventFrame[] | undefined;
 	/** Cleared at each heartbeat ping, set again by the pong. */
 	alive = true;
+	/** When the peer last sent anything (a frame or a pong), ms since the epoch. */
+	lastHeard = Date.now();
 
 	constructor(
 		private readonly socket: WebSocket,

@@ -481,6 +481,14 @@ describe('chaos: connections cut at random', () => {
 			}
 		}
 
+		// Messages written to a connection just before it was cut are replayed at the next login:
+		// give the last logins' replays a moment to land.
+		const missingFor = (i: number) => {
+			const received = new Set(live[i]!.map((event) => event.message.cid));
+			return plans.flat().filter((planned) => isFor(clients[i]!.name, planned, members) && !received.has(planned.cid));
+		};
+		await until(() => clients.every((_, i) => missingFor(i).length === 0), 10_000, 'every message live').catch(() => undefined);
+
 		// Live: never twice, only what was meant for the client, and in each sender's order.
 		const missingLive: string[] = [];
 		for (const [i, client] of clients.entries()) {
@@ -490,8 +498,10 @@ describe('chaos: connections cut at random', () => {
 			expect(new Set(ids).size, `${client.name}: a message shown twice`).toBe(ids.length);
 			const cids = events.map((message) => message.cid);
 			expect(new Set(cids).size, `${client.name}: a cid shown twice`).toBe(cids.length);
+			// A message replayed after a cut arrives after newer ones; what the client ends with, placed
+			// by seq as the UI places it, must be in each sender's order.
 			const lastIndex = new Map<string, { index: number; seq: number }>();
-			for (const message of events) {
+			for (const message of [...events].sort((a, b) => a.seq - b.seq)) {
 				const planned = byCid.get(message.cid);
 				expect(planned, `${client.name} got a message nobody sent: ${message.cid}`).toBeDefined();
 				expect(message.from).toBe(planned!.from);
@@ -543,29 +553,9 @@ describe('chaos: connections cut at random', () => {
 		}
 		expect([...histories.values()].reduce((sum, cids) => sum + cids.length, 0)).toBe(3 * CHAOS_PER_CLIENT);
 
-		// A message live delivery missed was stored while its recipient's connection was about to be cut
-		// (in flight when the cut came); after a client's last drop, nothing may go missing.
-		const storedAt = new Map<string, number>();
-		for (const client of clients) {
-			for (const message of await fullHistory(client, { group })) storedAt.set(message.cid, Date.parse(message.ts));
-			for (const other of clients.filter((o) => o !== client)) {
-				for (const message of await fullHistory(client, { user: other.name })) storedAt.set(message.cid, Date.parse(message.ts));
-			}
-		}
-		const gaps = missingLive.map((entry) => {
-			const [who, cid] = entry.split('<-') as [string, string];
-			const at = storedAt.get(cid)!;
-			const nextDrop = drops[clients.findIndex((client) => client.name === who)]!.find((drop) => drop >= at);
-			expect(nextDrop, `${entry} was stored after ${who}'s last drop, yet never arrived`).toBeDefined();
-			return nextDrop! - at;
-		});
-		if (gaps.length > 0) {
-			gaps.sort((a, b) => a - b);
-			log(
-				`chaos: each missed message was stored shortly before its recipient's connection was cut: ` +
-					`median ${gaps[Math.floor(gaps.length / 2)]} ms, max ${gaps.at(-1)} ms before the client saw the drop`,
-			);
-		}
+		// Live: every message reached every recipient, even those whose connection was cut while it
+		// was in flight (the server replays what a cut connection may have missed at the next login).
+		expect(missingLive, 'messages that never arrived live').toEqual([]);
 
 		// Nothing is left waiting for a login that already happened.
 		const db = new Database(path.join(server.dataDir, 'chat-tui.db'), { readonly: true });

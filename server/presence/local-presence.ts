@@ -4,6 +4,7 @@ import type { LostSessions, MissedSpan, Presence } from './presence.js';
 /** Presence for a single server: session counts in this process. */
 export class LocalPresence implements Presence {
 	private readonly counts = new Map<number, number>();
+	private readonly missed = new Map<number, MissedSpan>();
 
 	async start(): Promise<void> {}
 
@@ -31,10 +32,15 @@ export class LocalPresence implements Presence {
 	/** A single server's sessions end with the process: there is no one left to tell. */
 	onLost(_handler: (lost: LostSessions) => Promise<void>): void {}
 
-	async markMissed(_userId: number, _span: MissedSpan): Promise<void> {}
+	async markMissed(userId: number, span: MissedSpan): Promise<void> {
+		const known = this.missed.get(userId);
+		this.missed.set(userId, known ? { from: Math.min(known.from, span.from), to: Math.max(known.to, span.to) } : span);
+	}
 
-	async takeMissed(_userId: number): Promise<MissedSpan | undefined> {
-		return undefined;
+	async takeMissed(userId: number): Promise<MissedSpan | undefined> {
+		const span = this.missed.get(userId);
+		this.missed.delete(userId);
+		return span;
 	}
 
 	async close(): Promise<void> {
