@@ -173,10 +173,11 @@ export class Hub {
 
 	private deliverLocally(delivery: Delivery): void {
 		const { event } = delivery;
+		let data: string | undefined; // serialised once, for however many sessions get it
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
 			for (const session of sessions ?? []) {
-				if (session.id !== delivery.exceptSession) session.deliver(event);
+				if (session.id !== delivery.exceptSession) session.deliver((data ??= JSON.stringify(event)));
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { EventFrame, ServerFrame } from '../source/protocol/index.js';
+import type { ServerFrame } from '../source/protocol/index.js';
 import { CLOSE } from './settings.js';
 
 /** Who a session is logged in as. */
@@ -19,7 +19,7 @@ export class Session {
 	user: SessionUser | undefined;
 	/** Hash of the token this session logged in with; `logout` revokes it. */
 	tokenHash: string | undefined;
-	private held: EventFrame[] | undefined;
+	private held: string[] | undefined;
 	/** Cleared at each heartbeat ping, set again by the pong. */
 	alive = true;
 	/** When the peer last sent anything (a frame or a pong), ms since the epoch. */
@@ -38,9 +38,14 @@ export class Session {
 
 	/** Sends a frame; resolves once it is handed to the OS (or at once if the socket is gone). */
 	send(frame: ServerFrame): Promise<boolean> {
+		return this.write(JSON.stringify(frame));
+	}
+
+	/** Sends an already serialised frame (an event going to many sessions is serialised once). */
+	private write(data: string): Promise<boolean> {
 		if (!this.isOpen) return Promise.resolve(false);
 		const sent = new Promise<boolean>((resolve) => {
-			this.socket.send(JSON.stringify(frame), (error) => resolve(!error));
+			this.socket.send(data, (error) => resolve(!error));
 		});
 		if (this.socket.bufferedAmount > this.maxBufferedBytes) {
 			this.close(CLOSE.tryAgainLater, 'not reading: too much unsent data');
@@ -59,9 +64,10 @@ export class Session {
 		return true;
 	}
 
-	deliver(event: EventFrame): void {
-		if (this.held) this.held.push(event);
-		else void this.send(event);
+	/** Delivers an event, given as its serialised frame. */
+	deliver(data: string): void {
+		if (this.held) this.held.push(data);
+		else void this.write(data);
 	}
 
 	holdEvents(): void {
@@ -71,7 +77,7 @@ export class Session {
 	releaseEvents(): void {
 		const held = this.held ?? [];
 		this.held = undefined;
-		for (const event of held) void this.send(event);
+		for (const data of held) void this.write(data);
 	}
 
 	close(code: number, reason: string): void {

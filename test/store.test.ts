@@ -515,6 +515,19 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(await store.pendingFor(bob!.id, 0, 100)).toEqual([{ pendingId: expect.any(Number), message: stored }]);
 				expect((await store.appendMessage(note(bob!, { userId: alice!.id }))).message.seq).toBe(2);
 			});
+			it('lets the other appends of a busy moment succeed when one of them fails', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const results = await Promise.allSettled([
+					store.appendMessage(note(alice!, { userId: bob!.id }, { text: 'first' })),
+					// Queued for a user who does not exist: the foreign key refuses it.
+					store.appendMessage(note(alice!, { userId: bob!.id }, { text: 'broken', pendingFor: [987_654_321] })),
+					store.appendMessage(note(bob!, { userId: alice!.id }, { text: 'third' })),
+				]);
+				expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+				const history = await store.history({ userId: alice!.id, with: { userId: bob!.id }, limit: 10 });
+				expect(history.map((message) => message.text)).toEqual(['first', 'third']);
+			});
 		});
 
 		describe('durability', () => {

@@ -300,26 +300,63 @@ export class SqliteStore implements Store {
 
 	// messages
 
-	async appendMessage(message: NewMessage): Promise<AppendResult> {
-		return this.db.transaction((): AppendResult => {
-			const existing = this.messageByCid(message.senderId, message.cid);
-			if (existing) return { message: existing, duplicate: true };
-			const key = conversationKey(message.senderId, message.to);
-			const { last_seq: seq } = this.sql(
-				`INSERT INTO conversations (key, last_seq) VALUES (?, 1)
-				 ON CONFLICT (key) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
-			).get(key) as { last_seq: number };
-			const toUser = 'userId' in message.to ? message.to.userId : null;
-			const toGroup = 'groupId' in message.to ? message.to.groupId : null;
-			const result = this.sql(
-				`INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts);
-			const messageId = Number(result.lastInsertRowid);
-			const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
-			for (const userId of message.pendingFor) queue.run(userId, messageId);
-			return { message: this.messageById(messageId)!, duplicate: false };
-		}).immediate();
+	/**
+	 * Group commit: appends that arrive in the same turn of the event loop
+	 * (many senders under load) are written in one transaction, so they share
+	 * one fsync; each promise settles only after that commit.
+	 */
+	appendMessage(message: NewMessage): Promise<AppendResult> {
+		return new Promise((resolve, reject) => {
+			this.appendQueue.push({ message, resolve, reject });
+			if (this.appendQueue.length === 1) setImmediate(() => this.flushAppends());
+		});
+	}
+
+	private appendQueue: Array<{
+		message: NewMessage;
+		resolve: (result: AppendResult) => void;
+		reject: (error: unknown) => void;
+	}> = [];
+
+	private flushAppends(): void {
+		const batch = this.appendQueue;
+		this.appendQueue = [];
+		let results: AppendResult[];
+		try {
+			results = this.db.transaction(() => batch.map(({ message }) => this.appendOne(message))).immediate();
+		} catch {
+			// One bad append must not fail the others: retry them one transaction each.
+			for (const { message, resolve, reject } of batch) {
+				try {
+					resolve(this.db.transaction(() => this.appendOne(message)).immediate());
+				} catch (error) {
+					reject(error);
+				}
+			}
+			return;
+		}
+		batch.forEach(({ resolve }, index) => resolve(results[index]!));
+	}
+
+	/** One append inside the caller's transaction: idempotent on (sender, cid). */
+	private appendOne(message: NewMessage): AppendResult {
+		const existing = this.messageByCid(message.senderId, message.cid);
+		if (existing) return { message: existing, duplicate: true };
+		const key = conversationKey(message.senderId, message.to);
+		const { last_seq: seq } = this.sql(
+			`INSERT INTO conversations (key, last_seq) VALUES (?, 1)
+			 ON CONFLICT (key) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
+		).get(key) as { last_seq: number };
+		const toUser = 'userId' in message.to ? message.to.userId : null;
+		const toGroup = 'groupId' in message.to ? message.to.groupId : null;
+		const result = this.sql(
+			`INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts);
+		const messageId = Number(result.lastInsertRowid);
+		const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
+		for (const userId of message.pendingFor) queue.run(userId, messageId);
+		return { message: this.messageById(messageId)!, duplicate: false };
 	}
 
 	private messageByCid(senderId: number, cid: string): Message | undefined {
@@ -358,6 +395,7 @@ export class SqliteStore implements Store {
 	}
 
 	async close(): Promise<void> {
+		if (this.appendQueue.length > 0) this.flushAppends();
 		if (this.db.open) this.db.close();
 	}
 }
