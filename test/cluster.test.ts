@@ -13,7 +13,7 @@ import { silentLogger } from '../server/logger.js';
 import { RedisPresence } from '../server/presence/redis-presence.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { Cluster, inCi, missingServices, REDIS_URL, startNginx, type Nginx } from './helpers/cluster.js';
-import { PASSWORD, uniqueName, until } from './helpers/clients.js';
+import { fullHistory, PASSWORD, uniqueName, until } from './helpers/clients.js';
 import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 
 // Short presence timings so a killed instance is noticed quickly: its users are
@@ -60,19 +60,6 @@ function record<E extends keyof ClientEvents>(client: ChatClient, event: E): Arr
 	return seen;
 }
 
-/** Every message of a conversation, oldest first. */
-async function fullHistory(client: ChatClient, peer: Peer): Promise<Message[]> {
-	const pages: Message[][] = [];
-	let before: number | undefined;
-	for (;;) {
-		const { messages } = await client.request('history', { with: peer, limit: 200, ...(before === undefined ? {} : { before }) });
-		if (messages.length === 0) break;
-		pages.unshift(messages);
-		before = messages[0]!.seq;
-		if (before <= 1) break;
-	}
-	return pages.flat();
-}
 
 async function onlineIn(client: ChatClient, group: string, username: string): Promise<boolean | undefined> {
 	const { members } = await client.request('groups.members', { name: group });

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChatClient } from '../source/client/index.js';
 import { OPS, parseRequest, type Message, type Op, type Peer } from '../source/protocol/index.js';
-import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
+import { befriend, ClientPool, fullHistory, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
 import { serveCli, type CliServer } from './helpers/cli-server.js';
 import { FlakyProxy } from './helpers/flaky-proxy.js';
 import { fuzzFrames, validRequests, type FuzzFrame } from './helpers/fuzz-frames.js';
@@ -59,19 +59,6 @@ function seeded(seed: number): () => number {
 	};
 }
 
-/** Every message of a conversation, oldest first, paging back through `history`. */
-async function fullHistory(client: ChatClient, peer: Peer): Promise<Message[]> {
-	const pages: Message[][] = [];
-	let before: number | undefined;
-	for (;;) {
-		const { messages } = await client.request('history', { with: peer, limit: 200, ...(before === undefined ? {} : { before }) });
-		if (messages.length === 0) break;
-		pages.unshift(messages);
-		before = messages[0]!.seq;
-		if (before <= 1) break;
-	}
-	return pages.flat();
-}
 
 function log(line: string): void {
 	process.stdout.write(`[robustness] ${line}\n`);

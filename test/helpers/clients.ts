@@ -1,4 +1,5 @@
 import { ChatClient, type ChatClientOptions, type ClientEvents } from '../../source/client/index.js';
+import type { Message, Peer } from '../../source/protocol/index.js';
 
 let counter = 0;
 
@@ -57,3 +58,17 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every message of a conversation, oldest first, paging back through `history`. */
+export async function fullHistory(client: ChatClient, peer: Peer): Promise<Message[]> {
+	const pages: Message[][] = [];
+	let before: number | undefined;
+	for (;;) {
+		const { messages } = await client.request('history', { with: peer, limit: 200, ...(before === undefined ? {} : { before }) });
+		if (messages.length === 0) break;
+		pages.unshift(messages);
+		before = messages[0]!.seq;
+		if (before <= 1) break;
+	}
+	return pages.flat();
+}
