@@ -367,6 +367,17 @@ describe('chatReducer', () => {
 		expect(log[0]).toBe('s:line 5');
 		expect(log.at(-1)).toBe(`s:line ${LOG_ENTRIES_KEPT + 4}`);
 	});
+
+	it('keeps older history loaded by scrolling back, even past the limit', () => {
+		const toAlice: Peer = { user: 'alice' };
+		const newest = Array.from({ length: LOG_ENTRIES_KEPT }, (_, index) => message('bob', toAlice, 1001 + index));
+		let state = chatReducer(aliceState(), { type: 'history', key: 'user:bob', messages: newest });
+		const older = Array.from({ length: 50 }, (_, index) => message('bob', toAlice, 951 + index));
+		state = chatReducer(state, { type: 'history', key: 'user:bob', messages: older });
+		const log = state.logs['user:bob']!;
+		expect(log).toHaveLength(LOG_ENTRIES_KEPT + 50);
+		expect(log[0]).toMatchObject({ kind: 'message', message: { seq: 951 } });
+	});
 });
 
 // ---------------------------------------------------------------- line-editor.ts

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import { lastRows } from '../format/log-rows.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { theme } from '../theme.js';
@@ -20,9 +21,13 @@ export interface MessageLogProps {
 
 /**
  * The selected conversation's log, drawn as a window: only the rows on
- * screen are formatted (Ink has no scrolling container of its own).
+ * screen are formatted (Ink has no scrolling container of its own). Rows
+ * are formatted from the newest up to the scroll position, so scrolled far
+ * up that is the whole log; memo keeps it from being redone on every render
+ * of the chat screen (each key typed into the input line) when nothing it
+ * shows has changed.
  */
-export function MessageLog({ title, subtitle, entries, me, width, height, scroll }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll }: MessageLogProps) {
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
 	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
@@ -53,4 +58,4 @@ export function MessageLog({ title, subtitle, entries, me, width, height, scroll
 			</Box>
 		</Box>
 	);
-}
+});

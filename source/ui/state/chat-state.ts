@@ -138,8 +138,14 @@ function trim(log: LogEntry[]): LogEntry[] {
 	return log.length > LOG_ENTRIES_KEPT ? log.slice(log.length - LOG_ENTRIES_KEPT) : log;
 }
 
-function withLog(state: ChatState, key: string, update: (log: LogEntry[]) => LogEntry[]): ChatState {
-	return { ...state, logs: { ...state.logs, [key]: trim(update(state.logs[key] ?? [])) } };
+/**
+ * Updates one log. New entries push the oldest out past LOG_ENTRIES_KEPT;
+ * older history the user scrolled back for is kept (`keepAll`), or paging
+ * back would throw away the page it just loaded.
+ */
+function withLog(state: ChatState, key: string, update: (log: LogEntry[]) => LogEntry[], keepAll = false): ChatState {
+	const log = update(state.logs[key] ?? []);
+	return { ...state, logs: { ...state.logs, [key]: keepAll ? log : trim(log) } };
 }
 
 function addSystem(state: ChatState, key: string, text: string, tone: SystemTone): ChatState {
@@ -196,7 +202,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return { ...next, unread: { ...next.unread, [key]: (next.unread[key] ?? 0) + 1 } };
 		}
 		case 'history': {
-			let next = withLog(state, action.key, (log) => action.messages.reduce(insertMessage, log));
+			let next = withLog(state, action.key, (log) => action.messages.reduce(insertMessage, log), true);
 			if (action.complete) next = { ...next, historyComplete: { ...next.historyComplete, [action.key]: true } };
 			return next;
 		}
