@@ -47,6 +47,8 @@ async function tui(options: ConnectionOptions): Promise<void> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new Error('the chat-tui client needs an interactive terminal; in scripts, use "chat-tui send"');
 	}
+	// React's development build checks more and draws slower; a user gets the production one.
+	process.env['NODE_ENV'] ??= 'production';
 	const { runTui } = await import('./ui/run.js');
 	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL });
 }
