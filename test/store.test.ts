@@ -374,6 +374,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				const first = await store.appendMessage(sent);
 				expect(first).toEqual({
 					duplicate: false,
+					queuedFor: expect.any(Array),
 					message: {
 						id: expect.stringMatching(/^[1-9]\d*$/),
 						seq: 1,
@@ -403,10 +404,11 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				const again = await store.appendMessage(
 					note(alice!, { userId: bob!.id }, { cid: 'same', text: 'second', ts: '2030-01-01T00:00:00.000Z', pendingFor: [bob!.id] }),
 				);
-				expect(again).toEqual({ duplicate: true, message: original.message });
+				expect(again).toEqual({ duplicate: true, message: original.message, queuedFor: [] });
+				expect(original.queuedFor).toEqual([bob!.id]);
 				// Even addressed elsewhere: (sender, cid) is the key.
 				const elsewhere = await store.appendMessage(note(alice!, { userId: carl!.id }, { cid: 'same' }));
-				expect(elsewhere).toEqual({ duplicate: true, message: original.message });
+				expect(elsewhere).toEqual({ duplicate: true, message: original.message, queuedFor: [] });
 				// Another sender may use the same cid.
 				const bobs = await store.appendMessage(note(bob!, { userId: alice!.id }, { cid: 'same' }));
 				expect(bobs.duplicate).toBe(false);
@@ -555,6 +557,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(next.message.seq).toBe(2);
 				expect(await store.appendMessage({ ...note(alice!, { userId: bob!.id }), cid: sent.message.cid })).toEqual({
 					duplicate: true,
+					queuedFor: [],
 					message: sent.message,
 				});
 				expect(await store.createUser(`${p}_Bob`, 'x')).toBeUndefined();

@@ -67,18 +67,17 @@ export const messageHandlers: Handlers<'send' | 'history'> = {
 		const { store, hub, session } = context;
 		const self = me(context);
 		const route = await routeForSend(context, to);
-		// Decided just before storing: whoever is offline now gets the message at their next login.
-		const pendingFor = route.recipients.filter((id) => !hub.isOnline(id));
-		const { message, duplicate } = await store.appendMessage({
+		// Decided as it is stored: whoever is offline then gets the message at their next login.
+		const { message, duplicate, queuedFor } = await store.appendMessage({
 			senderId: self.id,
 			to: route.to,
 			text,
 			cid,
 			ts: new Date().toISOString(),
-			pendingFor,
+			pendingFor: () => route.recipients.filter((id) => !hub.isOnline(id)),
 		});
 		if (!duplicate) {
-			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session, pendingFor);
+			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session, queuedFor);
 		}
 		return { message };
 	},

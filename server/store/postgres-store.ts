@@ -16,6 +16,7 @@ import type {
 	Store,
 	UserRecord,
 } from './store.js';
+import { queuedRecipients } from './store.js';
 
 export interface PostgresStoreOptions {
 	/** libpq-style URL, e.g. postgres://user:password@host:5432/database. */
@@ -469,7 +470,7 @@ export class PostgresStore implements Store {
 		try {
 			return await this.transaction(async (client): Promise<AppendResult> => {
 				const existing = await this.messageByCid(client, message.senderId, message.cid);
-				if (existing) return { message: existing, duplicate: true };
+				if (existing) return { message: existing, duplicate: true, queuedFor: [] };
 				const counter = await this.row<{ last_seq: number }>(
 					client,
 					`INSERT INTO conversations (key, last_seq) VALUES ($1, 1)
@@ -484,20 +485,21 @@ export class PostgresStore implements Store {
 					 ) SELECT ${MESSAGE_COLUMNS} FROM m ${MESSAGE_JOINS}`,
 					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts],
 				);
-				if (message.pendingFor.length > 0) {
+				const queuedFor = queuedRecipients(message);
+				if (queuedFor.length > 0) {
 					await client.query(
 						`INSERT INTO pending (user_id, message_id)
 						 SELECT user_id, $2 FROM unnest($1::bigint[]) WITH ORDINALITY AS p(user_id, n) ORDER BY n`,
-						[message.pendingFor, row!.id],
+						[queuedFor, row!.id],
 					);
 				}
-				return { message: toMessage(row!), duplicate: false };
+				return { message: toMessage(row!), duplicate: false, queuedFor };
 			});
 		} catch (error) {
 			if (isDatabaseError(error, UNIQUE_VIOLATION) && error.constraint === 'messages_sender_cid') {
 				// The winner has committed (our insert waited for it), so its message is visible now.
 				const existing = await this.messageByCid(this.pool, message.senderId, message.cid);
-				if (existing) return { message: existing, duplicate: true };
+				if (existing) return { message: existing, duplicate: true, queuedFor: [] };
 			}
 			throw error;
 		}

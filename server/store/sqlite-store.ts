@@ -18,6 +18,7 @@ import type {
 	Store,
 	UserRecord,
 } from './store.js';
+import { queuedRecipients } from './store.js';
 
 export interface SqliteStoreOptions {
 	/** Directory for chat-tui.db; created when missing. */
@@ -341,7 +342,7 @@ export class SqliteStore implements Store {
 	/** One append inside the caller's transaction: idempotent on (sender, cid). */
 	private appendOne(message: NewMessage): AppendResult {
 		const existing = this.messageByCid(message.senderId, message.cid);
-		if (existing) return { message: existing, duplicate: true };
+		if (existing) return { message: existing, duplicate: true, queuedFor: [] };
 		const key = conversationKey(message.senderId, message.to);
 		const { last_seq: seq } = this.sql(
 			`INSERT INTO conversations (key, last_seq) VALUES (?, 1)
@@ -355,8 +356,9 @@ export class SqliteStore implements Store {
 		).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts);
 		const messageId = Number(result.lastInsertRowid);
 		const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
-		for (const userId of message.pendingFor) queue.run(userId, messageId);
-		return { message: this.messageById(messageId)!, duplicate: false };
+		const queuedFor = queuedRecipients(message);
+		for (const userId of queuedFor) queue.run(userId, messageId);
+		return { message: this.messageById(messageId)!, duplicate: false, queuedFor };
 	}
 
 	private messageByCid(senderId: number, cid: string): Message | undefined {

@@ -51,13 +51,20 @@ export interface NewMessage {
 	cid: string;
 	ts: string;
 	/** Users with no online session: the message waits for their next login. */
-	pendingFor: number[];
+	/**
+	 * Users with no online session: the message waits for their next login.
+	 * A function is asked at the moment the message is stored, so that a
+	 * login in between cannot leave it both delivered and queued.
+	 */
+	pendingFor: number[] | (() => number[]);
 }
 
 export interface AppendResult {
 	message: Message;
 	/** True when (sender, cid) was already stored: `message` is the first one and nothing is new. */
 	duplicate: boolean;
+	/** Who the message was queued for (empty for a duplicate). */
+	queuedFor: number[];
 }
 
 export interface PendingMessage {
@@ -131,3 +138,8 @@ export interface Store {
 	close(): Promise<void>;
 }
 
+
+/** The users a new message is queued for, decided now. */
+export function queuedRecipients(message: NewMessage): number[] {
+	return typeof message.pendingFor === 'function' ? message.pendingFor() : message.pendingFor;
+}
