@@ -22,7 +22,50 @@ export interface RunningSystem {
 	pid: number;
 	target: Target;
 	process: Pinned;
+	/** Node servers started with `inspect`: their inspector, to force a full garbage collection. */
+	inspectorUrl?: string;
 	stop(): Promise<void>;
+}
+
+/** The server's own "listening on ws://..." line (not the inspector's "Debugger listening on"). */
+const LISTENING = /^(?!Debugger).*listening on (ws:\/\/\S+)/m;
+const INSPECTOR = /Debugger listening on (ws:\/\/\S+)/;
+
+/** The inspector URL a node process started with --inspect=127.0.0.1:0 printed. */
+function inspectorOf(pinned: Pinned): string | undefined {
+	return pinned.log.tail().match(INSPECTOR)?.[1];
+}
+
+/**
+ * A full garbage collection in a Node server, through its inspector
+ * (HeapProfiler.collectGarbage, twice): what stays is what the server keeps.
+ */
+export async function forceGc(system: RunningSystem): Promise<boolean> {
+	if (!system.inspectorUrl) return false;
+	const { default: WebSocket } = await import('ws');
+	const socket = new WebSocket(system.inspectorUrl);
+	try {
+		await new Promise<void>((resolve, reject) => {
+			socket.once('open', () => resolve());
+			socket.once('error', reject);
+		});
+		for (let id = 1; id <= 2; id++) {
+			const answered = new Promise<void>((resolve) => {
+				const onMessage = (data: Buffer) => {
+					if ((JSON.parse(data.toString()) as { id?: number }).id === id) {
+						socket.off('message', onMessage);
+						resolve();
+					}
+				};
+				socket.on('message', onMessage);
+			});
+			socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+			await answered;
+		}
+		return true;
+	} finally {
+		socket.close();
+	}
 }
 
 const DIST = path.join(ROOT, 'dist');
@@ -41,18 +84,20 @@ export const CHAT_TUI_OPEN_LIMITS = [
 	'1000000',
 ];
 
-export async function startBareRelay(core: number | undefined): Promise<RunningSystem> {
-	const pinned = spawnPinned(process.execPath, [path.join(DIST, 'bench', 'bare-relay.js'), '--port', '0'], {
+export async function startBareRelay(core: number | undefined, options: { inspect?: boolean } = {}): Promise<RunningSystem> {
+	const nodeArgs = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+	const pinned = spawnPinned(process.execPath, [...nodeArgs, path.join(DIST, 'bench', 'bare-relay.js'), '--port', '0'], {
 		core,
 		nofile: NOFILE,
 	});
-	const [, url] = await waitForOutput(pinned, /listening on (ws:\/\/\S+)/, 15_000, 'bare relay');
+	const [, url] = await waitForOutput(pinned, LISTENING, 15_000, 'bare relay');
 	return {
 		kind: 'bare-relay',
 		label: 'bare relay',
 		pid: pinned.pid,
 		target: { system: 'bare-relay', url: url! },
 		process: pinned,
+		inspectorUrl: options.inspect ? inspectorOf(pinned) : undefined,
 		stop: () => stopProcess(pinned),
 	};
 }
@@ -63,10 +108,13 @@ export interface ChatTuiOptions {
 	cpuProfileDir?: string;
 	/** Diagnostics only: run the same server with SQLite synchronous=NORMAL (bench/chat-tui-variant.ts). */
 	synchronous?: 'NORMAL';
+	/** Start with the inspector on (to force garbage collections from outside). */
+	inspect?: boolean;
 }
 
 export async function startChatTui(core: number | undefined, options: ChatTuiOptions): Promise<RunningSystem> {
 	const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+	if (options.inspect) nodeArgs.push('--inspect=127.0.0.1:0');
 	const entry = options.synchronous
 		? [path.join(DIST, 'bench', 'chat-tui-variant.js'), '--synchronous', options.synchronous]
 		: [path.join(DIST, 'source', 'cli.js'), 'serve'];
@@ -75,13 +123,14 @@ export async function startChatTui(core: number | undefined, options: ChatTuiOpt
 		[...nodeArgs, ...entry, '--port', '0', '--data', options.dataDir, ...CHAT_TUI_OPEN_LIMITS],
 		{ core, nofile: NOFILE },
 	);
-	const [, url] = await waitForOutput(pinned, /listening on (ws:\/\/\S+)/, 30_000, 'chat-tui serve');
+	const [, url] = await waitForOutput(pinned, LISTENING, 30_000, 'chat-tui serve');
 	return {
 		kind: 'chat-tui',
 		label: options.synchronous ? `chat-tui (synchronous=${options.synchronous})` : 'chat-tui',
 		pid: pinned.pid,
 		target: { system: 'chat-tui', url: url! },
 		process: pinned,
+		inspectorUrl: options.inspect ? inspectorOf(pinned) : undefined,
 		stop: () => stopProcess(pinned, 15_000),
 	};
 }
