@@ -13,6 +13,8 @@
  *   --workloads a,b      only these of direct,fanout,idle,login (the generator ceiling is always measured)
  *   --profile            also profile chat-tui (node --cpu-prof) under the direct and fan-out
  *                        workloads, and run the synchronous=NORMAL diagnostic variant
+ *   --profile-only       just that: chat-tui's ladders (unrecorded, for its peak rates), the
+ *                        profiles and the diagnostic; the other sections of latest.json are kept
  *   --no-tui             skip the TUI section module (bench/tui/) even when it is there
  *   --no-write           print only; leave latest.json and docs/BENCHMARKS.md alone
  */
@@ -74,7 +76,9 @@ const GENERATORS = Math.max(1, Number(value('--generators') ?? 1));
 const ALL_SYSTEMS: SystemKind[] = ['bare-relay', 'chat-tui', 'ngircd', 'mosquitto'];
 const SYSTEMS = new Set((value('--systems')?.split(',') ?? ALL_SYSTEMS) as SystemKind[]);
 const WORKLOADS = new Set(value('--workloads')?.split(',') ?? ['direct', 'fanout', 'idle', 'login']);
-const PROFILE = flag('--profile');
+/** `--profile-only`: only chat-tui's ladders (to find its peaks, not recorded) and the profile/diagnostic sections. */
+const PROFILE_ONLY = flag('--profile-only');
+const PROFILE = flag('--profile') || PROFILE_ONLY;
 /** `--assume-ceiling DIRECT,FANOUT`: skip measuring the generator's ceiling (and the bare relay, unless asked for). For development. */
 const ASSUMED_CEILING = value('--assume-ceiling')?.split(',').map(Number);
 
@@ -1091,6 +1095,22 @@ async function main(): Promise<void> {
 	if (SYSTEMS.has('ngircd') && !unavailable.has('ngircd')) versions.push(`ngircd ${programVersion('ngircd', ['--version'], /ngIRCd ([0-9.]+)/)}`);
 	if (SYSTEMS.has('mosquitto') && !unavailable.has('mosquitto')) versions.push(`mosquitto ${programVersion('mosquitto', ['-h'], /mosquitto version (\S+)/)}`);
 
+	if (PROFILE_ONLY) {
+		try {
+			log('\nchat-tui ladders (to find the rates to profile at; not recorded)');
+			const chat = await runWorkloadSession('chat-tui', tmp, { direct: null, fanout: null });
+			steps.set('chat-tui', chat); // the diagnostic compares with these
+			const rateFor = (workload: Workload) => best(chat[workload])?.offered;
+			log('\nchat-tui profiles');
+			await profileChatTui(tmp, { direct: rateFor('direct'), fanout: rateFor('fanout') });
+			note('profile', `Profiled at chat-tui's highest passing rate of each workload, ${PLAN.directClients} direct clients / ${PLAN.fanoutMembers} fan-out members (${QUICK ? 'quick' : 'full'} counts); server pinned to core 0, generator to core 1.`);
+		} finally {
+			rmSync(tmp, { recursive: true, force: true });
+		}
+		const final = flag('--no-write') ? current() : writeResults();
+		log(`\n${formatText(final)}`);
+		return;
+	}
 	note(undefined, pinning
 		? `Each server runs alone, pinned to core 0 (taskset -c 0); ${GENERATORS} load generator process(es) and the orchestrator share core 1. Versions: ${versions.join(', ')}.`
 		: `Only one core: nothing pinned; servers and generators share it. Versions: ${versions.join(', ')}.`);
