@@ -64,7 +64,9 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 	socket.on('close', (code: number) => {
 		// Without a closing handshake (a cut connection, a dead peer) what we sent lately may not have arrived.
 		const cut = !CLEAN_CLOSE_CODES.has(code);
+		// Detached once the requests already queued are done; a new login of the user waits for that.
 		queue = queue.then(() => hub.detach(session, true, cut)).catch((error) => deps.logger.error('detach failed', error));
+		hub.closing(session, queue);
 	});
 	socket.on('error', (error) => deps.logger.warn(`connection ${session.remoteAddress}: ${error.message}`));
 	return session;

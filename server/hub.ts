@@ -38,6 +38,8 @@ const DEPARTED_GRACE_MS = 10_000;
 export class Hub {
 	private readonly sessionsByUser = new Map<number, Set<Session>>();
 	private readonly anonymous = new Set<Session>();
+	/** Per user, the detaches still to come of sessions whose socket has closed. */
+	private readonly closingByUser = new Map<number, Set<Promise<void>>>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
 	readonly presence: Presence;
@@ -114,8 +116,32 @@ export class Hub {
 		}
 	}
 
-	/** When the user may have missed messages because an instance died under them; asked once. */
-	takeMissed(userId: number): Promise<MissedSpan | undefined> {
+	/**
+	 * A session whose socket closed, until `detached` settles. Its requests
+	 * still queued (sends waiting for their commit) finish first, and only
+	 * its detach marks what a cut connection may have missed.
+	 */
+	closing(session: Session, detached: Promise<void>): void {
+		const userId = session.user?.id;
+		if (userId === undefined) return;
+		let pending = this.closingByUser.get(userId);
+		if (!pending) this.closingByUser.set(userId, (pending = new Set()));
+		pending.add(detached);
+		void detached.finally(() => {
+			pending.delete(detached);
+			if (pending.size === 0 && this.closingByUser.get(userId) === pending) this.closingByUser.delete(userId);
+		});
+	}
+
+	/**
+	 * When the user may have missed messages (a cut connection, or an instance
+	 * that died under them); asked once. Waits for the user's closed sessions
+	 * to be detached first, so a quick reconnect also gets what the
+	 * connection it replaces missed.
+	 */
+	async takeMissed(userId: number): Promise<MissedSpan | undefined> {
+		const closing = this.closingByUser.get(userId);
+		if (closing) await Promise.allSettled([...closing]);
 		return this.presence.takeMissed(userId);
 	}
 
@@ -173,11 +199,11 @@ export class Hub {
 
 	private deliverLocally(delivery: Delivery): void {
 		const { event } = delivery;
-		let data: string | undefined; // serialised once, for however many sessions get it
+		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
 			for (const session of sessions ?? []) {
-				if (session.id !== delivery.exceptSession) session.deliver((data ??= JSON.stringify(event)));
+				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))));
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was

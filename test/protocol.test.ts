@@ -1055,6 +1055,34 @@ describe('send and history', () => {
 		expect(page.every((message) => message.from === alice.name && 'user' in message.to)).toBe(true);
 	});
 
+	it('a quick reconnect gets what the cut connection missed while its queued sends were still being stored', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		await befriend(alice, bob);
+		await befriend(alice, carol);
+		// Others keep the server busy, so that each send waits a little for company in its commit.
+		const busy = Promise.all(
+			Array.from({ length: 150 }, (_, index) =>
+				index % 2 ? send(alice, { user: carol.name }, `busy ${index}`) : send(carol, { user: alice.name }, `busy ${index}`),
+			),
+		);
+		// Bob's connection dies with 90 of his sends queued: the server detaches it only once they
+		// are stored, and the message below reaches only that dead connection. His new connection
+		// logs in before the old one is detached.
+		for (let index = 0; index < 90; index++) {
+			bob.client.sendRaw(JSON.stringify({ type: 'send', id: `b${index}`, to: { user: alice.name }, text: `queued ${index}`, cid: uniqueCid() }));
+		}
+		bob.client.socket.terminate();
+		await sleep(10);
+		const missed = await send(alice, { user: bob.name }, 'sent while the old connection was dying');
+		expect(missed.type).toBe('ok');
+		const again = await session(bob);
+		const arrived = await again.event('message', (event) => (event.message as WireMessage).id === (missed.message as WireMessage).id);
+		expect((arrived.message as WireMessage).text).toBe('sent while the old connection was dying');
+		await busy;
+	});
+
 	it('history of a group you are not in is FORBIDDEN', async () => {
 		const alice = await user();
 		const outsider = await user();
