@@ -22,7 +22,7 @@ export async function conversationsOf(store: Store, userId: number): Promise<Con
 		memberships.map(async ({ group }) => ({
 			key: `g:${group.id}`,
 			with: { groupId: group.id },
-			participants: (await store.membersOf(group.id)).map((member) => member.id),
+			participants: await store.memberIdsOf(group.id),
 		})),
 	);
 	return [...direct, ...groups];

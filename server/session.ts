@@ -19,7 +19,7 @@ export class Session {
 	user: SessionUser | undefined;
 	/** Hash of the token this session logged in with; `logout` revokes it. */
 	tokenHash: string | undefined;
-	private held: string[] | undefined;
+	private held: Buffer[] | undefined;
 	/** Cleared at each heartbeat ping, set again by the pong. */
 	alive = true;
 	/** When the peer last sent anything (a frame or a pong), ms since the epoch. */
@@ -41,16 +41,30 @@ export class Session {
 		return this.write(JSON.stringify(frame));
 	}
 
-	/** Sends an already serialised frame (an event going to many sessions is serialised once). */
+	/** Writes a serialised frame; resolves once it is handed to the OS (or at once if the socket is gone). */
 	private write(data: string): Promise<boolean> {
 		if (!this.isOpen) return Promise.resolve(false);
 		const sent = new Promise<boolean>((resolve) => {
 			this.socket.send(data, (error) => resolve(!error));
 		});
+		this.checkBacklog();
+		return sent;
+	}
+
+	/**
+	 * Writes an event nobody waits on. It comes as UTF-8 bytes, encoded once
+	 * for however many sessions get it, and no per-frame callback is set up.
+	 */
+	private push(data: Buffer): void {
+		if (!this.isOpen) return;
+		this.socket.send(data, { binary: false });
+		this.checkBacklog();
+	}
+
+	private checkBacklog(): void {
 		if (this.socket.bufferedAmount > this.maxBufferedBytes) {
 			this.close(CLOSE.tryAgainLater, 'not reading: too much unsent data');
 		}
-		return sent;
 	}
 
 	/** Sends a heartbeat ping; false (and the socket cut off) when the last one got no pong. */
@@ -64,10 +78,10 @@ export class Session {
 		return true;
 	}
 
-	/** Delivers an event, given as its serialised frame. */
-	deliver(data: string): void {
+	/** Delivers an event, given as its serialised frame in UTF-8. */
+	deliver(data: Buffer): void {
 		if (this.held) this.held.push(data);
-		else void this.write(data);
+		else this.push(data);
 	}
 
 	holdEvents(): void {
@@ -77,7 +91,7 @@ export class Session {
 	releaseEvents(): void {
 		const held = this.held ?? [];
 		this.held = undefined;
-		for (const data of held) void this.write(data);
+		for (const data of held) this.push(data);
 	}
 
 	close(code: number, reason: string): void {

@@ -292,6 +292,10 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 					{ id: bob!.id, username: `${p}_Bob`, role: 'normal' },
 					{ id: carl!.id, username: `${p}_carl`, role: 'normal' },
 				]);
+				expect((await store.memberIdsOf(crew.id)).sort((a, b) => a - b)).toEqual(
+					[zed!.id, alice!.id, bob!.id, carl!.id].sort((a, b) => a - b),
+				);
+				expect(await store.memberIdsOf(band.id)).toEqual([alice!.id]);
 				expect(await store.roleIn(crew.id, bob!.id)).toBe('normal');
 				expect(await store.roleIn(band.id, bob!.id)).toBeUndefined();
 				expect(await store.groupsOf(alice!.id)).toEqual([
@@ -325,6 +329,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				await store.deleteGroup(crew.id);
 				expect(await store.groupByName(`${p}_crew`)).toBeUndefined();
 				expect(await store.membersOf(crew.id)).toEqual([]);
+				expect(await store.memberIdsOf(crew.id)).toEqual([]);
 				expect(await store.roleIn(crew.id, alice!.id)).toBeUndefined();
 				expect(await store.history({ userId: alice!.id, with: { groupId: crew.id }, limit: 10 })).toEqual([]);
 				expect((await store.pendingFor(bob!.id, 0, 10)).map((pending) => pending.message)).toEqual([kept.message]);

@@ -16,8 +16,8 @@ export async function groupAsMember(context: HandlerContext, name: string): Prom
 	return { group, role };
 }
 
-async function memberIds(context: HandlerContext, group: GroupRecord): Promise<number[]> {
-	return (await context.store.membersOf(group.id)).map((member) => member.id);
+function memberIds(context: HandlerContext, group: GroupRecord): Promise<number[]> {
+	return context.store.memberIdsOf(group.id);
 }
 
 export const groupHandlers: Handlers<

@@ -24,8 +24,8 @@ async function routeForSend(context: HandlerContext, to: Peer): Promise<Route> {
 		return { to: { userId: other.id }, recipients: [other.id] };
 	}
 	const { group } = await groupAsMember(context, to.group);
-	const members = await store.membersOf(group.id);
-	return { to: { groupId: group.id }, recipients: members.map((m) => m.id).filter((id) => id !== self.id) };
+	const members = await store.memberIdsOf(group.id);
+	return { to: { groupId: group.id }, recipients: members.filter((id) => id !== self.id) };
 }
 
 /** Sends a user's stored messages to the session, in order, forgetting each page once it is written out. */

@@ -422,6 +422,11 @@ export class PostgresStore implements Store {
 		);
 	}
 
+	async memberIdsOf(groupId: number): Promise<number[]> {
+		const rows = await this.rows<{ user_id: number }>(this.pool, `SELECT user_id FROM members WHERE group_id = $1`, [groupId]);
+		return rows.map((row) => row.user_id);
+	}
+
 	async groupsOf(userId: number): Promise<MembershipRecord[]> {
 		const rows = await this.rows<GroupRecord & { role: Role }>(
 			this.pool,
