@@ -3,6 +3,9 @@ import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../source/protocol/index.js';
 import { CLOSE } from './settings.js';
 
+/** Bytes given to ws are a text frame's UTF-8 (ws would send a Buffer as binary). */
+const AS_TEXT = { binary: false } as const;
+
 /** Who a session is logged in as. */
 export interface SessionUser {
 	id: number;
@@ -57,7 +60,7 @@ export class Session {
 	 */
 	private push(data: Buffer): void {
 		if (!this.isOpen) return;
-		this.socket.send(data, { binary: false });
+		this.socket.send(data, AS_TEXT);
 		this.checkBacklog();
 	}
 
