@@ -343,6 +343,11 @@ describe('authentication', () => {
 		'groups.list': {},
 		send: { to: { user: 'someone' }, text: 'hi', cid: 'cid-00000001' },
 		history: { with: { user: 'someone' } },
+		search: { query: 'hello' },
+		read: { with: { user: 'someone' }, seq: 1 },
+		unread: {},
+		typing: { to: { user: 'someone' } },
+		'files.upload': { to: { user: 'someone' }, name: 'a.txt', size: 1, mime: 'text/plain', sha256: 'a'.repeat(64) },
 	};
 
 	it('answers every op but register and login with UNAUTHENTICATED before login', async () => {

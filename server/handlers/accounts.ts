@@ -6,6 +6,7 @@ import { me, type HandlerContext, type Handlers } from './context.js';
 import { friendsAndRequests } from './friends.js';
 import { groupView } from './groups.js';
 import { replayMissed, replayPending } from './messages.js';
+import { readStatesOf } from './read-state.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -87,6 +88,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout'> = {
 		const { hub } = context;
 		const { friends, requests } = await friendsAndRequests(store, hub, user.id);
 		const memberships = await store.groupsOf(user.id);
+		const unread = await readStatesOf(store, user.id);
 		await startSession(context, user, token);
 		return {
 			user: { username: user.username },
@@ -94,6 +96,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout'> = {
 			friends,
 			groups: memberships.map(({ group, role }) => groupView(group, role)),
 			requests,
+			unread,
 		};
 	},
 

@@ -7,13 +7,15 @@ import { conversationsOf, messagesSince } from '../recovery.js';
 const REPLAY_PAGE = 500;
 
 /** Where a message goes, and who receives it besides the sender. */
-interface Route {
+export interface Route {
 	to: { userId: number } | { groupId: number };
+	/** The conversation as the message is addressed, with the names as stored. */
+	addressed: Peer;
 	recipients: number[];
 }
 
 /** A direct message needs friendship, a group message membership. */
-async function routeForSend(context: HandlerContext, to: Peer): Promise<Route> {
+export async function routeForSend(context: HandlerContext, to: Peer): Promise<Route> {
 	const { store } = context;
 	const self = me(context);
 	if ('user' in to) {
@@ -21,11 +23,11 @@ async function routeForSend(context: HandlerContext, to: Peer): Promise<Route> {
 		if (!(await store.friendOf(self.id, other.id))) {
 			throw new ProtocolError('FORBIDDEN', `${other.username} is not your friend; send a friend request first`);
 		}
-		return { to: { userId: other.id }, recipients: [other.id] };
+		return { to: { userId: other.id }, addressed: { user: other.username }, recipients: [other.id] };
 	}
 	const { group } = await groupAsMember(context, to.group);
 	const members = await store.memberIdsOf(group.id);
-	return { to: { groupId: group.id }, recipients: members.filter((id) => id !== self.id) };
+	return { to: { groupId: group.id }, addressed: { group: group.name }, recipients: members.filter((id) => id !== self.id) };
 }
 
 /** Sends a user's stored messages to the session, in order, forgetting each page once it is written out. */

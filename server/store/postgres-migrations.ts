@@ -87,4 +87,36 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 	CREATE INDEX pending_by_user ON pending(user_id, id);
 	CREATE INDEX pending_by_message ON pending(message_id);
 	`,
+	// 2: read cursors, files, full-text search
+	`
+	CREATE TABLE read_cursors (
+		user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		conversation TEXT COLLATE "C" NOT NULL,
+		seq          BIGINT NOT NULL,
+		PRIMARY KEY (user_id, conversation)
+	);
+	CREATE TABLE files (
+		id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		uploader_id  BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		conversation TEXT COLLATE "C" NOT NULL,
+		name         TEXT NOT NULL,
+		size         BIGINT NOT NULL,
+		mime         TEXT NOT NULL,
+		sha256       TEXT NOT NULL,
+		received     BIGINT NOT NULL DEFAULT 0,
+		complete     BOOLEAN NOT NULL DEFAULT FALSE,
+		created_at   TEXT NOT NULL
+	);
+	CREATE INDEX files_by_uploader ON files(uploader_id, sha256);
+	CREATE TABLE file_chunks (
+		id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		file_id  BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+		"offset" BIGINT NOT NULL,
+		data     BYTEA NOT NULL,
+		CONSTRAINT file_chunks_file_offset UNIQUE (file_id, "offset")
+	);
+	ALTER TABLE messages ADD COLUMN file_id BIGINT REFERENCES files(id);
+	-- 'simple': words as written, no language's stemming (as SQLite's unicode61 tokenizer).
+	CREATE INDEX messages_text_search ON messages USING GIN (to_tsvector('simple', text));
+	`,
 ];

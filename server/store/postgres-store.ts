@@ -13,10 +13,11 @@ import type {
 	NamedUser,
 	NewMessage,
 	PendingMessage,
+	ReadStateRecord,
 	Store,
 	UserRecord,
 } from './store.js';
-import { queuedRecipients } from './store.js';
+import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
 
 export interface PostgresStoreOptions {
 	/** libpq-style URL, e.g. postgres://user:password@host:5432/database. */
@@ -542,6 +543,46 @@ export class PostgresStore implements Store {
 
 	async clearPending(userId: number, uptoPendingId: number): Promise<void> {
 		await this.pool.query(`DELETE FROM pending WHERE user_id = $1 AND id <= $2`, [userId, uptoPendingId]);
+	}
+
+	// read state
+
+	async setReadCursor(userId: number, conversation: { userId: number } | { groupId: number }, seq: number): Promise<void> {
+		await this.pool.query(
+			`INSERT INTO read_cursors (user_id, conversation, seq)
+			 SELECT $1, key, least($2::bigint, last_seq) FROM conversations WHERE key = $3
+			 ON CONFLICT (user_id, conversation) DO UPDATE SET seq = greatest(read_cursors.seq, excluded.seq)`,
+			[userId, seq, conversationKey(userId, conversation)],
+		);
+	}
+
+	async readStates(userId: number): Promise<ReadStateRecord[]> {
+		const rows = await this.rows<{ kind: 'user' | 'group'; id: number; name: string; last: number; read: number; unread: number }>(
+			this.pool,
+			`WITH mine (kind, id, name, key) AS (
+				SELECT 'user', u.id, u.username,
+				       'd:' || least(f.owner_id, f.friend_id) || ':' || greatest(f.owner_id, f.friend_id)
+				FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.owner_id = $1
+				UNION ALL
+				SELECT 'group', g.id, g.name, 'g:' || g.id
+				FROM members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1
+			)
+			SELECT mine.kind, mine.id, mine.name, c.last_seq AS last, coalesce(r.seq, 0) AS read,
+			       (SELECT count(*) FROM (
+			          SELECT 1 FROM messages x
+			          WHERE x.conversation = mine.key AND x.seq > coalesce(r.seq, 0) AND x.sender_id != $1
+			          LIMIT $2) AS capped) AS unread
+			FROM mine JOIN conversations c ON c.key = mine.key COLLATE "C"
+			LEFT JOIN read_cursors r ON r.user_id = $1 AND r.conversation = mine.key COLLATE "C"
+			ORDER BY mine.kind DESC, mine.name COLLATE "C"`,
+			[userId, UNREAD_COUNT_CAP],
+		);
+		return rows.map(({ kind, id, name, last, read, unread }) => ({
+			with: kind === 'user' ? { userId: id, username: name } : { groupId: id, name },
+			read,
+			last,
+			unread,
+		}));
 	}
 
 	async close(): Promise<void> {

@@ -76,4 +76,48 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX pending_by_user ON pending(user_id, id);
 	`,
+	// 2: read cursors, files, full-text search
+	`
+	-- How far each user has read each conversation (the newest seq read).
+	CREATE TABLE read_cursors (
+		user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		conversation TEXT NOT NULL,
+		seq          INTEGER NOT NULL,
+		PRIMARY KEY (user_id, conversation)
+	) WITHOUT ROWID;
+	-- A file announced for a conversation; complete once every byte arrived and the checksum matched.
+	CREATE TABLE files (
+		id           INTEGER PRIMARY KEY,
+		uploader_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		conversation TEXT NOT NULL,
+		name         TEXT NOT NULL,
+		size         INTEGER NOT NULL,
+		mime         TEXT NOT NULL,
+		sha256       TEXT NOT NULL,
+		received     INTEGER NOT NULL DEFAULT 0,
+		complete     INTEGER NOT NULL DEFAULT 0,
+		created_at   TEXT NOT NULL
+	);
+	CREATE INDEX files_by_uploader ON files(uploader_id, sha256);
+	-- A file's bytes, in the chunks they arrived in ("offset" is where each begins).
+	CREATE TABLE file_chunks (
+		id       INTEGER PRIMARY KEY,
+		file_id  INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+		"offset" INTEGER NOT NULL,
+		data     BLOB NOT NULL,
+		UNIQUE (file_id, "offset")
+	);
+	ALTER TABLE messages ADD COLUMN file_id INTEGER REFERENCES files(id);
+	-- Words of every message, kept in step with messages by the triggers.
+	CREATE VIRTUAL TABLE messages_fts USING fts5(
+		text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+	);
+	INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages;
+	CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+		INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+	END;
+	CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+		INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+	END;
+	`,
 ];

@@ -15,10 +15,11 @@ import type {
 	NamedUser,
 	NewMessage,
 	PendingMessage,
+	ReadStateRecord,
 	Store,
 	UserRecord,
 } from './store.js';
-import { queuedRecipients } from './store.js';
+import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
 
 export interface SqliteStoreOptions {
 	/** Directory for chat-tui.db; created when missing. */
@@ -449,6 +450,51 @@ export class SqliteStore implements Store {
 
 	async clearPending(userId: number, uptoPendingId: number): Promise<void> {
 		this.sql(`DELETE FROM pending WHERE user_id = ? AND id <= ?`).run(userId, uptoPendingId);
+	}
+
+	// read state
+
+	async setReadCursor(userId: number, conversation: { userId: number } | { groupId: number }, seq: number): Promise<void> {
+		// "WHERE true" lets SQLite parse the upsert after a SELECT.
+		this.sql(
+			`INSERT INTO read_cursors (user_id, conversation, seq)
+			 SELECT ?, key, min(?, last_seq) FROM conversations WHERE key = ? AND true
+			 ON CONFLICT (user_id, conversation) DO UPDATE SET seq = max(seq, excluded.seq)`,
+		).run(userId, seq, conversationKey(userId, conversation));
+	}
+
+	async readStates(userId: number): Promise<ReadStateRecord[]> {
+		const rows = this.sql(
+			`WITH mine (kind, id, name, key) AS (
+				SELECT 'user', u.id, u.username,
+				       'd:' || min(f.owner_id, f.friend_id) || ':' || max(f.owner_id, f.friend_id)
+				FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.owner_id = :me
+				UNION ALL
+				SELECT 'group', g.id, g.name, 'g:' || g.id
+				FROM members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = :me
+			)
+			SELECT mine.kind, mine.id, mine.name, c.last_seq AS last, coalesce(r.seq, 0) AS read,
+			       (SELECT count(*) FROM (
+			          SELECT 1 FROM messages x
+			          WHERE x.conversation = mine.key AND x.seq > coalesce(r.seq, 0) AND x.sender_id != :me
+			          LIMIT :cap)) AS unread
+			FROM mine JOIN conversations c ON c.key = mine.key
+			LEFT JOIN read_cursors r ON r.user_id = :me AND r.conversation = mine.key
+			ORDER BY mine.kind DESC, mine.name`,
+		).all({ me: userId, cap: UNREAD_COUNT_CAP }) as Array<{
+			kind: 'user' | 'group';
+			id: number;
+			name: string;
+			last: number;
+			read: number;
+			unread: number;
+		}>;
+		return rows.map(({ kind, id, name, last, read, unread }) => ({
+			with: kind === 'user' ? { userId: id, username: name } : { groupId: id, name },
+			read,
+			last,
+			unread,
+		}));
 	}
 
 	async close(): Promise<void> {

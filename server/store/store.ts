@@ -72,6 +72,18 @@ export interface PendingMessage {
 	message: Message;
 }
 
+/** Where a user stands in one conversation (see ReadState in the protocol). */
+export interface ReadStateRecord {
+	with: { userId: number; username: string } | { groupId: number; name: string };
+	read: number;
+	last: number;
+	/** Messages from others after `read`, counted up to UNREAD_COUNT_CAP. */
+	unread: number;
+}
+
+/** Unread counts stop here: a sidebar shows "999+" long before, and counting further costs a scan. */
+export const UNREAD_COUNT_CAP = 1000;
+
 export interface HistoryQuery {
 	/** The user asking: a direct conversation is between them and `with`. */
 	userId: number;
@@ -136,6 +148,12 @@ export interface Store {
 	pendingFor(userId: number, afterPendingId: number, limit: number): Promise<PendingMessage[]>;
 	/** Forgets delivered pending messages up to and including `pendingId`. */
 	clearPending(userId: number, uptoPendingId: number): Promise<void>;
+
+	// read state
+	/** Moves the user's read cursor in a conversation forward to `seq` (never back, never past its newest message). */
+	setReadCursor(userId: number, conversation: { userId: number } | { groupId: number }, seq: number): Promise<void>;
+	/** The user's read state in each conversation that has messages: direct ones with current friends, groups they are in. */
+	readStates(userId: number): Promise<ReadStateRecord[]>;
 
 	close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Username } from './fields.js';
+import { Peer, Seq, Username } from './fields.js';
 import { Friend, Group, Message, RemovedFriend } from './objects.js';
 
 /** Frames the server sends unasked (no `re`), by type. */
@@ -14,6 +14,10 @@ export const eventFields = {
 		username: Username,
 	}),
 	notice: z.object({ text: z.string() }),
+	/** Another session of the same user read the conversation up to `seq`. */
+	read: z.object({ with: Peer, seq: Seq }),
+	/** `from` is typing to `to` (as a message would be addressed: the receiver's name, or the group). */
+	typing: z.object({ from: Username, to: Peer }),
 } as const;
 
 export type EventType = keyof typeof eventFields;

@@ -4,8 +4,11 @@ import {
 	MAX_CID_CHARS,
 	MAX_DESCRIPTION_CHARS,
 	MAX_PASSWORD_CHARS,
+	MAX_FILE_NAME_CHARS,
+	MAX_FILE_TYPE_CHARS,
 	MAX_QUERY_CHARS,
 	MAX_REQUEST_ID_CHARS,
+	MAX_SEARCH_CHARS,
 	MAX_TEXT_CHARS,
 	MIN_CID_CHARS,
 	NAME_PATTERN,
@@ -71,6 +74,25 @@ export const Query = z
 	.string()
 	.transform((query) => query.trim())
 	.pipe(z.string().min(1, 'the search is empty').max(MAX_QUERY_CHARS));
+
+/** Words to find in messages' text. */
+export const SearchQuery = z
+	.string()
+	.transform((query) => query.trim())
+	.pipe(z.string().min(1, 'the search is empty').max(MAX_SEARCH_CHARS, `a search is at most ${MAX_SEARCH_CHARS} characters`));
+
+/** A file's name as its uploader's system had it, without any directory. */
+export const FileName = z
+	.string()
+	.min(1, 'the file name is empty')
+	.max(MAX_FILE_NAME_CHARS, `a file name is at most ${MAX_FILE_NAME_CHARS} characters`)
+	.refine((name) => !/[/\\\u0000]/.test(name) && name !== '.' && name !== '..', 'a file name may not hold a directory');
+
+/** A MIME type such as `image/png`; `application/octet-stream` when unknown. */
+export const FileType = z.string().min(1).max(MAX_FILE_TYPE_CHARS);
+
+/** A SHA-256 digest as 64 lower-case hex digits. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lower-case hex digits');
 
 /** A conversation: with one user, or in one group. Exactly one key. */
 export const Peer = z.union([

@@ -36,6 +36,21 @@ export const MAX_DESCRIPTION_CHARS = 256;
 export const FIND_RESULT_LIMIT = 20;
 export const MAX_QUERY_CHARS = 32;
 
+/** `search`: words to look for, and how many hits one page holds. */
+export const MAX_SEARCH_CHARS = 200;
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 50;
+
+/** File names as uploaded (no directories), and MIME types. */
+export const MAX_FILE_NAME_CHARS = 255;
+export const MAX_FILE_TYPE_CHARS = 127;
+/** The server's default largest file; `chat-tui serve --max-file-bytes` changes it. */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+/** A client sends `typing` at most this often while the user types; others show it this long after the last one. */
+export const TYPING_INTERVAL_MS = 3_000;
+export const TYPING_SHOWN_MS = 6_000;
+
 /** `history` page size. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 200;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cid, GroupName, Peer, Seq, Timestamp, Username } from './fields.js';
+import { Cid, FileName, FileType, GroupName, Peer, Seq, Sha256, Timestamp, Username } from './fields.js';
 
 /** A registered account as others see it. */
 export const User = z.object({
@@ -55,6 +55,17 @@ export const FoundUser = z.object({
 });
 export type FoundUser = z.infer<typeof FoundUser>;
 
+/** A file as a message carries it: fetch its bytes over HTTP at `/files/<id>`. */
+export const FileInfo = z.object({
+	id: z.string(),
+	name: FileName,
+	size: z.number().int().nonnegative(),
+	/** The MIME type (`mime`, since a request's own `type` is its op). */
+	mime: FileType,
+	sha256: Sha256,
+});
+export type FileInfo = z.infer<typeof FileInfo>;
+
 export const Message = z.object({
 	id: z.string(),
 	seq: Seq,
@@ -63,5 +74,29 @@ export const Message = z.object({
 	text: z.string(),
 	ts: Timestamp,
 	cid: Cid,
+	/** Present when the message carries a file (its text is then the caption, or the file's name). */
+	file: FileInfo.optional(),
 });
 export type Message = z.infer<typeof Message>;
+
+/**
+ * Where the user stands in one conversation: the newest seq they have read
+ * (0 for none), the newest seq there is, and how many messages from others
+ * lie after the read one. Kept on the server, so every device agrees.
+ */
+export const ReadState = z.object({
+	with: Peer,
+	read: Seq,
+	last: Seq,
+	unread: z.number().int().nonnegative(),
+});
+export type ReadState = z.infer<typeof ReadState>;
+
+/** An upload the server expects: the file it will be, and how many bytes it has so far. */
+export const Upload = z.object({
+	file: FileInfo,
+	received: z.number().int().nonnegative(),
+	/** The HTTP path to PUT the bytes to (and GET them from once complete): `/files/<id>`. */
+	path: z.string(),
+});
+export type Upload = z.infer<typeof Upload>;

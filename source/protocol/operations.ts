@@ -3,17 +3,31 @@ import {
 	Alias,
 	Cid,
 	Description,
+	FileName,
+	FileType,
 	GroupName,
 	Password,
 	Peer,
 	Query,
+	SearchQuery,
 	Seq,
+	Sha256,
 	Text,
 	Token,
 	Username,
 } from './fields.js';
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from './limits.js';
-import { FoundUser, Friend, FriendRequest, Group, Member, Message, User } from './objects.js';
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from './limits.js';
+import { FoundUser, Friend, FriendRequest, Group, Member, Message, ReadState, Upload, User } from './objects.js';
+
+/** A page size: asking for more than the maximum is not an error, the page is just capped. */
+function pageLimit(defaultLimit: number, maxLimit: number) {
+	return z
+		.number()
+		.int()
+		.positive()
+		.default(defaultLimit)
+		.transform((limit) => Math.min(limit, maxLimit));
+}
 
 /**
  * The fields of each client request, by op (the `type` and `id` every request
@@ -40,18 +54,25 @@ export const requestFields = {
 	'groups.delete': z.object({ name: GroupName }),
 	'groups.members': z.object({ name: GroupName }),
 	'groups.list': z.object({}),
-	send: z.object({ to: Peer, text: Text, cid: Cid }),
-	history: z.object({
-		with: Peer,
-		before: Seq.optional(),
-		// Asking for more than the maximum is not an error: the page is just capped.
-		limit: z
-			.number()
-			.int()
-			.positive()
-			.default(HISTORY_DEFAULT_LIMIT)
-			.transform((limit) => Math.min(limit, HISTORY_MAX_LIMIT)),
+	/** `file`: the id of a completed upload of the sender's to the same conversation. */
+	send: z.object({ to: Peer, text: Text, cid: Cid, file: z.string().min(1).max(64).optional() }),
+	history: z.object({ with: Peer, before: Seq.optional(), limit: pageLimit(HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT) }),
+	/** Messages whose text holds every word (prefixes match), newest first; in one conversation or in all of the user's. */
+	search: z.object({
+		query: SearchQuery,
+		with: Peer.optional(),
+		/** A message id from the previous page: only older hits. */
+		before: z.string().min(1).max(64).optional(),
+		limit: pageLimit(SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT),
 	}),
+	/** The user has read the conversation up to `seq`; a cursor only moves forward. */
+	read: z.object({ with: Peer, seq: Seq }),
+	/** The user's read state in every conversation that has messages. */
+	unread: z.object({}),
+	/** The user is typing in the conversation (sent at most every few seconds; never stored). */
+	typing: z.object({ to: Peer }),
+	/** Announces a file to upload into a conversation; asked again for the same file, it returns the upload so far (resume). */
+	'files.upload': z.object({ to: Peer, name: FileName, size: z.number().int().nonnegative(), mime: FileType, sha256: Sha256 }),
 } as const;
 
 const loginResult = z.object({
@@ -60,6 +81,8 @@ const loginResult = z.object({
 	friends: z.array(Friend),
 	groups: z.array(Group),
 	requests: z.array(FriendRequest),
+	/** The read state of each conversation with messages (servers before it was added leave it out). */
+	unread: z.array(ReadState).optional(),
 });
 
 const empty = z.object({});
@@ -85,6 +108,11 @@ export const resultFields = {
 	'groups.list': z.object({ groups: z.array(Group) }),
 	send: z.object({ message: Message }),
 	history: z.object({ messages: z.array(Message) }),
+	search: z.object({ messages: z.array(Message) }),
+	read: empty,
+	unread: z.object({ conversations: z.array(ReadState) }),
+	typing: empty,
+	'files.upload': z.object({ upload: Upload }),
 } as const satisfies Record<keyof typeof requestFields, z.ZodType>;
 
 export type Op = keyof typeof requestFields;
