@@ -370,6 +370,48 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 			});
 		});
 
+		describe('read state', () => {
+			it('counts others’ messages after each user’s cursor, per conversation, and moves cursors only forward', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				await store.addFriendship(alice!.id, bob!.id);
+				await store.addFriendship(alice!.id, carl!.id); // no messages with carl: not listed
+				const crew = (await store.createGroup(`${p}_crew`, '', bob!.id))!;
+				await store.addMember(crew.id, alice!.id);
+				expect(await store.readStates(alice!.id)).toEqual([]);
+
+				for (let i = 0; i < 3; i++) await store.appendMessage(note(bob!, { userId: alice!.id }));
+				await store.appendMessage(note(alice!, { userId: bob!.id }));
+				await store.appendMessage(note(bob!, { groupId: crew.id }));
+				const dm = { userId: bob!.id, username: `${p}_bob` };
+				const group = { groupId: crew.id, name: `${p}_crew` };
+				expect(await store.readStates(alice!.id)).toEqual([
+					{ with: dm, read: 0, last: 4, unread: 3 },
+					{ with: group, read: 0, last: 1, unread: 1 },
+				]);
+				expect(await store.readStates(bob!.id)).toEqual([
+					{ with: { userId: alice!.id, username: `${p}_alice` }, read: 0, last: 4, unread: 1 },
+					{ with: group, read: 0, last: 1, unread: 0 },
+				]);
+
+				await store.setReadCursor(alice!.id, { userId: bob!.id }, 2);
+				await store.setReadCursor(alice!.id, { userId: bob!.id }, 1); // never back
+				expect((await store.readStates(alice!.id))[0]).toEqual({ with: dm, read: 2, last: 4, unread: 1 });
+				await store.setReadCursor(alice!.id, { userId: bob!.id }, 50); // never past the newest
+				expect((await store.readStates(alice!.id))[0]).toEqual({ with: dm, read: 4, last: 4, unread: 0 });
+				// Bob's cursor is his own.
+				expect((await store.readStates(bob!.id))[0]).toMatchObject({ read: 0, unread: 1 });
+				// A conversation without messages has no cursor to set: nothing happens.
+				await store.setReadCursor(alice!.id, { userId: carl!.id }, 3);
+				expect((await store.readStates(alice!.id)).map((state) => state.with)).toEqual([dm, group]);
+
+				// Leaving the group drops it from the list; a friendship ending drops the conversation.
+				await store.removeMember(crew.id, alice!.id);
+				await store.removeFriendship(alice!.id, bob!.id);
+				expect(await store.readStates(alice!.id)).toEqual([]);
+			});
+		});
+
 		describe('messages', () => {
 			it('numbers each conversation from 1; a direct conversation is shared by both directions', async () => {
 				const p = prefix();
