@@ -102,6 +102,16 @@ export interface SectionContext {
 export const ROOT = findRoot();
 export const LATEST_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 export const MARKDOWN_FILE = path.join(ROOT, 'docs', 'BENCHMARKS.md');
+/** What limits the unmet targets: judgement, written by hand, kept across runs. */
+export const ANALYSIS_FILE = path.join(ROOT, 'bench', 'analysis.md');
+
+function analysis(): string | undefined {
+	try {
+		return readFileSync(ANALYSIS_FILE, 'utf8').trim();
+	} catch {
+		return undefined;
+	}
+}
 
 /** The repository root, whether this runs from bench/ (ts) or dist/bench/ (compiled). */
 function findRoot(): string {
@@ -416,6 +426,8 @@ export function formatMarkdown(results: Results): string {
 	if (results.targets.length > 0) {
 		out.push('', '## Targets (ratios from the same run)', '', markdownTable(targetTable(results.targets)));
 	}
+	const why = analysis();
+	if (why) out.push('', '## What limits the targets not met', '', why);
 	for (const [name, sec] of Object.entries(results.sections)) {
 		if (isEmpty(sec)) continue;
 		out.push('', `## ${sectionHeading(name, sec)}`, '', markdownTable(sectionTable(sec)));
