@@ -71,6 +71,8 @@ function sidebarRow(frame: string, name: string): string {
 interface Harness {
 	screen: RenderedScreen;
 	settings: Settings;
+	/** How often the App rang the terminal bell. */
+	rings: { count: number };
 }
 
 /** Everything a rendered App holds open, closed after each test. */
@@ -81,6 +83,7 @@ afterEach(async () => {
 
 /** The App for a fresh profile (temporary config dir), with clients that are closed after the test. */
 function renderApp(server: string, size: TerminalSize, prepare?: (settings: Settings) => void): Harness {
+	const rings = { count: 0 };
 	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-screens-'));
 	const location = { configDir, profile: 'default' };
 	const settings = new Settings(location);
@@ -92,14 +95,18 @@ function renderApp(server: string, size: TerminalSize, prepare?: (settings: Sett
 		clients.push(client);
 		return client;
 	};
-	const screen = renderScreen(<App server={server} settings={settings} history={history} createClient={createClient} />, size);
+	const ring = () => void (rings.count += 1);
+	const screen = renderScreen(
+		<App server={server} settings={settings} history={history} createClient={createClient} ring={ring} />,
+		size,
+	);
 	opened.push(async () => {
 		screen.unmount();
 		await Promise.all(clients.map((client) => client.close()));
 		history.close();
 		rmSync(configDir, { recursive: true, force: true });
 	});
-	return { screen, settings };
+	return { screen, settings, rings };
 }
 
 describe('log-in and register screens', () => {
@@ -155,7 +162,7 @@ describe('log-in and register screens', () => {
  * (offline), the group `general` open with history, a join and presence
  * lines, alice's own message, and unread direct messages from both friends.
  */
-async function chatScenario(size: TerminalSize): Promise<Harness> {
+async function chatScenario(size: TerminalSize): Promise<Harness & { server: TestServer; pool: ClientPool }> {
 	const server = await startTestServer({ motd: MOTD });
 	const pool = new ClientPool();
 	opened.push(async () => {
@@ -207,7 +214,7 @@ async function chatScenario(size: TerminalSize): Promise<Harness> {
 	await carol.close();
 	await screen.waitFor('carol is offline');
 	await screen.settled();
-	return harness;
+	return { ...harness, server, pool };
 }
 
 describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
@@ -233,6 +240,39 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(frame).toContain('#general ›');
 		expect(frame).toMatch(/ alice +ws:\/\/127\.0\.0\.1:\d+ +● connected/);
 		expect(normalise(frame)).toMatchSnapshot();
+	});
+
+	it('mentions and typing: @ count in the sidebar, the bell for a DM or mention elsewhere, "is typing…" in the status bar', async () => {
+		const { screen, server, pool, rings, settings } = await chatScenario(size);
+		// Two direct messages from bob and carol arrived while general was open: two rings.
+		expect(rings.count).toBe(3);
+		const bob = await pool.connect(server.url);
+		await bob.login({ username: 'bob', password: PASSWORD });
+		await bob.send({ group: 'general' }, 'no mention here');
+		await screen.waitFor('no mention here');
+		await bob.send({ group: 'general' }, '@alice could you review the release notes?');
+		await screen.waitFor('could you review');
+		// Both in the open conversation: no bell.
+		expect(rings.count).toBe(3);
+		await bob.send({ user: 'alice' }, '@alice lunch?');
+		let frame = await screen.waitFor((candidate) => / bob +@2│/.test(candidate));
+		expect(rings.count).toBe(4);
+		await bob.request('typing', { to: { group: 'general' } });
+		frame = await screen.waitFor('bob is typing…');
+		expectFits(frame, size);
+		expect(sidebarRow(frame, 'bob')).toMatch(/^│1 ● bob +@2│$/);
+		expect(frame).toMatch(/● connected · bob is typing…/);
+		expect(normalise(frame)).toMatchSnapshot();
+		// A message from bob ends his "typing…"; /bell off silences the bell.
+		await bob.send({ group: 'general' }, 'done typing');
+		frame = await screen.waitFor((candidate) => candidate.includes('done typing') && !candidate.includes('is typing'));
+		screen.stdin.write('/bell off');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('the bell is off');
+		expect(settings.bell).toBe(false);
+		await bob.send({ user: 'alice' }, 'are you there?');
+		await screen.waitFor((candidate) => / bob +@3│/.test(candidate));
+		expect(rings.count).toBe(4);
 	});
 
 	it('help overlay (F1)', async () => {

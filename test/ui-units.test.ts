@@ -7,13 +7,16 @@ import { completeLine } from '../source/ui/commands/complete.js';
 import { parseInput, type ParsedInput } from '../source/ui/commands/parse.js';
 import { COMMANDS } from '../source/ui/commands/registry.js';
 import { lastRows, NICK_WIDTH, type Row } from '../source/ui/format/log-rows.js';
+import { mentionedNames, mentions, splitMentions } from '../source/ui/format/mentions.js';
 import { dayLabel } from '../source/ui/format/time.js';
 import { actionFor, displayKey, splitBurst, toKeyPress, type KeyPress } from '../source/ui/keys.js';
 import {
 	chatReducer,
+	conversationList,
 	initialChatState,
 	LOG_ENTRIES_KEPT,
 	STATUS,
+	typingIn,
 	type ChatAction,
 	type ChatState,
 	type LogEntry,
@@ -382,6 +385,103 @@ describe('chatReducer', () => {
 
 // ---------------------------------------------------------------- line-editor.ts
 
+describe('mentions', () => {
+	it('finds @names as words, case-insensitively, without a closing dot or dash', () => {
+		expect(mentionedNames('hi @Alice, and @bob. also @carol-')).toEqual(['alice', 'bob', 'carol']);
+		expect(mentions('ping @ALICE!', 'alice')).toBe(true);
+		expect(mentions('mail alice@example.org', 'alice')).toBe(false);
+		expect(mentions('@alice_2 is someone else', 'alice')).toBe(false);
+		expect(mentions('(@alice)', 'alice')).toBe(true);
+		expect(mentions('no mention', 'alice')).toBe(false);
+	});
+
+	it('splits a text into runs with the mentions of one user marked', () => {
+		expect(splitMentions('hey @alice. see @bob and @Alice', 'alice')).toEqual([
+			{ text: 'hey ', mention: false },
+			{ text: '@alice', mention: true },
+			{ text: '. see @bob and ', mention: false },
+			{ text: '@Alice', mention: true },
+		]);
+	});
+});
+
+describe('chatReducer: read state, typing, mentions', () => {
+	const toAlice = { user: 'alice' };
+
+	it('takes unread counts from the server at login, except for the conversation on screen', () => {
+		const state = chatReducer(run(initialChatState('alice', 'ws://test'), { type: 'select', key: 'group:dev' }), {
+			type: 'logged-in',
+			friends: [friend('bob')],
+			groups: [group('dev')],
+			requests: [],
+			unread: [
+				{ with: { user: 'Bob' }, read: 2, last: 5, unread: 3 },
+				{ with: { group: 'dev' }, read: 0, last: 4, unread: 4 },
+			],
+		});
+		expect(state.unread).toEqual({ 'user:bob': 3 });
+		expect(state.readSeq).toEqual({ 'user:bob': 2, 'group:dev': 0 });
+		// A message another device has already read does not count again.
+		const next = chatReducer(state, { type: 'message', message: message('bob', toAlice, 2) });
+		expect(next.unread).toEqual({ 'user:bob': 3 });
+	});
+
+	it('clears or lowers a count when another device reads the conversation', () => {
+		let state = run(
+			aliceState(),
+			{ type: 'message', message: message('bob', toAlice, 1) },
+			{ type: 'message', message: message('bob', toAlice, 2) },
+			{ type: 'message', message: message('bob', toAlice, 3) },
+		);
+		expect(state.unread).toEqual({ 'user:bob': 3 });
+		state = chatReducer(state, { type: 'read', key: 'user:bob', seq: 2 });
+		expect(state.unread).toEqual({ 'user:bob': 1 });
+		state = chatReducer(state, { type: 'read', key: 'user:bob', seq: 3 });
+		expect(state.unread).toEqual({});
+		expect(state.readSeq['user:bob']).toBe(3);
+		// Never back.
+		expect(chatReducer(state, { type: 'read', key: 'user:bob', seq: 1 }).readSeq['user:bob']).toBe(3);
+	});
+
+	it('counts mentions apart, and forgets them when the conversation is opened', () => {
+		let state = run(
+			aliceState(),
+			{ type: 'message', message: message('bob', { group: 'dev' }, 1, 'morning all') },
+			{ type: 'message', message: message('bob', { group: 'dev' }, 2, '@alice can you look?') },
+		);
+		expect(state.unread).toEqual({ 'group:dev': 2 });
+		expect(state.mentioned).toEqual({ 'group:dev': 1 });
+		state = chatReducer(state, { type: 'select', key: 'group:dev' });
+		expect(state.unread).toEqual({});
+		expect(state.mentioned).toEqual({});
+	});
+
+	it('shows who is typing until it runs out or their message arrives', () => {
+		let state = run(
+			aliceState(),
+			{ type: 'typing', key: 'group:dev', username: 'Bob', until: 10_000 },
+			{ type: 'typing', key: 'group:dev', username: 'carol', until: 5_000 },
+		);
+		expect(typingIn(state, 'group:dev', 4_000)).toEqual(['bob', 'carol']);
+		expect(typingIn(state, 'group:dev', 6_000)).toEqual(['bob']);
+		expect(typingIn(state, 'user:bob', 4_000)).toEqual([]);
+		state = chatReducer(state, { type: 'message', message: message('bob', { group: 'dev' }, 1) });
+		expect(typingIn(state, 'group:dev', 4_000)).toEqual(['carol']);
+	});
+
+	it('lists conversations with unread messages first when asked, each part still by name', () => {
+		const state = run(
+			aliceState({ friends: [friend('bob'), friend('carol'), friend('dan')], groups: [group('dev'), group('ops')] }),
+			{ type: 'message', message: message('dan', toAlice, 1) },
+			{ type: 'message', message: message('carol', toAlice, 1) },
+			{ type: 'message', message: message('bob', { group: 'ops' }, 1) },
+		);
+		expect(conversationList(state).map((c) => c.key)).toEqual(['user:bob', 'user:carol', 'user:dan', 'group:dev', 'group:ops']);
+		const sorted = chatReducer(state, { type: 'unread-first', on: true });
+		expect(conversationList(sorted).map((c) => c.key)).toEqual(['user:carol', 'user:dan', 'user:bob', 'group:ops', 'group:dev']);
+	});
+});
+
 describe('editLine', () => {
 	const at = (text: string, cursor: number): LineState => ({ text, cursor });
 	const key = (name: string, text = ''): KeyPress => ({ name, text });
@@ -556,6 +656,19 @@ describe('lastRows', () => {
 		expect(rowText(rows[1]!)).toBe(`09:05 ${'bob'.padStart(NICK_WIDTH)} hi there`);
 		expect(rows[1]!.segments[1]).toMatchObject({ role: 'other', bold: true });
 		expect(more).toBe(false);
+	});
+
+	it('highlights a message from someone else that mentions me, not my own or one without', () => {
+		const { rows } = lastRows(
+			[said('bob', 1, '@alice look at this'), said('bob', 2, 'nothing for you'), said('alice', 3, 'thanks @alice-me')],
+			'alice',
+			60,
+			10,
+		);
+		const bodies = rows.slice(1).map((row) => row.segments.at(-1)!);
+		expect(bodies[0]).toMatchObject({ text: '@alice look at this', role: 'mention', bold: true });
+		expect(bodies[1]!.role).toBeUndefined();
+		expect(bodies[2]!.role).toBeUndefined();
 	});
 
 	it('wraps long text to the width, continuation rows indented under the text', () => {

@@ -14,6 +14,10 @@ interface SettingsData {
 	logins: Record<string, SavedLogin>;
 	/** Lines typed in the input, newest last, for Up/Down recall. */
 	inputHistory: string[];
+	/** Ring the terminal bell for a direct message or a mention in a conversation not on screen. */
+	bell: boolean;
+	/** List conversations with unread messages first in the sidebar. */
+	unreadFirst: boolean;
 }
 
 const INPUT_HISTORY_KEPT = 200;
@@ -33,7 +37,7 @@ export class Settings {
 			configFileMode: 0o600,
 			// Server URLs hold dots; keys are taken literally.
 			accessPropertiesByDotNotation: false,
-			defaults: { logins: {}, inputHistory: [] },
+			defaults: { logins: {}, inputHistory: [], bell: true, unreadFirst: false },
 		});
 	}
 
@@ -57,6 +61,22 @@ export class Settings {
 	forgetLogin(server: string): void {
 		const { [server]: _forgotten, ...rest } = this.conf.get('logins');
 		this.conf.set('logins', rest);
+	}
+
+	get bell(): boolean {
+		return this.conf.get('bell');
+	}
+
+	set bell(on: boolean) {
+		this.conf.set('bell', on);
+	}
+
+	get unreadFirst(): boolean {
+		return this.conf.get('unreadFirst');
+	}
+
+	set unreadFirst(on: boolean) {
+		this.conf.set('unreadFirst', on);
 	}
 
 	get inputHistory(): string[] {

@@ -23,6 +23,8 @@ export interface AppProps {
 	hostableServer?: string | undefined;
 	hostServer?(url: string): Promise<HostedServer>;
 	createClient?(url: string): ChatClient;
+	/** Rings the terminal bell; without it the chat never rings. */
+	ring?: (() => void) | undefined;
 	/** Called once the app has cleaned up and wants the process to end. */
 	onExit?(): void;
 }
@@ -202,6 +204,7 @@ export function App(props: AppProps) {
 				height={size.rows}
 				onLogout={() => void logout()}
 				onQuit={quit}
+				ring={props.ring}
 			/>
 		);
 	}

@@ -61,6 +61,8 @@ export async function runTui(options: TuiOptions): Promise<void> {
 		process.exit(1);
 	});
 
+	// BEL moves no cursor, so it can go straight to the terminal between Ink's frames.
+	const ringBell = () => void process.stdout.write('\u0007');
 	const instance = render(
 		<App
 			server={options.server}
@@ -68,6 +70,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
 			history={history}
 			hostableServer={options.hostableServer}
 			hostServer={hostServer}
+			ring={ringBell}
 		/>,
 		{ exitOnCtrlC: false, patchConsole: true, incrementalRendering: true },
 	);

@@ -17,6 +17,7 @@ const colours = {
 	border: 'gray',
 	borderFocus: 'cyan',
 	selected: 'cyan',
+	mention: 'yellow',
 } as const;
 
 export type ThemeRole = keyof typeof colours;

@@ -13,6 +13,8 @@ export interface CommandContext {
 	sendText(peer: Peer, text: string): void;
 	quit(): void;
 	logout(): Promise<void>;
+	/** The settings commands change (kept in the profile). */
+	settings: { bell: boolean; unreadFirst: boolean };
 }
 
 /** What Tab completes for an argument. */
@@ -39,6 +41,14 @@ function required(args: CommandArgs, index: number, what: string): string {
 
 function say(context: CommandContext, text: string): void {
 	context.dispatch({ type: 'system', text, tone: 'info' });
+}
+
+/** `on` / `off` as a boolean; none given is undefined (show the setting). */
+function onOff(args: CommandArgs): boolean | undefined {
+	const word = args.words[0]?.toLowerCase();
+	if (word === undefined) return undefined;
+	if (word !== 'on' && word !== 'off') throw new UsageError(`"${word}" is neither on nor off`);
+	return word === 'on';
 }
 
 /** The group named, or the open conversation when it is a group. */
@@ -206,6 +216,32 @@ export const COMMANDS: Command[] = [
 			const group = groupArgument(context, args);
 			const { members } = await context.client.request('groups.members', { name: group });
 			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
+		},
+	},
+	{
+		name: 'bell',
+		usage: '[on|off]',
+		summary: 'ring the bell for a DM or a mention elsewhere',
+		args: ['text'],
+		run(context, args) {
+			const on = onOff(args);
+			if (on !== undefined) context.settings.bell = on;
+			say(context, `the bell is ${context.settings.bell ? 'on' : 'off'}`);
+		},
+	},
+	{
+		name: 'sort',
+		usage: '[unread|name]',
+		summary: 'list unread conversations first, or by name',
+		args: ['text'],
+		run(context, args) {
+			const word = args.words[0]?.toLowerCase();
+			if (word !== undefined && word !== 'unread' && word !== 'name') throw new UsageError(`sort by "unread" or "name", not "${word}"`);
+			if (word !== undefined) {
+				context.settings.unreadFirst = word === 'unread';
+				context.dispatch({ type: 'unread-first', on: context.settings.unreadFirst });
+			}
+			say(context, context.settings.unreadFirst ? 'conversations with unread messages come first' : 'conversations are listed by name');
 		},
 	},
 	{

@@ -33,7 +33,8 @@ export const MessageLog = memo(function MessageLog({ title, subtitle, entries, m
 	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
 	const maxScroll = Math.max(0, rows.length - logHeight);
 	const offset = Math.min(scroll, maxScroll);
-	const visible = rows.slice(rows.length - logHeight - offset, rows.length - offset);
+	// Never a negative start: slice would count it from the end and drop the oldest rows of a short log.
+	const visible = rows.slice(Math.max(0, rows.length - logHeight - offset), rows.length - offset);
 	const scrolled = offset > 0;
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.border}>

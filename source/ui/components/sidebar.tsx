@@ -6,6 +6,8 @@ import { theme } from '../theme.js';
 export interface SidebarItem extends ConversationRef {
 	online?: boolean | undefined;
 	unread: number;
+	/** Some of the unread messages mention the user. */
+	mentioned?: boolean;
 }
 
 export interface SidebarProps {
@@ -21,7 +23,8 @@ export interface SidebarProps {
 function Item({ item, selected, number, width }: { item: SidebarItem; selected: boolean; number: number; width: number }) {
 	const marker = item.kind === 'user' ? (item.online ? '●' : '○') : '#';
 	const markerColor = item.kind === 'user' ? (item.online ? theme.online : theme.offline) : theme.system;
-	const unread = item.unread > 0 ? ` ${item.unread > 99 ? '99+' : item.unread}` : '';
+	const count = item.unread > 99 ? '99+' : String(item.unread);
+	const unread = item.unread > 0 ? ` ${item.mentioned ? '@' : ''}${count}` : '';
 	const hint = number <= 9 ? `${number}` : ' ';
 	return (
 		<Box width={width}>

@@ -11,7 +11,17 @@ export interface StatusBarProps {
 	now: number;
 	hosting: boolean;
 	pending: number;
+	/** Who is typing in the open conversation. */
+	typing?: string[];
 	width: number;
+}
+
+/** "bob is typing…", "ann and bob are typing…", "3 people are typing…". */
+export function typingText(names: string[]): string {
+	if (names.length === 0) return '';
+	if (names.length === 1) return `${names[0]} is typing…`;
+	if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+	return `${names.length} people are typing…`;
 }
 
 function connectionLabel(connection: StateChange, now: number): { text: string; color: string | undefined } {
@@ -37,13 +47,15 @@ const KEY_HINTS = [
 ];
 
 /** Who and where you are, whether the connection is up, and the keys that matter most. */
-export function StatusBar({ user, server, connection, now, hosting, pending, width }: StatusBarProps) {
+export function StatusBar({ user, server, connection, now, hosting, pending, typing = [], width }: StatusBarProps) {
 	const state = connectionLabel(connection, now);
 	const hostingText = hosting ? ' · hosting the server in this window' : '';
 	const pendingText = pending > 0 ? ` · ${pending} unsent` : '';
+	const typingLine = typingText(typing);
+	const typingPart = typingLine ? ` · ${typingLine}` : '';
 	// The key hint gets what the rest leaves; the rest is cut at the end if it must be.
 	// Neither may wrap: the bar is one row.
-	const room = width - stringWidth(` ${user}  ${server} ${state.text}${hostingText}${pendingText}`);
+	const room = width - stringWidth(` ${user}  ${server} ${state.text}${hostingText}${pendingText}${typingPart}`);
 	const hint = KEY_HINTS.find((candidate) => stringWidth(candidate) <= room) ?? '';
 	return (
 		<Box width={width}>
@@ -53,6 +65,7 @@ export function StatusBar({ user, server, connection, now, hosting, pending, wid
 				<Text color={state.color}>{state.text}</Text>
 				{hostingText ? <Text color={theme.notice}>{hostingText}</Text> : null}
 				{pendingText ? <Text color={theme.pending}>{pendingText}</Text> : null}
+				{typingPart ? <Text color={theme.notice}>{typingPart}</Text> : null}
 			</Text>
 			<Box flexGrow={1} />
 			{hint ? (

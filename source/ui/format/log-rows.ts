@@ -2,6 +2,7 @@ import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import type { LogEntry } from '../state/chat-state.js';
 import type { ThemeRole } from '../theme.js';
+import { mentions } from './mentions.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
 
 /** A run of text in one style. */
@@ -56,7 +57,8 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 				{ text: fit(entry.message.from, NICK_WIDTH), role: mine ? 'me' : 'other', bold: true },
 				{ text: ' ' },
 			];
-			body = { text: entry.message.text };
+			// Someone calling on you by name stands out from the rest of the log.
+			body = !mine && mentions(entry.message.text, me) ? { text: entry.message.text, role: 'mention', bold: true } : { text: entry.message.text };
 			break;
 		}
 		case 'pending':

@@ -3,9 +3,21 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSyncReducer } from './use-sync-reducer.js';
 import type { ChatClient } from '../../client/index.js';
 import type { HistoryStore } from '../../local/history-store.js';
-import { HISTORY_DEFAULT_LIMIT, type Message, type Peer, type ProtocolError, type ResultOf } from '../../protocol/index.js';
+import {
+	HISTORY_DEFAULT_LIMIT,
+	TYPING_INTERVAL_MS,
+	TYPING_SHOWN_MS,
+	type Message,
+	type Peer,
+	type ProtocolError,
+	type ResultOf,
+} from '../../protocol/index.js';
+import { mentions } from '../format/mentions.js';
 import { chatReducer, conversationList, initialChatState, STATUS, type ChatAction, type ChatState } from '../state/chat-state.js';
-import { keyOfPeer, type ConversationKey } from '../state/conversations.js';
+import { groupKey, keyOfMessage, keyOfPeer, userKey, type ConversationKey } from '../state/conversations.js';
+
+/** A conversation on screen is reported read at most this often (a busy group would otherwise send one per message). */
+const READ_REPORT_MS = 1_000;
 
 export interface ChatSessionOptions {
 	client: ChatClient;
@@ -14,6 +26,10 @@ export interface ChatSessionOptions {
 	login: ResultOf<'login'>;
 	hosting: boolean;
 	motd?: string | undefined;
+	/** Rings the terminal bell (a DM or a mention elsewhere); none when not given. */
+	ring?: (() => void) | undefined;
+	/** The `/bell` and `/sort` settings. */
+	settings?: { readonly bell: boolean; readonly unreadFirst: boolean } | undefined;
 }
 
 export interface ChatSession {
@@ -22,6 +38,8 @@ export interface ChatSession {
 	getState(): ChatState;
 	dispatch: (action: ChatAction) => void;
 	sendText(peer: Peer, text: string): void;
+	/** The user typed in the input line of this conversation: tells the others, at most every few seconds. */
+	noteTyping(peer: Peer): void;
 	/** Shows older messages of the open conversation: local history first, then the server's. */
 	loadOlder(): void;
 	/** Now, ticking each second while a reconnect countdown shows. */
@@ -31,6 +49,16 @@ export interface ChatSession {
 function peerOfKey(key: ConversationKey): Peer {
 	const [kind, name] = key.split(':') as ['user' | 'group', string];
 	return kind === 'user' ? { user: name } : { group: name };
+}
+
+/** The newest message's seq in a conversation's log (0 for none). */
+function newestSeq(state: ChatState, key: string): number {
+	const log = state.logs[key] ?? [];
+	for (let index = log.length - 1; index >= 0; index--) {
+		const entry = log[index]!;
+		if (entry.kind === 'message') return entry.message.seq;
+	}
+	return 0;
 }
 
 function oldestSeq(state: ChatState, key: string): number | undefined {
@@ -43,14 +71,15 @@ function oldestSeq(state: ChatState, key: string): number | undefined {
  * reducer and the local history; opening a conversation shows local history
  * at once and then fills the gap from the server.
  */
-export function useChatSession({ client, history, server, login, hosting, motd }: ChatSessionOptions): ChatSession {
+export function useChatSession({ client, history, server, login, hosting, motd, ring, settings }: ChatSessionOptions): ChatSession {
 	const me = login.user.username;
 	const [state, dispatch, getState] = useSyncReducer(chatReducer, () => {
-		let initial = chatReducer(initialChatState(me, server, hosting), {
+		let initial = chatReducer(initialChatState(me, server, hosting, settings?.unreadFirst), {
 			type: 'logged-in',
 			friends: login.friends,
 			groups: login.groups,
 			requests: login.requests,
+			unread: login.unread,
 		});
 		if (motd) initial = chatReducer(initial, { type: 'system', text: motd, tone: 'notice', key: STATUS });
 		initial = chatReducer(initial, {
@@ -63,6 +92,9 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 	});
 	const [now, setNow] = useState(Date.now());
 	const loading = useRef(new Set<string>());
+	/** Per conversation: the seq last reported read, and when. */
+	const reported = useRef(new Map<string, { seq: number; at: number }>());
+	const typingSent = useRef(new Map<string, number>());
 
 	const remember = useCallback((messages: Message[]) => history.add(server, me, messages), [history, server, me]);
 
@@ -84,7 +116,17 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 		const offs = [
 			client.on('message', ({ message }) => {
 				remember([message]);
+				const before = getState();
 				dispatch({ type: 'message', message });
+				const key = keyOfMessage(message, me);
+				const fromOther = message.from.toLowerCase() !== me.toLowerCase();
+				const direct = 'user' in message.to;
+				if (ring && fromOther && key !== before.selected && (direct || mentions(message.text, me)) && (settings?.bell ?? true)) ring();
+			}),
+			client.on('read', ({ with: peer, seq }) => dispatch({ type: 'read', key: keyOfPeer(peer), seq })),
+			client.on('typing', ({ from, to }) => {
+				const key = 'group' in to ? groupKey(to.group) : userKey(from);
+				dispatch({ type: 'typing', key, username: from, until: Date.now() + TYPING_SHOWN_MS });
 			}),
 			client.on('presence', ({ username, online }) => dispatch({ type: 'presence', username, online })),
 			client.on('friend.request', ({ from }) => dispatch({ type: 'friend-request', from })),
@@ -95,13 +137,57 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 			client.on('login', (result) => {
 				// After a reconnect: lists may have changed, and another session may have had messages we missed.
 				if (!('friends' in result)) return;
-				dispatch({ type: 'logged-in', friends: result.friends, groups: result.groups, requests: result.requests });
+				dispatch({
+					type: 'logged-in',
+					friends: result.friends,
+					groups: result.groups,
+					requests: result.requests,
+					unread: result.unread,
+				});
 				const open = getState().selected;
 				if (open !== STATUS) fetchFromServer(open).catch(() => undefined);
 			}),
 		];
 		return () => offs.forEach((off) => off());
-	}, [client, remember, fetchFromServer, getState]);
+	}, [client, remember, fetchFromServer, getState, me, ring, settings]);
+
+	// Someone's "typing…" ends on its own: draw again when the first of them runs out.
+	useEffect(() => {
+		const untils = Object.values(state.typing).flatMap((who) => Object.values(who)).filter((until) => until > Date.now());
+		if (untils.length === 0) return;
+		const timer = setTimeout(() => setNow(Date.now()), Math.min(...untils) - Date.now() + 50);
+		return () => clearTimeout(timer);
+	}, [state.typing, now]);
+
+	// What is on screen at the bottom of the open conversation counts as read, here and on the user's other devices.
+	const selectedNewest = state.selected === STATUS ? 0 : newestSeq(state, state.selected);
+	useEffect(() => {
+		const key = state.selected;
+		if (key === STATUS || state.scroll > 0 || selectedNewest === 0) return;
+		const last = reported.current.get(key);
+		if (last && last.seq >= selectedNewest) return;
+		const report = () => {
+			const seq = newestSeq(getState(), key);
+			reported.current.set(key, { seq, at: Date.now() });
+			dispatch({ type: 'read', key, seq });
+			client.request('read', { with: peerOfKey(key), seq }).catch(() => undefined);
+		};
+		const wait = last ? last.at + READ_REPORT_MS - Date.now() : 0;
+		if (wait <= 0) return report();
+		const timer = setTimeout(report, wait);
+		return () => clearTimeout(timer);
+	}, [client, state.selected, state.scroll, selectedNewest, getState]);
+
+	const noteTyping = useCallback(
+		(peer: Peer) => {
+			const key = keyOfPeer(peer);
+			const at = Date.now();
+			if (at - (typingSent.current.get(key) ?? 0) < TYPING_INTERVAL_MS) return;
+			typingSent.current.set(key, at);
+			client.request('typing', { to: peer }).catch(() => undefined);
+		},
+		[client],
+	);
 
 	// A once-a-second tick only while a countdown is on screen.
 	useEffect(() => {
@@ -155,5 +241,5 @@ export function useChatSession({ client, history, server, login, hosting, motd }
 		[client, remember],
 	);
 
-	return { state, getState, dispatch, sendText, loadOlder, now };
+	return { state, getState, dispatch, sendText, noteTyping, loadOlder, now };
 }

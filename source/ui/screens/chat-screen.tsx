@@ -19,7 +19,7 @@ import { StatusBar } from '../components/status-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { actionFor, type KeyPress } from '../keys.js';
-import { conversationList, selectedConversation, STATUS, type ChatState } from '../state/chat-state.js';
+import { conversationList, selectedConversation, STATUS, typingIn, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, lineOf, type LineState } from '../state/line-editor.js';
 
@@ -35,6 +35,8 @@ export interface ChatScreenProps {
 	height: number;
 	onLogout(): void;
 	onQuit(): void;
+	/** Rings the terminal bell; no bell when not given (tests). */
+	ring?: (() => void) | undefined;
 }
 
 export const SIDEBAR_WIDTH = 26;
@@ -44,6 +46,7 @@ function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: Side
 		...conversation,
 		online: state.friends.find((friend) => friend.username === conversation.name)?.online,
 		unread: state.unread[conversation.key] ?? 0,
+		mentioned: (state.mentioned[conversation.key] ?? 0) > 0,
 	}));
 	return { contacts: items.filter((item) => item.kind === 'user'), groups: items.filter((item) => item.kind === 'group') };
 }
@@ -85,6 +88,7 @@ export function ChatScreen(props: ChatScreenProps) {
 		sendText: session.sendText,
 		quit: props.onQuit,
 		logout: async () => props.onLogout(),
+		settings,
 	};
 
 	function submit(text: string): void {
@@ -226,7 +230,12 @@ export function ChatScreen(props: ChatScreenProps) {
 				return;
 		}
 		const edited = editLine(line, press);
-		if (edited) setLine(edited);
+		if (!edited) return;
+		setLine(edited);
+		const open = selectedConversation(state);
+		if (open && edited.text !== line.text && edited.text.trim() !== '' && !edited.text.startsWith('/')) {
+			session.noteTyping(peerOf(open));
+		}
 	});
 
 	let main;
@@ -294,6 +303,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				now={session.now}
 				hosting={state.hosting}
 				pending={client.unacknowledged().length}
+				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, session.now)}
 				width={width}
 			/>
 		</Box>

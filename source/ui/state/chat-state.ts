@@ -1,10 +1,12 @@
 import type { StateChange } from '../../client/index.js';
-import type { Friend, FriendRequest, Group, Member, Message, RemovedFriend } from '../../protocol/index.js';
+import type { Friend, FriendRequest, Group, Member, Message, ReadState, RemovedFriend } from '../../protocol/index.js';
+import { mentions } from '../format/mentions.js';
 import {
 	friendConversation,
 	groupConversation,
 	groupKey,
 	keyOfMessage,
+	keyOfPeer,
 	userKey,
 	type ConversationKey,
 	type ConversationRef,
@@ -37,6 +39,14 @@ export interface ChatState {
 	selected: ConversationKey | 'status';
 	logs: Record<string, LogEntry[]>;
 	unread: Record<string, number>;
+	/** Conversations with unread messages that mention the user (`@name`), and how many. */
+	mentioned: Record<string, number>;
+	/** The newest seq the user has read in each conversation, on any of their devices. */
+	readSeq: Record<string, number>;
+	/** Who is typing where: conversation → username → until when (ms since the epoch). */
+	typing: Record<string, Record<string, number>>;
+	/** List conversations with unread messages first (within contacts, and within groups). */
+	unreadFirst: boolean;
 	/** Rows scrolled up from the bottom of the selected log. */
 	scroll: number;
 	/** Conversations whose older history is known to be fully loaded. */
@@ -51,7 +61,11 @@ export const STATUS = 'status' as const;
 export const LOG_ENTRIES_KEPT = 2000;
 
 export type ChatAction =
-	| { type: 'logged-in'; friends: Friend[]; groups: Group[]; requests: FriendRequest[] }
+	| { type: 'logged-in'; friends: Friend[]; groups: Group[]; requests: FriendRequest[]; unread?: ReadState[] | undefined }
+	/** Another device of the user's read a conversation up to `seq`. */
+	| { type: 'read'; key: ConversationKey; seq: number }
+	| { type: 'typing'; key: ConversationKey; username: string; until: number }
+	| { type: 'unread-first'; on: boolean }
 	| { type: 'connection'; change: StateChange }
 	| { type: 'message'; message: Message }
 	/** Older messages (local or server history) for one conversation. */
@@ -74,7 +88,7 @@ export type ChatAction =
 	| { type: 'scroll'; to: number }
 	| { type: 'overlay'; overlay: Overlay | undefined };
 
-export function initialChatState(me: string, server: string, hosting = false): ChatState {
+export function initialChatState(me: string, server: string, hosting = false, unreadFirst = false): ChatState {
 	return {
 		me,
 		server,
@@ -86,6 +100,10 @@ export function initialChatState(me: string, server: string, hosting = false): C
 		selected: STATUS,
 		logs: {},
 		unread: {},
+		mentioned: {},
+		readSeq: {},
+		typing: {},
+		unreadFirst,
 		scroll: 0,
 		historyComplete: {},
 		overlay: undefined,
@@ -98,7 +116,20 @@ const byName = (a: { username?: string; name?: string }, b: { username?: string;
 
 /** The sidebar's conversations, in the order Ctrl-N/Ctrl-P and Alt-1…9 follow: friends, then groups. */
 export function conversationList(state: ChatState): ConversationRef[] {
-	return [...state.friends.map(friendConversation), ...state.groups.map(groupConversation)];
+	const friends = state.friends.map(friendConversation);
+	const groups = state.groups.map(groupConversation);
+	if (!state.unreadFirst) return [...friends, ...groups];
+	// A stable sort: unread ones first, each part still by name.
+	const unreadFirst = (list: ConversationRef[]) =>
+		[...list].sort((a, b) => Number((state.unread[b.key] ?? 0) > 0) - Number((state.unread[a.key] ?? 0) > 0));
+	return [...unreadFirst(friends), ...unreadFirst(groups)];
+}
+
+/** Who is typing in a conversation now, by name. */
+export function typingIn(state: ChatState, key: string, now: number): string[] {
+	return Object.entries(state.typing[key] ?? {})
+		.filter(([, until]) => until > now)
+		.map(([username]) => username);
 }
 
 export function selectedConversation(state: ChatState): ConversationRef | undefined {
@@ -165,8 +196,36 @@ function displayName(state: ChatState, username: string): string {
 }
 
 function select(state: ChatState, key: ConversationKey | 'status'): ChatState {
+	return { ...markRead(state, key), selected: key, scroll: 0, overlay: undefined };
+}
+
+function markRead(state: ChatState, key: string): ChatState {
+	if (!(key in state.unread) && !(key in state.mentioned)) return state;
 	const { [key]: _read, ...unread } = state.unread;
-	return { ...state, selected: key, unread, scroll: 0, overlay: undefined };
+	const { [key]: _seen, ...mentioned } = state.mentioned;
+	return { ...state, unread, mentioned };
+}
+
+/** Unread counts as the server keeps them (at login: what happened on other devices too). */
+function withReadStates(state: ChatState, states: ReadState[]): ChatState {
+	const unread: Record<string, number> = {};
+	const readSeq = { ...state.readSeq };
+	for (const entry of states) {
+		const key = keyOfPeer(entry.with);
+		readSeq[key] = Math.max(readSeq[key] ?? 0, entry.read);
+		if (entry.unread > 0 && key !== state.selected) unread[key] = entry.unread;
+	}
+	const mentioned = Object.fromEntries(Object.entries(state.mentioned).filter(([key]) => key in unread));
+	return { ...state, unread, mentioned, readSeq };
+}
+
+/** Drops `username` from who is typing in `key` (a message from them ends it). */
+function stopTyping(state: ChatState, key: string, username: string): ChatState {
+	const here = state.typing[key];
+	const name = username.toLowerCase();
+	if (!here || !(name in here)) return state;
+	const { [name]: _stopped, ...rest } = here;
+	return { ...state, typing: { ...state.typing, [key]: rest } };
 }
 
 function upsertFriend(friends: Friend[], friend: Friend): Friend[] {
@@ -185,21 +244,42 @@ function dropRequestsWith(requests: FriendRequest[], username: string): FriendRe
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 	switch (action.type) {
-		case 'logged-in':
-			return {
+		case 'logged-in': {
+			const next = {
 				...state,
 				friends: [...action.friends].sort(byName),
 				groups: [...action.groups].sort(byName),
 				requests: action.requests,
 			};
+			return action.unread ? withReadStates(next, action.unread) : next;
+		}
+		case 'read': {
+			const readSeq = { ...state.readSeq, [action.key]: Math.max(state.readSeq[action.key] ?? 0, action.seq) };
+			const later = (state.logs[action.key] ?? []).filter(
+				(entry) => entry.kind === 'message' && entry.message.seq > action.seq && entry.message.from.toLowerCase() !== state.me.toLowerCase(),
+			).length;
+			const next = { ...state, readSeq };
+			if (later === 0) return markRead(next, action.key);
+			return { ...next, unread: { ...next.unread, [action.key]: Math.min(later, next.unread[action.key] ?? later) } };
+		}
+		case 'typing': {
+			const here = { ...state.typing[action.key], [action.username.toLowerCase()]: action.until };
+			return { ...state, typing: { ...state.typing, [action.key]: here } };
+		}
+		case 'unread-first':
+			return { ...state, unreadFirst: action.on };
 		case 'connection':
 			return { ...state, connection: action.change };
 		case 'message': {
-			const key = keyOfMessage(action.message, state.me);
-			const next = withLog(state, key, (log) => insertMessage(log, action.message));
-			const mine = action.message.from.toLowerCase() === state.me.toLowerCase();
-			if (mine || key === state.selected || next.logs[key] === state.logs[key]) return next;
-			return { ...next, unread: { ...next.unread, [key]: (next.unread[key] ?? 0) + 1 } };
+			const { message } = action;
+			const key = keyOfMessage(message, state.me);
+			const next = stopTyping(withLog(state, key, (log) => insertMessage(log, message)), key, message.from);
+			const mine = message.from.toLowerCase() === state.me.toLowerCase();
+			const alreadyRead = message.seq <= (state.readSeq[key] ?? 0);
+			if (mine || alreadyRead || key === state.selected || next.logs[key] === state.logs[key]) return next;
+			const unread = { ...next.unread, [key]: (next.unread[key] ?? 0) + 1 };
+			if (!mentions(message.text, state.me)) return { ...next, unread };
+			return { ...next, unread, mentioned: { ...next.mentioned, [key]: (next.mentioned[key] ?? 0) + 1 } };
 		}
 		case 'history': {
 			let next = withLog(state, action.key, (log) => action.messages.reduce(insertMessage, log), true);
