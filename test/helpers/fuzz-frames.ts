@@ -90,6 +90,12 @@ export function validRequests(): Obj[] {
 		{ type: 'send', id: id(), to: { group: GHOST_GROUP }, text: 'hello all', cid: 'cid-00000002' },
 		{ type: 'history', id: id(), with: { user: GHOST_USER }, before: 5, limit: 10 },
 		{ type: 'history', id: id(), with: { group: GHOST_GROUP } },
+		{ type: 'search', id: id(), query: 'hello world' },
+		{ type: 'search', id: id(), query: 'hello', with: { group: GHOST_GROUP }, limit: 5 },
+		{ type: 'read', id: id(), with: { user: GHOST_USER }, seq: 3 },
+		{ type: 'unread', id: id() },
+		{ type: 'typing', id: id(), to: { group: GHOST_GROUP } },
+		{ type: 'files.upload', id: id(), to: { user: GHOST_USER }, name: 'notes.txt', size: 5, mime: 'text/plain', sha256: '0'.repeat(64) },
 	];
 }
 
@@ -147,6 +153,11 @@ const OP_NAMES = [
 	'groups.list',
 	'send',
 	'history',
+	'search',
+	'read',
+	'unread',
+	'typing',
+	'files.upload',
 ];
 
 const ODD_OPS = [
