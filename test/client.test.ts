@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, ProtocolError } from '../source/client/index.js';
+import { ChatClient, EventBuffer, ProtocolError } from '../source/client/index.js';
 import { backoffDelay } from '../source/client/backoff.js';
 import type { Message } from '../source/protocol/index.js';
 import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
@@ -75,6 +75,30 @@ describe('delivery', () => {
 		await third.login({ username: bob.name, password: PASSWORD });
 		await sleep(200);
 		expect(replayed).toEqual([]);
+	});
+
+	it('keeps, in an EventBuffer made before login, what the login set off for a listener that comes later', async () => {
+		const alice = await pool.registered(server.url, 'alice');
+		const bob = await pool.registered(server.url, 'bob');
+		await befriend(alice, bob);
+		const token = bob.token!;
+		await bob.close();
+		for (let i = 0; i < 5; i++) await alice.send({ user: bob.name }, `while away ${i}`);
+
+		const bobAgain = await pool.connect(server.url);
+		const early = new EventBuffer(bobAgain);
+		await bobAgain.login({ token });
+		await sleep(300); // the replay arrives after the reply, before anyone listens
+		const later = record(bobAgain, 'message');
+		const taken = early.take();
+		expect(taken.map((event) => (event.type === 'message' ? event.message.text : event.type))).toEqual(
+			Array.from({ length: 5 }, (_, i) => `while away ${i}`),
+		);
+		// Taken once; after that the buffer keeps nothing and the listener gets what comes.
+		await alice.send({ user: bob.name }, 'now live');
+		await until(() => later.length === 1, 5000, 'the live message');
+		expect(early.take()).toEqual([]);
+		expect(later[0]!.message.text).toBe('now live');
 	});
 
 	it('stores one message for the same cid sent twice', async () => {

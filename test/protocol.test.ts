@@ -1199,6 +1199,33 @@ describe('presence', () => {
 	const presenceOf = (client: RawClient, username: string) =>
 		client.events('presence').filter((event) => event.username === username).map((event) => event.online);
 
+	it('two friends logging in at the same moment each end up seeing the other online', async () => {
+		const alice = await user();
+		const bob = await user();
+		await befriend(alice, bob);
+		alice.client.close();
+		bob.client.close();
+		await Promise.all([alice.client.waitClosed(), bob.client.waitClosed()]);
+		for (let round = 0; round < 15; round++) {
+			const [a, b] = await Promise.all([connect(), connect()]);
+			// Password logins (as a person types them), alternating with token logins.
+			const as = (who: User) => (round % 2 ? { token: who.token } : { username: who.name, password: PASSWORD });
+			const [aliceLogin, bobLogin] = await Promise.all([a.ok('login', as(alice)), b.ok('login', as(bob))]);
+			await sleep(30);
+			const sees = (login: Frame, client: RawClient, other: string) => {
+				const events = presenceOf(client, other);
+				if (events.length > 0) return events.at(-1);
+				return (login.friends as WireFriend[]).find((friend) => friend.username === other)?.online;
+			};
+			expect(sees(aliceLogin, a, bob.name), `round ${round}: alice sees bob`).toBe(true);
+			expect(sees(bobLogin, b, alice.name), `round ${round}: bob sees alice`).toBe(true);
+			a.close();
+			b.close();
+			await Promise.all([a.waitClosed(), b.waitClosed()]);
+			await sleep(20);
+		}
+	});
+
 	it('tells a friend when the user logs in and when the last session closes', async () => {
 		const alice = await user();
 		const bob = await user();

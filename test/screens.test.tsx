@@ -275,6 +275,37 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(rings.count).toBe(4);
 	});
 
+	it('multi-line messages: Alt-Enter and a bracketed paste keep their lines; a long paste asks before it goes', async () => {
+		const { screen, server, pool } = await chatScenario(size);
+		const carol = await pool.connect(server.url);
+		await carol.login({ username: 'carol', password: PASSWORD });
+		const received = record(carol, 'message');
+		screen.stdin.write('first line');
+		screen.stdin.write('\u001B\r'); // Alt-Enter
+		screen.stdin.write('second line');
+		await screen.waitFor('first line↵second line');
+		screen.stdin.write(KEY.enter);
+		await until(() => received.length === 1, 5000, 'the two-line message');
+		expect(received[0]!.message.text).toBe('first line\nsecond line');
+		let frame = await screen.waitFor((candidate) => /alice first line +│\n│ +││ +second line/.test(candidate));
+		expect(frame).toContain('second line');
+
+		const pasted = Array.from({ length: 7 }, (_, index) => `pasted ${index + 1}`).join('\r\n');
+		screen.stdin.write(`\u001B[200~${pasted}\u001B[201~`);
+		await screen.waitFor('pasted 1↵pasted 2↵pasted 3');
+		screen.stdin.write(KEY.enter);
+		frame = await screen.waitFor('this message has 7 lines');
+		expect(frame).toMatch(/this message has 7 lines: Enter\s+(│\n│ +││ +)?sends it, Esc keeps editing/);
+		expect(frame).toContain('› pasted 1↵pasted 2↵pasted 3');
+		expect(frame).not.toContain('[201~');
+		expect(received).toHaveLength(1);
+		screen.stdin.write(KEY.enter);
+		await until(() => received.length === 2, 5000, 'the pasted message');
+		expect(received[1]!.message.text.split('\n')).toEqual(Array.from({ length: 7 }, (_, index) => `pasted ${index + 1}`));
+		frame = await screen.waitFor('pasted 7');
+		expectFits(frame, size);
+	});
+
 	it('help overlay (F1)', async () => {
 		const { screen } = await chatScenario(size);
 		screen.stdin.write(KEY.f1);

@@ -21,7 +21,7 @@ import {
 	type ChatState,
 	type LogEntry,
 } from '../source/ui/state/chat-state.js';
-import { editLine, lineOf, type LineState } from '../source/ui/state/line-editor.js';
+import { editLine, insertText, lineOf, type LineState } from '../source/ui/state/line-editor.js';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -486,6 +486,13 @@ describe('editLine', () => {
 	const at = (text: string, cursor: number): LineState => ({ text, cursor });
 	const key = (name: string, text = ''): KeyPress => ({ name, text });
 
+	it('keeps the lines of a bracketed paste, and flattens those of typed bursts', () => {
+		expect(editLine(at('ab', 1), key('paste', 'x\r\ny\rz\tw'))).toEqual(at('ax\ny\nz    wb', 11));
+		expect(editLine(at('', 0), key('text', 'x\ny'))).toEqual(at('x y', 3));
+		expect(insertText(at('ab', 2), '\n', true)).toEqual(at('ab\n', 3));
+		expect(insertText(at('ab', 2), '\u0007\n', true)).toEqual(at('ab \n', 4));
+	});
+
 	it('moves the cursor within the text', () => {
 		expect(editLine(at('abc', 1), key('left'))).toEqual(at('abc', 0));
 		expect(editLine(at('abc', 0), key('left'))).toEqual(at('abc', 0));
@@ -553,6 +560,8 @@ describe('toKeyPress', () => {
 		expect(toKeyPress('\t', inkKey({ tab: true }))).toEqual({ name: 'tab', text: '' });
 		expect(toKeyPress('', inkKey({ tab: true, shift: true }))).toEqual({ name: 'shift+tab', text: '' });
 		expect(toKeyPress('', inkKey({ escape: true }))).toEqual({ name: 'escape', text: '' });
+		expect(toKeyPress('\r', inkKey({ return: true, meta: true }))).toEqual({ name: 'alt+enter', text: '' });
+		expect(actionFor({ name: 'alt+enter', text: '' })).toEqual({ action: 'newline' });
 	});
 
 	it('treats Delete (what most terminals send for Backspace) as Backspace', () => {

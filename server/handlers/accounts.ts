@@ -86,18 +86,25 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout'> = {
 			token = await issueToken(context, user.id);
 		}
 		const { hub } = context;
-		const { friends, requests } = await friendsAndRequests(store, hub, user.id);
-		const memberships = await store.groupsOf(user.id);
-		const unread = await readStatesOf(store, user.id);
+		// Attached first, then the friends' presence read: a friend who comes online meanwhile is
+		// either seen online here or announced to this session (held until after the reply).
 		await startSession(context, user, token);
-		return {
-			user: { username: user.username },
-			token,
-			friends,
-			groups: memberships.map(({ group, role }) => groupView(group, role)),
-			requests,
-			unread,
-		};
+		try {
+			const { friends, requests } = await friendsAndRequests(store, hub, user.id);
+			const memberships = await store.groupsOf(user.id);
+			const unread = await readStatesOf(store, user.id);
+			return {
+				user: { username: user.username },
+				token,
+				friends,
+				groups: memberships.map(({ group, role }) => groupView(group, role)),
+				requests,
+				unread,
+			};
+		} catch (error) {
+			await hub.detach(session, false);
+			throw error;
+		}
 	},
 
 	async logout(context) {

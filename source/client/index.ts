@@ -1,3 +1,4 @@
 export { ChatClient, type ChatClientOptions, type ClientEvents, type ConnectionState, type StateChange } from './chat-client.js';
+export { EventBuffer } from './event-buffer.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { ProtocolError } from '../protocol/index.js';

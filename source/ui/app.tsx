@@ -1,6 +1,6 @@
 import { useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ChatClient } from '../client/index.js';
+import { ChatClient, EventBuffer } from '../client/index.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
@@ -32,7 +32,8 @@ export interface AppProps {
 type Phase =
 	| { kind: 'starting' }
 	| { kind: 'login'; error?: string | undefined; info?: string | undefined; busy?: boolean; mode?: LoginMode }
-	| { kind: 'chat'; login: ResultOf<'login'> };
+	/** `early`: the events that came between the login's reply and the chat screen. */
+	| { kind: 'chat'; login: ResultOf<'login'>; early: EventBuffer };
 
 const defaultCreateClient = (url: string) => new ChatClient({ url });
 
@@ -103,10 +104,12 @@ export function App(props: AppProps) {
 				setPhase({ kind: 'login', info });
 				return;
 			}
+			const early = new EventBuffer(target);
 			try {
 				const login = await target.login({ token: saved.token });
-				setPhase({ kind: 'chat', login });
+				setPhase({ kind: 'chat', login, early });
 			} catch (error) {
+				early.stop();
 				if (error instanceof ProtocolError && error.code === 'UNAUTHENTICATED') settings.forgetLogin(url);
 				setPhase({ kind: 'login', error: 'Your saved login has expired or was revoked; log in again.' });
 			}
@@ -152,14 +155,16 @@ export function App(props: AppProps) {
 					return;
 				}
 			}
+			const early = new EventBuffer(target);
 			try {
 				const login =
 					form.mode === 'register'
 						? { ...(await target.register(form.username, form.password)), friends: [], groups: [], requests: [] }
 						: await target.login({ username: form.username, password: form.password });
 				settings.saveLogin(form.server, { username: login.user.username, token: login.token });
-				setPhase({ kind: 'chat', login });
+				setPhase({ kind: 'chat', login, early });
 			} catch (error) {
+				early.stop();
 				setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
 			}
 		},
@@ -198,6 +203,7 @@ export function App(props: AppProps) {
 				settings={settings}
 				server={server}
 				login={phase.login}
+				early={phase.early}
 				hosting={hosted.current !== undefined}
 				motd={client.welcome?.motd}
 				width={size.columns}

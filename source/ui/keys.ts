@@ -26,7 +26,10 @@ const NAMED_KEYS: Array<[keyof Key, string]> = [
 /** Turns Ink's (input, key) pair into a KeyPress. */
 export function toKeyPress(input: string, key: Key): KeyPress {
 	for (const [flag, name] of NAMED_KEYS) {
-		if (key[flag]) return { name: key.shift && name === 'tab' ? 'shift+tab' : name, text: '' };
+		if (!key[flag]) continue;
+		if (key.shift && name === 'tab') return { name: 'shift+tab', text: '' };
+		if (key.meta && name === 'enter') return { name: 'alt+enter', text: '' };
+		return { name, text: '' };
 	}
 	if (key.escape) return { name: 'escape', text: '' };
 	// Function keys and other unnamed sequences type nothing.
@@ -63,6 +66,10 @@ export function splitBurst(input: string): KeyPress[] | undefined {
 	return presses;
 }
 
+/** What a terminal in bracketed-paste mode sends around pasted text. */
+export const PASTE_START = '\u001B[200~';
+export const PASTE_END = '\u001B[201~';
+
 /** Raw sequences terminals send for F1 (xterm, VT100, linux console); Ink does not name it. */
 const F1_SEQUENCES = new Set(['\u001BOP', '\u001B[11~', '\u001B[[A', '\u001B[1P']);
 
@@ -85,6 +92,7 @@ export type KeyAction =
 	| 'history-previous'
 	| 'history-next'
 	| 'complete'
+	| 'newline'
 	| 'submit';
 
 export interface KeyBinding {
@@ -101,6 +109,7 @@ export interface KeyBinding {
  */
 export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'submit', keys: ['enter'], summary: 'send the line, or run the /command' },
+	{ action: 'newline', keys: ['alt+enter'], summary: 'a new line in the message (pasted lines stay lines too)' },
 	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation' },
 	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },

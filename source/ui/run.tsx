@@ -12,8 +12,9 @@ export interface TuiOptions {
 	hostableServer: string;
 }
 
-const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
-const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+// Bracketed paste (2004): the terminal marks pasted text, so its newlines are not Enter presses.
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H\u001B[?2004h';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?2004l\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
 
 /** Starts the bundled server inside this process, quietly, on the address it was asked for. */

@@ -18,7 +18,8 @@ export interface InputLineProps {
  * line, it scrolls so the cursor stays in view.
  */
 export function InputLine({ line, prompt, width, placeholder, mask = false, focused = true }: InputLineProps) {
-	const shown = mask ? '•'.repeat(line.text.length) : line.text;
+	// One row: a line break in the message shows as ↵ (one character for one, so the cursor stays put).
+	const shown = mask ? '•'.repeat(line.text.length) : line.text.replace(/\n/g, '↵');
 	const room = Math.max(1, width - stringWidth(prompt) - 1);
 	const start = Math.max(0, line.cursor - room + 1);
 	const before = shown.slice(start, line.cursor);

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSyncReducer } from './use-sync-reducer.js';
-import type { ChatClient } from '../../client/index.js';
+import type { ChatClient, EventBuffer } from '../../client/index.js';
 import type { HistoryStore } from '../../local/history-store.js';
 import {
+	EVENT_TYPES,
 	HISTORY_DEFAULT_LIMIT,
 	TYPING_INTERVAL_MS,
 	TYPING_SHOWN_MS,
+	type EventOf,
+	type EventType,
 	type Message,
 	type Peer,
 	type ProtocolError,
@@ -28,6 +31,8 @@ export interface ChatSessionOptions {
 	motd?: string | undefined;
 	/** Rings the terminal bell (a DM or a mention elsewhere); none when not given. */
 	ring?: (() => void) | undefined;
+	/** Events that came before this session listened (see EventBuffer). */
+	early?: EventBuffer | undefined;
 	/** The `/bell` and `/sort` settings. */
 	settings?: { readonly bell: boolean; readonly unreadFirst: boolean } | undefined;
 }
@@ -71,7 +76,7 @@ function oldestSeq(state: ChatState, key: string): number | undefined {
  * reducer and the local history; opening a conversation shows local history
  * at once and then fills the gap from the server.
  */
-export function useChatSession({ client, history, server, login, hosting, motd, ring, settings }: ChatSessionOptions): ChatSession {
+export function useChatSession({ client, history, server, login, early, hosting, motd, ring, settings }: ChatSessionOptions): ChatSession {
 	const me = login.user.username;
 	const [state, dispatch, getState] = useSyncReducer(chatReducer, () => {
 		let initial = chatReducer(initialChatState(me, server, hosting, settings?.unreadFirst), {
@@ -113,8 +118,8 @@ export function useChatSession({ client, history, server, login, hosting, motd, 
 
 	// ChatClient events → reducer (and every message into local history).
 	useEffect(() => {
-		const offs = [
-			client.on('message', ({ message }) => {
+		const onEvent: { [T in EventType]: (event: EventOf<T>) => void } = {
+			message: ({ message }) => {
 				remember([message]);
 				const before = getState();
 				dispatch({ type: 'message', message });
@@ -122,17 +127,20 @@ export function useChatSession({ client, history, server, login, hosting, motd, 
 				const fromOther = message.from.toLowerCase() !== me.toLowerCase();
 				const direct = 'user' in message.to;
 				if (ring && fromOther && key !== before.selected && (direct || mentions(message.text, me)) && (settings?.bell ?? true)) ring();
-			}),
-			client.on('read', ({ with: peer, seq }) => dispatch({ type: 'read', key: keyOfPeer(peer), seq })),
-			client.on('typing', ({ from, to }) => {
+			},
+			read: ({ with: peer, seq }) => dispatch({ type: 'read', key: keyOfPeer(peer), seq }),
+			typing: ({ from, to }) => {
 				const key = 'group' in to ? groupKey(to.group) : userKey(from);
 				dispatch({ type: 'typing', key, username: from, until: Date.now() + TYPING_SHOWN_MS });
-			}),
-			client.on('presence', ({ username, online }) => dispatch({ type: 'presence', username, online })),
-			client.on('friend.request', ({ from }) => dispatch({ type: 'friend-request', from })),
-			client.on('friend.update', ({ friend }) => dispatch({ type: 'friend-update', friend })),
-			client.on('group.update', (update) => dispatch({ type: 'group-update', ...update })),
-			client.on('notice', ({ text }) => dispatch({ type: 'system', text, tone: 'notice' })),
+			},
+			presence: ({ username, online }) => dispatch({ type: 'presence', username, online }),
+			'friend.request': ({ from }) => dispatch({ type: 'friend-request', from }),
+			'friend.update': ({ friend }) => dispatch({ type: 'friend-update', friend }),
+			'group.update': (update) => dispatch({ type: 'group-update', ...update }),
+			notice: ({ text }) => dispatch({ type: 'system', text, tone: 'notice' }),
+		};
+		const offs = [
+			...EVENT_TYPES.map((type) => client.on(type, onEvent[type] as (event: EventOf<typeof type>) => void)),
 			client.on('state', (change) => dispatch({ type: 'connection', change })),
 			client.on('login', (result) => {
 				// After a reconnect: lists may have changed, and another session may have had messages we missed.
@@ -148,8 +156,10 @@ export function useChatSession({ client, history, server, login, hosting, motd, 
 				if (open !== STATUS) fetchFromServer(open).catch(() => undefined);
 			}),
 		];
+		// What the login set off before this screen listened (replayed messages, presence), in order.
+		for (const { type, ...event } of early?.take() ?? []) (onEvent[type] as (event: unknown) => void)(event);
 		return () => offs.forEach((off) => off());
-	}, [client, remember, fetchFromServer, getState, me, ring, settings]);
+	}, [client, remember, fetchFromServer, getState, me, ring, settings, early]);
 
 	// Someone's "typing…" ends on its own: draw again when the first of them runs out.
 	useEffect(() => {

@@ -1,7 +1,7 @@
 import { Box } from 'ink';
 import { useRef } from 'react';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
-import type { ChatClient } from '../../client/index.js';
+import type { ChatClient, EventBuffer } from '../../client/index.js';
 import type { HistoryStore } from '../../local/history-store.js';
 import type { Settings } from '../../local/settings.js';
 import { ProtocolError, type ResultOf } from '../../protocol/index.js';
@@ -21,7 +21,7 @@ import { useKeypress } from '../hooks/use-keypress.js';
 import { actionFor, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, STATUS, typingIn, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
-import { EMPTY_LINE, editLine, lineOf, type LineState } from '../state/line-editor.js';
+import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 
 export interface ChatScreenProps {
 	client: ChatClient;
@@ -29,6 +29,8 @@ export interface ChatScreenProps {
 	settings: Settings;
 	server: string;
 	login: ResultOf<'login'>;
+	/** What the server sent between the login's reply and this screen's first render. */
+	early?: EventBuffer | undefined;
 	hosting: boolean;
 	motd?: string | undefined;
 	width: number;
@@ -40,6 +42,9 @@ export interface ChatScreenProps {
 }
 
 export const SIDEBAR_WIDTH = 26;
+
+/** A message of more lines than this (a big paste, usually) is sent only after a second Enter. */
+export const CONFIRM_LINES = 5;
 
 function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
 	const items = conversationList(state).map((conversation) => ({
@@ -65,6 +70,8 @@ export function ChatScreen(props: ChatScreenProps) {
 	const [line, setLine, getLine] = useSyncReducer((_previous: LineState, next: LineState) => next, () => EMPTY_LINE);
 	const recall = useRef({ index: -1, draft: '' });
 	const completion = useRef<{ options: string[]; index: number } | undefined>(undefined);
+	/** A long message waiting for the Enter that confirms it. */
+	const confirming = useRef<string | undefined>(undefined);
 
 	const mainHeight = height - 2;
 	const logHeight = mainHeight;
@@ -91,25 +98,34 @@ export function ChatScreen(props: ChatScreenProps) {
 		settings,
 	};
 
-	function submit(text: string): void {
+	/** Sends the line or runs its command; false when the line stays (a long message awaiting confirmation). */
+	function submit(text: string): boolean {
 		const state = session.getState();
 		const open = selectedConversation(state);
 		const context: CommandContext = { ...commandContext, state };
 		const parsed = parseInput(text);
-		if (parsed.kind === 'empty') return;
-		settings.rememberInput(text.trim());
+		if (parsed.kind === 'empty') return true;
 		if (parsed.kind === 'text') {
 			if (!open) {
 				dispatch({ type: 'system', tone: 'error', text: 'open a conversation first (Ctrl-N, Ctrl-K or /msg <user>)' });
-				return;
+				return true;
 			}
+			const lines = parsed.text.split('\n').length;
+			if (lines > CONFIRM_LINES && confirming.current !== text) {
+				confirming.current = text;
+				dispatch({ type: 'system', tone: 'notice', text: `this message has ${lines} lines: Enter sends it, Esc keeps editing` });
+				return false;
+			}
+			confirming.current = undefined;
+			settings.rememberInput(text.trim());
 			session.sendText(peerOf(open), parsed.text);
-			return;
+			return true;
 		}
+		settings.rememberInput(text.trim());
 		const command = findCommand(parsed.name);
 		if (!command) {
 			dispatch({ type: 'system', tone: 'error', text: `unknown command /${parsed.name}: F1 or /help lists them` });
-			return;
+			return true;
 		}
 		Promise.resolve()
 			.then(() => command.run(context, parsed.args))
@@ -117,6 +133,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				const usage = error instanceof UsageError ? ` — usage: /${command.name} ${command.usage}` : '';
 				dispatch({ type: 'system', tone: 'error', text: `/${command.name}: ${describeError(error)}${usage}` });
 			});
+		return true;
 	}
 
 	function recallInput(step: 1 | -1): void {
@@ -224,9 +241,12 @@ export function ChatScreen(props: ChatScreenProps) {
 			case 'complete':
 				return complete();
 			case 'submit':
-				submit(line.text);
-				return setLine(EMPTY_LINE);
+				if (submit(line.text)) setLine(EMPTY_LINE);
+				return;
+			case 'newline':
+				return setLine(insertText(line, '\n', true));
 			case 'close-overlay':
+				confirming.current = undefined;
 				return;
 		}
 		const edited = editLine(line, press);

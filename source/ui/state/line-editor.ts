@@ -12,6 +12,17 @@ export function lineOf(text: string): LineState {
 	return { text, cursor: text.length };
 }
 
+/**
+ * Puts text in at the cursor. Newlines stay (as `\n`) when `lines` is set;
+ * other control characters, and newlines otherwise, become spaces.
+ */
+export function insertText(line: LineState, text: string, lines = false): LineState {
+	const normalised = lines ? text.replace(/\r\n?/g, '\n').replace(/\t/g, '    ') : text;
+	const clean = normalised.replace(lines ? /[\u0000-\u0009\u000B-\u001F\u007F]/g : /[\u0000-\u001F\u007F]/g, ' ');
+	const { text: current, cursor } = line;
+	return { text: current.slice(0, cursor) + clean + current.slice(cursor), cursor: cursor + clean.length };
+}
+
 /** Applies one editing key; returns undefined for keys that do not edit. */
 export function editLine(line: LineState, press: KeyPress): LineState | undefined {
 	const { text, cursor } = line;
@@ -35,11 +46,9 @@ export function editLine(line: LineState, press: KeyPress): LineState | undefine
 			const start = text.slice(0, cursor).replace(/\S+\s*$/, '').length;
 			return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
 		}
-		default: {
-			// Typed or pasted text; control characters (and pasted newlines) become spaces.
+		default:
+			// Typed text (a bracketed paste keeps its lines); control characters become spaces.
 			if (!press.text) return undefined;
-			const typed = press.text.replace(/[\u0000-\u001F\u007F]/g, ' ');
-			return { text: text.slice(0, cursor) + typed + text.slice(cursor), cursor: cursor + typed.length };
-		}
+			return insertText(line, press.text, press.name === 'paste');
 	}
 }
