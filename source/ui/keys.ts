@@ -85,7 +85,9 @@ export type KeyAction =
 	| 'history-previous'
 	| 'history-next'
 	| 'complete'
-	| 'submit';
+	| 'submit'
+	// search
+	| 'search';
 
 export interface KeyBinding {
 	action: KeyAction;
@@ -115,6 +117,8 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
 	{ action: 'close-overlay', keys: ['escape'], summary: 'close help, switcher or members' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
+	// search
+	{ action: 'search', keys: ['ctrl+f'], summary: 'search the open conversation (also /search; /search --all: every one)' },
 ];
 
 export const LINE_EDITING_KEYS: Array<[string, string]> = [

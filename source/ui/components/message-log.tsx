@@ -1,9 +1,15 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { lastRows } from '../format/log-rows.js';
+import { lastRows, type Row, type Segment } from '../format/log-rows.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { theme } from '../theme.js';
 import { StyledRow } from './styled-row.js';
+
+/** search: the segments of a row, inverted when the row belongs to the marked message. */
+function markedRow(row: Row, marked: string | undefined): Segment[] {
+	if (marked === undefined || !row.key.startsWith(`m${marked}:`)) return row.segments;
+	return row.segments.map((segment) => ({ ...segment, inverse: true }));
+}
 
 /** Rows the log's frame takes: border top and bottom, and the title. */
 export const LOG_CHROME_ROWS = 3;
@@ -17,6 +23,8 @@ export interface MessageLogProps {
 	height: number;
 	/** Rows scrolled up from the bottom. */
 	scroll: number;
+	/** search: the id of the message to mark (the hit a search jumped to). */
+	marked?: string | undefined;
 }
 
 /**
@@ -27,7 +35,7 @@ export interface MessageLogProps {
  * of the chat screen (each key typed into the input line) when nothing it
  * shows has changed.
  */
-export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked }: MessageLogProps) {
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
 	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
@@ -53,7 +61,7 @@ export const MessageLog = memo(function MessageLog({ title, subtitle, entries, m
 				{entries.length === 0 ? (
 					<Text color={theme.system}>No messages yet. Type below and press Enter.</Text>
 				) : (
-					visible.map((row) => <StyledRow key={row.key} segments={row.segments} />)
+					visible.map((row) => <StyledRow key={row.key} segments={markedRow(row, marked)} />)
 				)}
 			</Box>
 		</Box>
