@@ -107,6 +107,8 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },
 	{ action: 'switcher', keys: ['ctrl+k'], summary: 'quick switcher: type to filter, Enter to open' },
+	// search
+	{ action: 'search', keys: ['ctrl+f'], summary: 'search messages here (also /search)' },
 	{ action: 'scroll-up', keys: ['pageup'], summary: 'scroll the log up a page' },
 	{ action: 'scroll-down', keys: ['pagedown'], summary: 'scroll the log down a page' },
 	{ action: 'scroll-top', keys: ['home'], summary: 'oldest loaded message (Home again loads older)' },
@@ -117,8 +119,6 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
 	{ action: 'close-overlay', keys: ['escape'], summary: 'close help, switcher or members' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
-	// search
-	{ action: 'search', keys: ['ctrl+f'], summary: 'search the open conversation (also /search; /search --all: every one)' },
 ];
 
 export const LINE_EDITING_KEYS: Array<[string, string]> = [

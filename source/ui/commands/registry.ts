@@ -205,7 +205,7 @@ export const COMMANDS: Command[] = [
 	{
 		name: 'search',
 		usage: '[--all] <words>',
-		summary: 'find messages holding the words in the open conversation (--all: in every one); Enter jumps to one',
+		summary: 'find messages here (--all: everywhere)',
 		args: ['text'],
 		run(context, args) {
 			const all = args.words[0] === SEARCH_ALL_FLAG;

@@ -1,15 +1,10 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { lastRows, type Row, type Segment } from '../format/log-rows.js';
+import { lastRows } from '../format/log-rows.js';
+import { markedRow } from '../format/search-hits.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { theme } from '../theme.js';
 import { StyledRow } from './styled-row.js';
-
-/** search: the segments of a row, inverted when the row belongs to the marked message. */
-function markedRow(row: Row, marked: string | undefined): Segment[] {
-	if (marked === undefined || !row.key.startsWith(`m${marked}:`)) return row.segments;
-	return row.segments.map((segment) => ({ ...segment, inverse: true }));
-}
 
 /** Rows the log's frame takes: border top and bottom, and the title. */
 export const LOG_CHROME_ROWS = 3;

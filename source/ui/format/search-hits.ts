@@ -1,6 +1,6 @@
 import type { Message } from '../../protocol/index.js';
 import { keyOfMessage, type ConversationKey } from '../state/conversations.js';
-import type { Segment } from './log-rows.js';
+import type { Row, Segment } from './log-rows.js';
 import { lastRows } from './log-rows.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { clockTime, dayOf } from './time.js';
@@ -85,6 +85,12 @@ export function hitConversation(message: Message, me: string): { key: Conversati
 	if ('group' in message.to) return { key, label: `# ${message.to.group}` };
 	const other = message.from.toLowerCase() === me.toLowerCase() ? message.to.user : message.from;
 	return { key, label: `@ ${other}` };
+}
+
+/** The segments of a log row, inverted when the row belongs to the marked message (the hit jumped to). */
+export function markedRow(row: Row, marked: string | undefined): Segment[] {
+	if (marked === undefined || !row.key.startsWith(`m${marked}:`)) return row.segments;
+	return row.segments.map((segment) => ({ ...segment, inverse: true }));
 }
 
 /**
