@@ -144,12 +144,14 @@ export function ChatScreen(props: ChatScreenProps) {
 	const searchContext: SearchContext = { client, dispatch, reveal: session.reveal, pageSize: searchPageSize(mainHeight) };
 	const marked = state.mark?.key === state.selected ? state.mark : undefined;
 	const markedEntries = marked && state.logs[marked.key];
-	// While history around a hit a search jumped to loads, the log keeps the hit a third of the way down.
+	// A hit a search jumped to stays a third of the way down the log while history around it
+	// arrives (the rows below it grow), until the user scrolls.
+	const { getState } = session;
 	useEffect(() => {
 		if (!marked?.follow || !markedEntries) return;
 		const to = scrollToShow(markedEntries, marked.id, state.me, logWidth - 2, logRows, Math.floor(logRows / 3));
-		if (to !== undefined && to !== session.getState().scroll) dispatch({ type: 'scroll', to });
-	}, [marked, markedEntries, state.me, logWidth, logRows, dispatch, session]);
+		if (to !== undefined && to !== getState().scroll) dispatch({ type: 'scroll', to });
+	}, [marked, markedEntries, state.me, logWidth, logRows, dispatch, getState]);
 
 	function handleOverlayKey(press: KeyPress): void {
 		const state = session.getState();
