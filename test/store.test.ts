@@ -6,7 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../server/store/postgres-store.js';
 import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
-import { SqliteStore } from '../server/store/sqlite-store.js';
+import Database from 'better-sqlite3';
+import { SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
+import { SQLITE_MIGRATIONS } from '../server/store/sqlite-migrations.js';
 import type { NewMessage, Store, UserRecord } from '../server/store/store.js';
 
 /**
@@ -70,6 +72,27 @@ function testSchemaName(): string {
 
 async function dropSchema(schema: string): Promise<void> {
 	await adminQuery(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+}
+
+// search: messages written straight into a schema of step 1, before there was a search index.
+const OLD_MESSAGES_SQL = `
+	INSERT INTO users (username, username_key, password_hash, created_at) VALUES
+		('olda', 'olda', 'h', '2024-01-01T00:00:00.000Z'), ('oldb', 'oldb', 'h', '2024-01-01T00:00:00.000Z');
+	INSERT INTO conversations (key, last_seq) VALUES ('d:1:2', 2);
+	INSERT INTO messages (conversation, seq, sender_id, to_user_id, text, cid, ts) VALUES
+		('d:1:2', 1, 1, 2, 'Rendez-vous au Café de Flore', 'old-cid-1', '2024-01-01T10:00:00.000Z'),
+		('d:1:2', 2, 2, 1, 'the deployment is done', 'old-cid-2', '2024-01-01T10:01:00.000Z');
+`;
+
+async function expectOldMessagesFound(store: Store): Promise<void> {
+	const olda = (await store.userByName('olda'))!;
+	const oldb = (await store.userByName('oldb'))!;
+	const find = async (text: string) => (await store.search({ userId: olda.id, text, limit: 10 })).map((message) => message.text);
+	expect(await find('cafe flo')).toEqual(['Rendez-vous au Café de Flore']);
+	expect(await find('DEPLOY')).toEqual(['the deployment is done']);
+	// New messages are indexed as they are stored, next to the old ones.
+	await store.appendMessage({ senderId: oldb.id, to: { userId: olda.id }, text: 'another deploy', cid: 'new-cid-1', ts: '2024-01-02T00:00:00.000Z', pendingFor: [] });
+	expect(await find('deploy')).toEqual(['another deploy', 'the deployment is done']);
 }
 
 const sortNumbers = (numbers: number[]) => [...numbers].sort((a, b) => a - b);
@@ -776,5 +799,50 @@ if (PG_MISSING_MESSAGE && IN_CI) {
 				expect(await b.pendingFor(bob.id, 0, 100)).toEqual([]);
 			});
 		});
+
+		// search
+		it('PostgresStore: finds messages stored before the search index existed (a schema at step 1, upgraded)', async () => {
+			const schema = testSchemaName();
+			const client = new pg.Client({ connectionString: PG_URL });
+			await client.connect();
+			try {
+				await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}; SET search_path TO ${pg.escapeIdentifier(schema)}`);
+				await client.query(POSTGRES_MIGRATIONS[0]!);
+				await client.query(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+				await client.query(`INSERT INTO schema_migrations VALUES (1, '2024-01-01T00:00:00.000Z')`);
+				await client.query(OLD_MESSAGES_SQL);
+			} finally {
+				await client.end();
+			}
+			const store = await openPostgresStore({ connectionString: PG_URL, schema });
+			try {
+				await expectOldMessagesFound(store);
+			} finally {
+				await store.close();
+				await dropSchema(schema);
+			}
+		});
 	});
 }
+
+// search: a database from before search, upgraded by opening it
+describe('SqliteStore: search after an upgrade', () => {
+	it('finds messages stored before the search index existed (a database at step 1, upgraded)', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-upgrade-'));
+		try {
+			const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+			db.exec(SQLITE_MIGRATIONS[0]!);
+			db.exec(OLD_MESSAGES_SQL);
+			db.pragma('user_version = 1');
+			db.close();
+			const store = new SqliteStore({ dataDir });
+			try {
+				await expectOldMessagesFound(store);
+			} finally {
+				await store.close();
+			}
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});
