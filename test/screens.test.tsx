@@ -359,6 +359,17 @@ describe('search: jumping to a hit', () => {
 			await screen.settled(30);
 		}
 		expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+
+		// Many hits: a page of them, and the next page once the choice moves past the last.
+		screen.stdin.write(KEY.ctrlF);
+		await screen.waitFor('Search @ bob');
+		screen.stdin.write('line');
+		screen.stdin.write(KEY.enter);
+		const first = await screen.waitFor('20+ messages match');
+		expect(first).toMatch(/› @ bob {2}\d\d:\d\d {2}bob[^\n]*\n[^\n]*line 120 /);
+		for (let page = 0; page < 3; page++) screen.stdin.write(KEY.pageDown);
+		const more = await screen.waitFor('40+ messages match');
+		expect(more).toMatch(/› @ bob {2}\d\d:\d\d {2}bob[^\n]*\n[^\n]*line 100 /);
 	});
 });
 
