@@ -29,9 +29,11 @@ const KEY = {
 	tab: '\t',
 	escape: '\u001B',
 	pageDown: '\u001B[6~',
+	pageUp: '\u001B[5~',
 	f1: '\u001BOP',
 	ctrlK: '\u000B',
 	ctrlR: '\u0012',
+	ctrlF: '\u0006',
 	alt: (digit: number) => `\u001B${digit}`,
 };
 
@@ -330,7 +332,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			const scrolled = await screen.waitFor('/create');
 			expectFits(scrolled, size);
 			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
-			expect(scrolled).toContain('/members [group]');
+			expect(scrolled).toContain('/find <query>');
 			expect(normalise(scrolled)).toMatchSnapshot();
 		}
 		screen.stdin.write(KEY.escape);
@@ -348,6 +350,97 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(frame).toContain('# general');
 		expect(frame.indexOf('@ carol')).toBeLessThan(frame.indexOf('# general'));
 		expect(normalise(frame)).toMatchSnapshot();
+	});
+});
+
+// search
+describe.each(SIZES)('search at $columns×$rows', (size) => {
+	it('search overlay (Ctrl-F): hits newest first with conversation, time, sender and text; no hits', async () => {
+		const { screen } = await chatScenario(size);
+		screen.stdin.write(KEY.ctrlF);
+		await screen.waitFor('Search # general');
+		expect(screen.lastFrame()).toContain('Type words to find in # general, then Enter.');
+		screen.stdin.write('MORN');
+		await screen.waitFor('> MORN');
+		screen.stdin.write(KEY.enter);
+		const frame = await screen.waitFor('2 messages match');
+		expectFits(frame, size);
+		expect(frame).not.toContain('Contacts');
+		// Newest first, each with where, when and who, then its text.
+		expect(frame).toMatch(/› # general {2}\d\d:\d\d {2}alice/);
+		expect(frame).toMatch(/ {2}# general {2}\d\d:\d\d {2}carol/);
+		expect(frame.indexOf('morning carol!')).toBeLessThan(frame.indexOf('morning all'));
+		expect(normalise(frame)).toMatchSnapshot();
+
+		// Words nothing holds, in every conversation; the words stay for another try.
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('Contacts');
+		screen.stdin.write('/search --all nothing-like-this');
+		screen.stdin.write(KEY.enter);
+		const none = await screen.waitFor('No messages match.');
+		expect(none).toContain('Search all conversations');
+		expect(none).toContain('> nothing-like-this');
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('Contacts');
+	});
+});
+
+describe('search: jumping to a hit', () => {
+	it('opens the conversation scrolled back to an old hit, with the messages around it', async () => {
+		const size = SIZES[0]!;
+		const server = await startTestServer();
+		const pool = new ClientPool();
+		opened.push(async () => {
+			await pool.closeAll();
+			await server.stop();
+		});
+		const alice = Object.assign(await pool.connect(server.url), { name: 'alice' });
+		const { token } = await alice.register('alice', PASSWORD);
+		const bob = Object.assign(await pool.connect(server.url), { name: 'bob' });
+		await bob.register('bob', PASSWORD);
+		await befriend(alice, bob);
+		await bob.send({ user: 'alice' }, 'the spare key is under the blue flowerpot');
+		for (let i = 1; i <= 120; i++) await bob.send({ user: 'alice' }, `line ${i}`);
+		await alice.close();
+
+		const { screen } = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'alice', token }));
+		await screen.waitFor('line 120');
+		screen.stdin.write(KEY.ctrlF);
+		await screen.waitFor('Search @ bob');
+		screen.stdin.write('flowerp');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('1 message matches');
+		screen.stdin.write(KEY.enter);
+		const log = await screen.waitFor((frame) => frame.includes('the spare key') && frame.includes('Contacts'));
+		expectFits(log, size);
+		// The hit (the conversation's first message, so at the top), what followed below it, not the newest.
+		expect(log).toMatch(/ line 1 /);
+		expect(log).not.toContain('line 120');
+		expect(log).toContain('top · End for newest');
+		// End still leads to the newest, with nothing missing on the way.
+		screen.stdin.write('\u001B[F');
+		const newest = await screen.waitFor('line 120');
+		expect(newest).not.toContain('flowerpot');
+		for (let page = 0; page < 8; page++) screen.stdin.write(KEY.pageUp);
+		await screen.settled();
+		const seen = new Set<number>();
+		for (let page = 0; page < 16; page++) {
+			for (const match of screen.lastFrame().matchAll(/line (\d+)/g)) seen.add(Number(match[1]));
+			screen.stdin.write(KEY.pageDown);
+			await screen.settled(30);
+		}
+		expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+
+		// Many hits: a page of them, and the next page once the choice moves past the last.
+		screen.stdin.write(KEY.ctrlF);
+		await screen.waitFor('Search @ bob');
+		screen.stdin.write('line');
+		screen.stdin.write(KEY.enter);
+		const first = await screen.waitFor('20+ messages match');
+		expect(first).toMatch(/› @ bob {2}\d\d:\d\d {2}bob[^\n]*\n[^\n]*line 120 /);
+		for (let page = 0; page < 3; page++) screen.stdin.write(KEY.pageDown);
+		const more = await screen.waitFor('40+ messages match');
+		expect(more).toMatch(/› @ bob {2}\d\d:\d\d {2}bob[^\n]*\n[^\n]*line 100 /);
 	});
 });
 

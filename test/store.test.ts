@@ -6,7 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../server/store/postgres-store.js';
 import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
-import { SqliteStore } from '../server/store/sqlite-store.js';
+import Database from 'better-sqlite3';
+import { SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
+import { SQLITE_MIGRATIONS } from '../server/store/sqlite-migrations.js';
 import type { NewMessage, Store, UserRecord } from '../server/store/store.js';
 
 /**
@@ -70,6 +72,27 @@ function testSchemaName(): string {
 
 async function dropSchema(schema: string): Promise<void> {
 	await adminQuery(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+}
+
+// search: messages written straight into a schema of step 1, before there was a search index.
+const OLD_MESSAGES_SQL = `
+	INSERT INTO users (username, username_key, password_hash, created_at) VALUES
+		('olda', 'olda', 'h', '2024-01-01T00:00:00.000Z'), ('oldb', 'oldb', 'h', '2024-01-01T00:00:00.000Z');
+	INSERT INTO conversations (key, last_seq) VALUES ('d:1:2', 2);
+	INSERT INTO messages (conversation, seq, sender_id, to_user_id, text, cid, ts) VALUES
+		('d:1:2', 1, 1, 2, 'Rendez-vous au Café de Flore', 'old-cid-1', '2024-01-01T10:00:00.000Z'),
+		('d:1:2', 2, 2, 1, 'the deployment is done', 'old-cid-2', '2024-01-01T10:01:00.000Z');
+`;
+
+async function expectOldMessagesFound(store: Store): Promise<void> {
+	const olda = (await store.userByName('olda'))!;
+	const oldb = (await store.userByName('oldb'))!;
+	const find = async (text: string) => (await store.search({ userId: olda.id, text, limit: 10 })).map((message) => message.text);
+	expect(await find('cafe flo')).toEqual(['Rendez-vous au Café de Flore']);
+	expect(await find('DEPLOY')).toEqual(['the deployment is done']);
+	// New messages are indexed as they are stored, next to the old ones.
+	await store.appendMessage({ senderId: oldb.id, to: { userId: olda.id }, text: 'another deploy', cid: 'new-cid-1', ts: '2024-01-02T00:00:00.000Z', pendingFor: [] });
+	expect(await find('deploy')).toEqual(['another deploy', 'the deployment is done']);
 }
 
 const sortNumbers = (numbers: number[]) => [...numbers].sort((a, b) => a - b);
@@ -527,6 +550,111 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 			});
 		});
 
+		// search
+		describe('search', () => {
+			/** Alice and Bob's direct conversation, holding `texts` in order (Alice and Bob taking turns). */
+			async function chat(...texts: string[]) {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const sent = [];
+				for (const [index, text] of texts.entries()) {
+					const [from, to] = index % 2 ? [bob!, alice!] : [alice!, bob!];
+					sent.push((await store.appendMessage(note(from, { userId: to.id }, { text }))).message);
+				}
+				const find = async (text: string, extra: { before?: number; limit?: number; userId?: number } = {}) =>
+					(await store.search({ userId: alice!.id, text, limit: 50, ...extra })).map((message) => message.text);
+				return { alice: alice!, bob: bob!, sent, find };
+			}
+
+			it('finds whole words and prefixes, and needs every word', async () => {
+				const { alice, find, sent } = await chat('the deployment failed', 'deploy again tomorrow', 'lunch at noon', 'Failed lunch');
+				expect(await find('deployment')).toEqual(['the deployment failed']);
+				expect(await find('deplo')).toEqual(['deploy again tomorrow', 'the deployment failed']);
+				expect(await find('failed deplo')).toEqual(['the deployment failed']);
+				expect(await find('lunch failed')).toEqual(['Failed lunch']);
+				expect(await find('lunch tomorrow')).toEqual([]);
+				// A prefix of a word, not a piece from its middle.
+				expect(await find('ployment')).toEqual([]);
+				// Messages come back as history gives them.
+				expect(await store.search({ userId: alice.id, text: 'the', limit: 5 })).toEqual([sent[0]]);
+			});
+
+			it('ignores case and accents, in the text and in the search', async () => {
+				const { find } = await chat('Café crème at the École', 'naïve über ÑANDÚ', 'plain cafe');
+				expect(await find('cafe')).toEqual(['plain cafe', 'Café crème at the École']);
+				expect(await find('CAFÉ')).toEqual(['plain cafe', 'Café crème at the École']);
+				expect(await find('ecole creme')).toEqual(['Café crème at the École']);
+				expect(await find('Uber nandu NAIVE')).toEqual(['naïve über ÑANDÚ']);
+				// Decomposed input (an accent typed as a combining mark) is the same word.
+				expect(await find('E\u0301cole')).toEqual(['Café crème at the École']);
+			});
+
+			it('takes quotes, stars, minus signs, colons and other punctuation as plain separators', async () => {
+				const { find } = await chat('ship it: "now" or never', 'it\'s deploy-prod time', 'back\\slash and a:b', 'NEAR the end');
+				expect(await find('"now"')).toEqual(['ship it: "now" or never']);
+				expect(await find('now" OR "never')).toEqual(['ship it: "now" or never']);
+				expect(await find('ship*')).toEqual(['ship it: "now" or never']);
+				expect(await find('-prod')).toEqual(['it\'s deploy-prod time']);
+				expect(await find('deploy-prod')).toEqual(['it\'s deploy-prod time']);
+				expect(await find('text:ship')).toEqual([]);
+				expect(await find('it:')).toEqual(['it\'s deploy-prod time', 'ship it: "now" or never']);
+				// "it's" is the words "it" and "s", and "s" is a prefix of "ship".
+				expect(await find("it's")).toEqual(['it\'s deploy-prod time', 'ship it: "now" or never']);
+				expect(await find("it's tim")).toEqual(['it\'s deploy-prod time']);
+				expect(await find('back\\slash')).toEqual(['back\\slash and a:b']);
+				expect(await find("'a':* & !b")).toEqual(['back\\slash and a:b']);
+				expect(await find('NEAR(the end)')).toEqual(['NEAR the end']);
+				expect(await find('AND')).toEqual(['back\\slash and a:b']);
+				// Nothing but punctuation finds nothing, and is not an error.
+				for (const query of ['"', '*', '-', ':', '"*', "'", '\\', '&|!()', ' . , ; ']) expect(await find(query)).toEqual([]);
+			});
+
+			it('answers newest first, and pages back with before', async () => {
+				const { find, sent } = await chat(...range(1, 7).map((i) => `page note ${i}`), 'something else');
+				expect(await find('note', { limit: 3 })).toEqual(['page note 7', 'page note 6', 'page note 5']);
+				const third = Number(sent[4]!.id);
+				expect(await find('note', { limit: 3, before: third })).toEqual(['page note 4', 'page note 3', 'page note 2']);
+				expect(await find('note', { limit: 3, before: Number(sent[1]!.id) })).toEqual(['page note 1']);
+				expect(await find('note', { before: Number(sent[0]!.id) })).toEqual([]);
+			});
+
+			it('searches one conversation, or only those the user may read', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`, `${p}_dana`);
+				const crew = (await store.createGroup(`${p}_crew`, '', carl!.id))!;
+				const other = (await store.createGroup(`${p}_other`, '', carl!.id))!;
+				const left = (await store.createGroup(`${p}_left`, '', carl!.id))!;
+				await store.addMember(crew.id, alice!.id);
+				await store.addMember(left.id, alice!.id);
+				const send = async (from: UserRecord, to: NewMessage['to'], text: string) =>
+					(await store.appendMessage(note(from, to, { text: `${p} ${text}` }))).message;
+				await send(alice!, { userId: bob!.id }, 'secret to bob');
+				await send(bob!, { userId: alice!.id }, 'secret from bob');
+				await send(carl!, { userId: dana!.id }, 'secret between others');
+				await send(carl!, { groupId: crew.id }, 'secret in crew');
+				await send(carl!, { groupId: other.id }, 'secret in other');
+				await send(carl!, { groupId: left.id }, 'secret before leaving');
+				await store.removeMember(left.id, alice!.id);
+				await send(alice!, { userId: carl!.id }, 'secret to carl');
+				const find = async (userId: number, extra: Partial<Parameters<Store['search']>[0]> = {}) =>
+					(await store.search({ userId, text: `${p} secret`, limit: 50, ...extra })).map((m) => m.text.slice(p.length + 1));
+				expect(await find(alice!.id)).toEqual(['secret to carl', 'secret in crew', 'secret from bob', 'secret to bob']);
+				expect(await find(alice!.id, { with: { userId: bob!.id } })).toEqual(['secret from bob', 'secret to bob']);
+				expect(await find(alice!.id, { with: { groupId: crew.id } })).toEqual(['secret in crew']);
+				expect(await find(dana!.id)).toEqual(['secret between others']);
+				expect(await find(carl!.id)).toEqual([
+					'secret to carl',
+					'secret before leaving',
+					'secret in other',
+					'secret in crew',
+					'secret between others',
+				]);
+				// Deleting a group takes its messages out of search too.
+				await store.deleteGroup(crew.id);
+				expect(await find(alice!.id)).toEqual(['secret to carl', 'secret from bob', 'secret to bob']);
+			});
+		});
+
 		describe('concurrency', () => {
 			it('gives 50 concurrent appends to one conversation the seqs 1..50', async () => {
 				const p = prefix();
@@ -713,5 +841,50 @@ if (PG_MISSING_MESSAGE && IN_CI) {
 				expect(await b.pendingFor(bob.id, 0, 100)).toEqual([]);
 			});
 		});
+
+		// search
+		it('PostgresStore: finds messages stored before the search index existed (a schema at step 1, upgraded)', async () => {
+			const schema = testSchemaName();
+			const client = new pg.Client({ connectionString: PG_URL });
+			await client.connect();
+			try {
+				await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}; SET search_path TO ${pg.escapeIdentifier(schema)}`);
+				await client.query(POSTGRES_MIGRATIONS[0]!);
+				await client.query(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+				await client.query(`INSERT INTO schema_migrations VALUES (1, '2024-01-01T00:00:00.000Z')`);
+				await client.query(OLD_MESSAGES_SQL);
+			} finally {
+				await client.end();
+			}
+			const store = await openPostgresStore({ connectionString: PG_URL, schema });
+			try {
+				await expectOldMessagesFound(store);
+			} finally {
+				await store.close();
+				await dropSchema(schema);
+			}
+		});
 	});
 }
+
+// search: a database from before search, upgraded by opening it
+describe('SqliteStore: search after an upgrade', () => {
+	it('finds messages stored before the search index existed (a database at step 1, upgraded)', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-upgrade-'));
+		try {
+			const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+			db.exec(SQLITE_MIGRATIONS[0]!);
+			db.exec(OLD_MESSAGES_SQL);
+			db.pragma('user_version = 1');
+			db.close();
+			const store = new SqliteStore({ dataDir });
+			try {
+				await expectOldMessagesFound(store);
+			} finally {
+				await store.close();
+			}
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});

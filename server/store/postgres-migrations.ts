@@ -1,3 +1,5 @@
+import { searchVector } from './postgres-search.js';
+
 /**
  * The PostgreSQL schema as a list of versioned steps: SQLite's schema
  * (sqlite-migrations.ts) translated. A database records each step it ran in
@@ -118,5 +120,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 	ALTER TABLE messages ADD COLUMN file_id BIGINT REFERENCES files(id);
 	-- 'simple': words as written, no language's stemming (as SQLite's unicode61 tokenizer).
 	CREATE INDEX messages_text_search ON messages USING GIN (to_tsvector('simple', text));
+	`,
+	// 3: search ignores accents, as SQLite's remove_diacritics does: the index of step 2 kept them,
+	// so it is replaced by one on the folded text (see postgres-search.ts).
+	`
+	DROP INDEX IF EXISTS messages_text_search;
+	CREATE INDEX messages_text_search_folded ON messages USING GIN (${searchVector('text')});
 	`,
 ];

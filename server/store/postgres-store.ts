@@ -10,6 +10,7 @@ import type {
 	HistoryQuery,
 	MemberRecord,
 	MembershipRecord,
+	MessageSearch,
 	NamedUser,
 	NewMessage,
 	PendingMessage,
@@ -18,6 +19,8 @@ import type {
 	UserRecord,
 } from './store.js';
 import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { foldedText, searchVector } from './postgres-search.js';
+import { searchWords } from './search-words.js';
 
 export interface PostgresStoreOptions {
 	/** libpq-style URL, e.g. postgres://user:password@host:5432/database. */
@@ -583,6 +586,35 @@ export class PostgresStore implements Store {
 			last,
 			unread,
 		}));
+	}
+
+	// search
+
+	/**
+	 * The search is split into words by PostgreSQL's own parser, folded as the
+	 * index is, so that query and text are cut the same way ("example.com" is
+	 * one word to it); the words become a tsquery of quoted prefixes, built in
+	 * SQL with every quote and backslash escaped. No words, no tsquery, no rows.
+	 */
+	async search(query: MessageSearch): Promise<Message[]> {
+		if (searchWords(query.text).length === 0) return [];
+		const text = query.text.normalize('NFC');
+		const key = query.with === undefined ? null : conversationKey(query.userId, query.with);
+		const rows = await this.rows<MessageRow>(
+			this.pool,
+			`WITH q AS (
+				SELECT string_agg('''' || replace(replace(word, '\\', '\\\\'), '''', '''''') || ''':*', ' & ')::tsquery AS query
+				FROM unnest(tsvector_to_array(to_tsvector('simple', ${foldedText('$1::text')}))) AS word
+			)
+			SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
+			WHERE ${searchVector('m.text')} @@ (SELECT query FROM q) AND m.id < $2
+			  AND (CASE WHEN $3::text IS NOT NULL THEN m.conversation = $3::text
+			       ELSE (m.to_user_id IS NOT NULL AND (m.sender_id = $4 OR m.to_user_id = $4))
+			         OR m.to_group_id IN (SELECT group_id FROM members WHERE user_id = $4) END)
+			ORDER BY m.id DESC LIMIT $5`,
+			[text, query.before ?? Number.MAX_SAFE_INTEGER, key, query.userId, query.limit],
+		);
+		return rows.map(toMessage);
 	}
 
 	async close(): Promise<void> {

@@ -12,6 +12,7 @@ import type {
 	HistoryQuery,
 	MemberRecord,
 	MembershipRecord,
+	MessageSearch,
 	NamedUser,
 	NewMessage,
 	PendingMessage,
@@ -20,6 +21,7 @@ import type {
 	UserRecord,
 } from './store.js';
 import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { fts5Query, searchWords } from './search-words.js';
 
 export interface SqliteStoreOptions {
 	/** Directory for chat-tui.db; created when missing. */
@@ -495,6 +497,30 @@ export class SqliteStore implements Store {
 			last,
 			unread,
 		}));
+	}
+
+	// search
+
+	async search(query: MessageSearch): Promise<Message[]> {
+		const words = searchWords(query.text);
+		if (words.length === 0) return [];
+		const parameters = {
+			match: fts5Query(words),
+			me: query.userId,
+			key: query.with === undefined ? null : conversationKey(query.userId, query.with),
+			before: query.before ?? Number.MAX_SAFE_INTEGER,
+			limit: query.limit,
+		};
+		// Without a conversation: direct ones the user sent or received in, and groups they are in now.
+		const rows = this.sql(
+			`SELECT ${MESSAGE_COLUMNS} FROM messages_fts f JOIN messages m ON m.id = f.rowid ${MESSAGE_JOINS}
+			 WHERE messages_fts MATCH :match AND f.rowid < :before
+			   AND (CASE WHEN :key IS NOT NULL THEN m.conversation = :key
+			        ELSE (m.to_user_id IS NOT NULL AND (m.sender_id = :me OR m.to_user_id = :me))
+			          OR m.to_group_id IN (SELECT group_id FROM members WHERE user_id = :me) END)
+			 ORDER BY f.rowid DESC LIMIT :limit`,
+		).all(parameters) as MessageRow[];
+		return rows.map(toMessage);
 	}
 
 	async close(): Promise<void> {

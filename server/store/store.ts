@@ -92,6 +92,20 @@ export interface HistoryQuery {
 	limit: number;
 }
 
+// search
+
+export interface MessageSearch {
+	/** The user asking: only conversations they may read are searched. */
+	userId: number;
+	/** The search as typed; each engine splits it into words as it splits message text. */
+	text: string;
+	/** One conversation (already checked to be readable), or every one of the user's. */
+	with?: { userId: number } | { groupId: number } | undefined;
+	/** Only messages with a smaller id: the last hit of the previous page. */
+	before?: number | undefined;
+	limit: number;
+}
+
 export interface Store {
 	// accounts
 	/** Undefined when the name is taken (case-insensitively). */
@@ -154,6 +168,13 @@ export interface Store {
 	setReadCursor(userId: number, conversation: { userId: number } | { groupId: number }, seq: number): Promise<void>;
 	/** The user's read state in each conversation that has messages: direct ones with current friends, groups they are in. */
 	readStates(userId: number): Promise<ReadStateRecord[]>;
+
+	// search
+	/**
+	 * Messages holding every word of the search (each also as a prefix), ignoring case and
+	 * accents, newest first: in direct conversations the user is in and groups they are a member of.
+	 */
+	search(query: MessageSearch): Promise<Message[]>;
 
 	close(): Promise<void>;
 }

@@ -93,7 +93,9 @@ export type KeyAction =
 	| 'history-next'
 	| 'complete'
 	| 'newline'
-	| 'submit';
+	| 'submit'
+	// search
+	| 'search';
 
 export interface KeyBinding {
 	action: KeyAction;
@@ -114,6 +116,8 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },
 	{ action: 'switcher', keys: ['ctrl+k'], summary: 'quick switcher: type to filter, Enter to open' },
+	// search
+	{ action: 'search', keys: ['ctrl+f'], summary: 'search messages here (also /search)' },
 	{ action: 'scroll-up', keys: ['pageup'], summary: 'scroll the log up a page' },
 	{ action: 'scroll-down', keys: ['pagedown'], summary: 'scroll the log down a page' },
 	{ action: 'scroll-top', keys: ['home'], summary: 'oldest loaded message (Home again loads older)' },

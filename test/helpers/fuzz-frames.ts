@@ -90,8 +90,10 @@ export function validRequests(): Obj[] {
 		{ type: 'send', id: id(), to: { group: GHOST_GROUP }, text: 'hello all', cid: 'cid-00000002' },
 		{ type: 'history', id: id(), with: { user: GHOST_USER }, before: 5, limit: 10 },
 		{ type: 'history', id: id(), with: { group: GHOST_GROUP } },
-		{ type: 'search', id: id(), query: 'hello world' },
-		{ type: 'search', id: id(), query: 'hello', with: { group: GHOST_GROUP }, limit: 5 },
+		// search
+		{ type: 'search', id: id(), query: '"deploy"* -fail: OR x' },
+		{ type: 'search', id: id(), query: 'hello', with: { user: GHOST_USER }, before: '12', limit: 5 },
+		{ type: 'search', id: id(), query: 'hello', with: { group: GHOST_GROUP } },
 		{ type: 'read', id: id(), with: { user: GHOST_USER }, seq: 3 },
 		{ type: 'unread', id: id() },
 		{ type: 'typing', id: id(), to: { group: GHOST_GROUP } },

@@ -3,6 +3,10 @@ import type { Peer } from '../../protocol/index.js';
 import { selectedConversation, type ChatAction, type ChatState } from '../state/chat-state.js';
 import { userKey } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
+import { searchScope, startSearch } from '../state/search.js';
+
+/** search: `/search --all <words>` looks in every conversation, not only the open one. */
+export const SEARCH_ALL_FLAG = '--all';
 
 /** What a command may use: the client, the UI state and its dispatcher, and the app's own actions. */
 export interface CommandContext {
@@ -205,6 +209,17 @@ export const COMMANDS: Command[] = [
 			}
 			const list = users.map((user) => `${user.online ? '●' : '○'} ${user.username}`).join('  ');
 			say(context, `found ${users.length}: ${list}`);
+		},
+	},
+	// search
+	{
+		name: 'search',
+		usage: '[--all] <words>',
+		summary: 'find messages here (--all: everywhere)',
+		args: ['text'],
+		run(context, args) {
+			const all = args.words[0] === SEARCH_ALL_FLAG;
+			startSearch(context, searchScope(context.state, all), args.after(all ? 1 : 0));
 		},
 	},
 	{

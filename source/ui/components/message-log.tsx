@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { lastRows } from '../format/log-rows.js';
+import { markedRow } from '../format/search-hits.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { theme } from '../theme.js';
 import { StyledRow } from './styled-row.js';
@@ -17,6 +18,8 @@ export interface MessageLogProps {
 	height: number;
 	/** Rows scrolled up from the bottom. */
 	scroll: number;
+	/** search: the id of the message to mark (the hit a search jumped to). */
+	marked?: string | undefined;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface MessageLogProps {
  * of the chat screen (each key typed into the input line) when nothing it
  * shows has changed.
  */
-export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked }: MessageLogProps) {
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
 	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
@@ -54,7 +57,7 @@ export const MessageLog = memo(function MessageLog({ title, subtitle, entries, m
 				{entries.length === 0 ? (
 					<Text color={theme.system}>No messages yet. Type below and press Enter.</Text>
 				) : (
-					visible.map((row) => <StyledRow key={row.key} segments={row.segments} />)
+					visible.map((row) => <StyledRow key={row.key} segments={markedRow(row, marked)} />)
 				)}
 			</Box>
 		</Box>

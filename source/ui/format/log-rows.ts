@@ -11,6 +11,8 @@ export interface Segment {
 	role?: ThemeRole;
 	bold?: boolean;
 	dim?: boolean;
+	/** search: the rows of the message a search jumped to. */
+	inverse?: boolean;
 }
 
 /** One screen row of the log. */

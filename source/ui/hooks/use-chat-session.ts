@@ -6,6 +6,7 @@ import type { HistoryStore } from '../../local/history-store.js';
 import {
 	EVENT_TYPES,
 	HISTORY_DEFAULT_LIMIT,
+	HISTORY_MAX_LIMIT,
 	TYPING_INTERVAL_MS,
 	TYPING_SHOWN_MS,
 	type EventOf,
@@ -49,6 +50,27 @@ export interface ChatSession {
 	loadOlder(): void;
 	/** Now, ticking each second while a reconnect countdown shows. */
 	now: number;
+	/** search: opens a hit's conversation, loads the history around it and marks it. */
+	reveal(hit: Message): void;
+}
+
+// search
+
+/** Messages after a hit loaded with it, so it is seen with what followed. */
+const MESSAGES_AFTER_HIT = 10;
+/**
+ * Pages of history loaded between the hit and the newest messages so the log
+ * has no gap; a hit further back is shown with its context and no more.
+ */
+const MAX_GAP_PAGES = 5;
+
+/** The lowest seq loaded above `seq` in a log, if any. */
+function nextLoadedSeq(state: ChatState, key: string, seq: number): number | undefined {
+	let next: number | undefined;
+	for (const entry of state.logs[key] ?? []) {
+		if (entry.kind === 'message' && entry.message.seq > seq && (next === undefined || entry.message.seq < next)) next = entry.message.seq;
+	}
+	return next;
 }
 
 function peerOfKey(key: ConversationKey): Peer {
@@ -251,5 +273,35 @@ export function useChatSession({ client, history, server, login, early, hosting,
 		[client, remember],
 	);
 
-	return { state, getState, dispatch, sendText, noteTyping, loadOlder, now };
+	// search
+	const reveal = useCallback(
+		(hit: Message) => {
+			const key = keyOfMessage(hit, me);
+			dispatch({ type: 'select', key });
+			dispatch({ type: 'mark', mark: { key, id: hit.id, follow: true } });
+			const page = async (before: number, limit: number) => {
+				const { messages } = await client.request('history', { with: peerOfKey(key), before, limit });
+				remember(messages);
+				dispatch({ type: 'history', key, messages, ...(messages[0]?.seq === 1 && { complete: true }) });
+				return messages;
+			};
+			const load = async () => {
+				// The hit with the messages around it, and the newest ones (to know what lies between).
+				const [around] = await Promise.all([page(hit.seq + MESSAGES_AFTER_HIT + 1, HISTORY_DEFAULT_LIMIT), fetchFromServer(key)]);
+				// Then the gap between them, if any, a page at a time down from the newest ones.
+				const top = around.at(-1)?.seq ?? hit.seq;
+				for (let pages = 0; pages < MAX_GAP_PAGES; pages++) {
+					const next = nextLoadedSeq(getState(), key, top);
+					if (next === undefined || next <= top + 1) return;
+					if ((await page(next, HISTORY_MAX_LIMIT)).length === 0) return;
+				}
+			};
+			load().catch((error: ProtocolError) =>
+				dispatch({ type: 'system', key, tone: 'error', text: `could not load the messages around the hit: ${error.message}` }),
+			);
+		},
+		[client, me, remember, fetchFromServer, getState],
+	);
+
+	return { state, getState, dispatch, sendText, noteTyping, loadOlder, now, reveal };
 }

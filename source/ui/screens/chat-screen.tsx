@@ -1,5 +1,5 @@
 import { Box } from 'ink';
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
 import type { ChatClient, EventBuffer } from '../../client/index.js';
 import type { HistoryStore } from '../../local/history-store.js';
@@ -22,6 +22,9 @@ import { actionFor, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, STATUS, typingIn, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
+import { SearchOverlay, searchPageSize } from '../components/search-overlay.js';
+import { scrollToShow } from '../format/search-hits.js';
+import { searchOverlayKey, searchPrompt, searchScope, type SearchContext } from '../state/search.js';
 
 export interface ChatScreenProps {
 	client: ChatClient;
@@ -158,6 +161,19 @@ export function ChatScreen(props: ChatScreenProps) {
 		setLine(lineOf(cycle.options[cycle.index]!));
 	}
 
+	// search
+	const searchContext: SearchContext = { client, dispatch, reveal: session.reveal, pageSize: searchPageSize(mainHeight) };
+	const marked = state.mark?.key === state.selected ? state.mark : undefined;
+	const markedEntries = marked && state.logs[marked.key];
+	// A hit a search jumped to stays a third of the way down the log while history around it
+	// arrives (the rows below it grow), until the user scrolls.
+	const { getState } = session;
+	useEffect(() => {
+		if (!marked?.follow || !markedEntries) return;
+		const to = scrollToShow(markedEntries, marked.id, state.me, logWidth - 2, logRows, Math.floor(logRows / 3));
+		if (to !== undefined && to !== getState().scroll) dispatch({ type: 'scroll', to });
+	}, [marked, markedEntries, state.me, logWidth, logRows, dispatch, getState]);
+
 	function handleOverlayKey(press: KeyPress): void {
 		const state = session.getState();
 		const overlay = state.overlay!;
@@ -165,6 +181,7 @@ export function ChatScreen(props: ChatScreenProps) {
 			dispatch({ type: 'overlay', overlay: undefined });
 			return;
 		}
+		if (overlay.kind === 'search') return searchOverlayKey(searchContext, overlay, press);
 		if (overlay.kind === 'help') {
 			const step = { down: 1, up: -1, pagedown: mainHeight - 5, pageup: -(mainHeight - 5) }[press.name];
 			if (step !== undefined) {
@@ -204,6 +221,8 @@ export function ChatScreen(props: ChatScreenProps) {
 		const bound = actionFor(press);
 		if (bound?.action !== 'complete') completion.current = undefined;
 		if (bound?.action !== 'history-previous' && bound?.action !== 'history-next') recall.current.index = -1;
+		// search: scrolling by hand lets go of the hit the log was kept on.
+		if (state.mark?.follow && bound?.action.startsWith('scroll-')) dispatch({ type: 'mark', mark: { ...state.mark, follow: false } });
 		switch (bound?.action) {
 			case 'quit':
 				return props.onQuit();
@@ -248,6 +267,9 @@ export function ChatScreen(props: ChatScreenProps) {
 			case 'close-overlay':
 				confirming.current = undefined;
 				return;
+			// search
+			case 'search':
+				return dispatch({ type: 'overlay', overlay: searchPrompt(searchScope(state, false)) });
 		}
 		const edited = editLine(line, press);
 		if (!edited) return;
@@ -273,6 +295,8 @@ export function ChatScreen(props: ChatScreenProps) {
 		);
 	} else if (state.overlay?.kind === 'members') {
 		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} width={width} height={mainHeight} />;
+	} else if (state.overlay?.kind === 'search') {
+		main = <SearchOverlay search={state.overlay} me={state.me} width={width} height={mainHeight} />;
 	} else {
 		const { contacts, groups } = sidebarItems(state);
 		const friend = open?.kind === 'user' ? state.friends.find((candidate) => candidate.username === open.name) : undefined;
@@ -300,6 +324,7 @@ export function ChatScreen(props: ChatScreenProps) {
 					width={logWidth}
 					height={logHeight}
 					scroll={state.scroll}
+					marked={marked?.id}
 				/>
 			</Box>
 		);

@@ -1,5 +1,5 @@
 import type { StateChange } from '../../client/index.js';
-import type { Friend, FriendRequest, Group, Member, Message, ReadState, RemovedFriend } from '../../protocol/index.js';
+import type { Friend, FriendRequest, Group, Member, Message, Peer, ReadState, RemovedFriend } from '../../protocol/index.js';
 import { mentions } from '../format/mentions.js';
 import {
 	friendConversation,
@@ -24,7 +24,36 @@ export type SystemTone = 'info' | 'error' | 'presence' | 'notice';
 export type Overlay =
 	| { kind: 'help'; offset: number }
 	| { kind: 'switcher'; filter: string; index: number }
-	| { kind: 'members'; group: string; members: Member[] };
+	| { kind: 'members'; group: string; members: Member[] }
+	| SearchOverlay;
+
+// search
+
+/** The search overlay: the words as typed, and the hits of the last search run. */
+export interface SearchOverlay {
+	kind: 'search';
+	/** The conversation searched, or undefined for every one of the user's. */
+	within: { key: ConversationKey; label: string; peer: Peer } | undefined;
+	query: string;
+	/** The words the hits were found for; undefined before the first search. */
+	searched: string | undefined;
+	/** Tells a page of hits for this search from a late one for an earlier search. */
+	run: number;
+	/** Newest first, as the server answers. */
+	hits: Message[];
+	index: number;
+	status: 'idle' | 'loading' | 'done' | 'error';
+	/** The server has no hits older than the last one. */
+	complete: boolean;
+	error?: string | undefined;
+}
+
+/** A message the log marks: the hit a search jumped to. While `follow`, the log keeps it on screen. */
+export interface LogMark {
+	key: ConversationKey;
+	id: string;
+	follow: boolean;
+}
 
 export interface ChatState {
 	me: string;
@@ -53,6 +82,8 @@ export interface ChatState {
 	historyComplete: Record<string, boolean>;
 	overlay: Overlay | undefined;
 	nextSystemId: number;
+	/** search: the hit the log jumped to. */
+	mark?: LogMark | undefined;
 }
 
 export const STATUS = 'status' as const;
@@ -86,7 +117,12 @@ export type ChatAction =
 	| { type: 'select-relative'; delta: number }
 	/** Rows from the bottom; the screen clamps it to what the log holds. */
 	| { type: 'scroll'; to: number }
-	| { type: 'overlay'; overlay: Overlay | undefined };
+	| { type: 'overlay'; overlay: Overlay | undefined }
+	// search
+	/** A page of hits for search `run`: the first page replaces the hits, later ones add to them. */
+	| { type: 'search-page'; run: number; hits: Message[]; complete: boolean; append: boolean }
+	| { type: 'search-failed'; run: number; error: string }
+	| { type: 'mark'; mark: LogMark | undefined };
 
 export function initialChatState(me: string, server: string, hosting = false, unreadFirst = false): ChatState {
 	return {
@@ -374,5 +410,29 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return { ...state, scroll: Math.max(0, action.to) };
 		case 'overlay':
 			return { ...state, overlay: action.overlay };
+		// search
+		case 'search-page':
+		case 'search-failed':
+			return searchUpdate(state, action);
+		case 'mark':
+			return { ...state, mark: action.mark };
 	}
+}
+
+/** Hits (or a failure) for the search on screen; ones for a search since replaced or closed are dropped. */
+function searchUpdate(
+	state: ChatState,
+	action: Extract<ChatAction, { type: 'search-page' } | { type: 'search-failed' }>,
+): ChatState {
+	const overlay = state.overlay;
+	if (overlay?.kind !== 'search' || overlay.run !== action.run) return state;
+	if (action.type === 'search-failed') return { ...state, overlay: { ...overlay, status: 'error', error: action.error } };
+	if (!action.append) {
+		return { ...state, overlay: { ...overlay, hits: action.hits, index: 0, status: 'done', complete: action.complete, error: undefined } };
+	}
+	const known = new Set(overlay.hits.map((hit) => hit.id));
+	const hits = [...overlay.hits, ...action.hits.filter((hit) => !known.has(hit.id))];
+	// More was asked for by moving past the last hit: move on to the first new one.
+	const index = overlay.index === overlay.hits.length - 1 ? Math.min(hits.length - 1, overlay.index + 1) : overlay.index;
+	return { ...state, overlay: { ...overlay, hits, index, status: 'done', complete: action.complete } };
 }
