@@ -3,6 +3,7 @@ import wrapAnsi from 'wrap-ansi';
 import type { LogEntry } from '../state/chat-state.js';
 import type { ThemeRole } from '../theme.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
+import { fileLine } from './transfer.js';
 
 /** A run of text in one style. */
 export interface Segment {
@@ -56,7 +57,7 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 				{ text: fit(entry.message.from, NICK_WIDTH), role: mine ? 'me' : 'other', bold: true },
 				{ text: ' ' },
 			];
-			body = { text: entry.message.text };
+			body = { text: entry.message.file ? fileLine(entry.message.file, entry.message.text) : entry.message.text };
 			break;
 		}
 		case 'pending':

@@ -1,4 +1,5 @@
 import type { TransferProgress } from '../../client/transfer-progress.js';
+import type { FileInfo } from '../../protocol/index.js';
 
 /** Binary units, as file sizes are usually shown; one decimal below 10 of a unit, none above. */
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
@@ -49,4 +50,10 @@ export function progressLine(label: string, progress: TransferProgress, width: n
 	const figures = progressFigures(progress);
 	const barWidth = Math.max(4, Math.min(30, width - label.length - figures.length - 4));
 	return `${label} ${progressBar(progress.done, progress.total, barWidth)} ${figures}`;
+}
+
+/** How a message carrying a file reads in the log: `📎 report.pdf · 1.2 MiB · application/pdf`, then the caption if it has one. */
+export function fileLine(file: FileInfo, text: string): string {
+	const line = `📎 ${file.name} · ${formatBytes(file.size)} · ${file.mime}`;
+	return text.trim() && text !== file.name ? `${line} — ${text}` : line;
 }

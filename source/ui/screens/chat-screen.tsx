@@ -17,6 +17,8 @@ import { filterConversations, QuickSwitcher } from '../components/quick-switcher
 import { Sidebar, type SidebarItem } from '../components/sidebar.js';
 import { StatusBar } from '../components/status-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
+import { useTransfers } from '../hooks/use-transfers.js';
+import { TransferBar } from '../components/transfer-bar.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { actionFor, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, STATUS, type ChatState } from '../state/chat-state.js';
@@ -63,7 +65,9 @@ export function ChatScreen(props: ChatScreenProps) {
 	const recall = useRef({ index: -1, draft: '' });
 	const completion = useRef<{ options: string[]; index: number } | undefined>(undefined);
 
-	const mainHeight = height - 2;
+	// files: the progress bar takes a row above the input line while a transfer runs.
+	const transfers = useTransfers({ dispatch, history: props.history, server: props.server, me: state.me });
+	const mainHeight = height - 2 - (state.transfer ? 1 : 0);
 	const logHeight = mainHeight;
 	const logWidth = width - SIDEBAR_WIDTH;
 	const logRows = logHeight - LOG_CHROME_ROWS;
@@ -85,6 +89,7 @@ export function ChatScreen(props: ChatScreenProps) {
 		sendText: session.sendText,
 		quit: props.onQuit,
 		logout: async () => props.onLogout(),
+		transfers: transfers.runner,
 	};
 
 	function submit(text: string): void {
@@ -223,6 +228,8 @@ export function ChatScreen(props: ChatScreenProps) {
 				submit(line.text);
 				return setLine(EMPTY_LINE);
 			case 'close-overlay':
+				// files: with no overlay open, Esc cancels a transfer in progress.
+				transfers.cancel();
 				return;
 		}
 		const edited = editLine(line, press);
@@ -280,6 +287,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			{main}
+			{state.transfer ? <TransferBar transfer={state.transfer} width={width} /> : null}
 			<InputLine
 				line={line}
 				prompt={`${target} › `}

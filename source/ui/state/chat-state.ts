@@ -1,4 +1,5 @@
 import type { StateChange } from '../../client/index.js';
+import type { TransferProgress } from '../../client/transfer-progress.js';
 import type { Friend, FriendRequest, Group, Member, Message, RemovedFriend } from '../../protocol/index.js';
 import {
 	friendConversation,
@@ -43,6 +44,15 @@ export interface ChatState {
 	historyComplete: Record<string, boolean>;
 	overlay: Overlay | undefined;
 	nextSystemId: number;
+	/** files: the upload or download in progress, for the progress bar. */
+	transfer?: Transfer | undefined;
+}
+
+/** files: one transfer at a time, as the progress bar shows it. */
+export interface Transfer {
+	direction: 'upload' | 'download';
+	name: string;
+	progress: TransferProgress;
 }
 
 export const STATUS = 'status' as const;
@@ -72,7 +82,9 @@ export type ChatAction =
 	| { type: 'select-relative'; delta: number }
 	/** Rows from the bottom; the screen clamps it to what the log holds. */
 	| { type: 'scroll'; to: number }
-	| { type: 'overlay'; overlay: Overlay | undefined };
+	| { type: 'overlay'; overlay: Overlay | undefined }
+	/** files: a transfer's progress, or its end (undefined). */
+	| { type: 'transfer'; transfer: Transfer | undefined };
 
 export function initialChatState(me: string, server: string, hosting = false): ChatState {
 	return {
@@ -294,5 +306,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return { ...state, scroll: Math.max(0, action.to) };
 		case 'overlay':
 			return { ...state, overlay: action.overlay };
+		case 'transfer':
+			return { ...state, transfer: action.transfer };
 	}
 }
