@@ -100,6 +100,10 @@ describe('upload', () => {
 		const message = await uploadFile(alice, { to: { user: bob.name }, path: localFile(Buffer.from('hi\n'), 'note.txt') });
 		expect(message).toMatchObject({ text: 'note.txt', file: { name: 'note.txt', size: 3, mime: 'text/plain' } });
 		await expect(uploadFile(alice, { to: { user: bob.name }, path: work })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		// An empty file is a file too: announced, completed by an empty PUT, fetched as nothing.
+		const empty = await uploadFile(alice, { to: { user: bob.name }, path: localFile(Buffer.alloc(0), 'empty.txt') });
+		expect(empty.file).toMatchObject({ size: 0, sha256: sha(Buffer.alloc(0)) });
+		expect(readFileSync(await downloadFile(bob, empty.file!, { dir: freshDir() })).length).toBe(0);
 	});
 
 	it('resets an upload whose bytes do not match the sha256 (422) and refuses a wrong offset (409)', async () => {

@@ -659,12 +659,14 @@ export class PostgresStore implements Store {
 	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
 		let position = from;
 		for (;;) {
-			// Chunks that end after the position, in order; the first may begin before it.
+			// Chunks that end after the position, in order; the first may begin before it, but by less
+			// than a chunk's size, which bounds the index range scanned.
 			const page = await this.rows<{ offset: number; data: Buffer }>(
 				this.pool,
-				`SELECT "offset", data FROM file_chunks WHERE file_id = $1 AND "offset" + length(data) > $2
+				`SELECT "offset", data FROM file_chunks
+				 WHERE file_id = $1 AND "offset" > $4 AND "offset" + length(data) > $2
 				 ORDER BY "offset" LIMIT $3`,
-				[fileId, position, FILE_READ_PAGE_CHUNKS],
+				[fileId, position, FILE_READ_PAGE_CHUNKS, position - MAX_FILE_CHUNK_BYTES],
 			);
 			if (page.length === 0) return;
 			for (const chunk of page) {

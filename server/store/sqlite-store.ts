@@ -576,11 +576,13 @@ export class SqliteStore implements Store {
 	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
 		let position = from;
 		for (;;) {
-			// Chunks that end after the position, in order; the first may begin before it.
+			// Chunks that end after the position, in order; the first may begin before it, but by less
+			// than a chunk's size, which bounds the index range scanned.
 			const page = this.sql(
-				`SELECT "offset", data FROM file_chunks WHERE file_id = ? AND "offset" + length(data) > ?
+				`SELECT "offset", data FROM file_chunks
+				 WHERE file_id = ? AND "offset" > ? AND "offset" + length(data) > ?
 				 ORDER BY "offset" LIMIT ?`,
-			).all(fileId, position, FILE_READ_PAGE_CHUNKS) as Array<{ offset: number; data: Buffer }>;
+			).all(fileId, position - MAX_FILE_CHUNK_BYTES, position, FILE_READ_PAGE_CHUNKS) as Array<{ offset: number; data: Buffer }>;
 			if (page.length === 0) return;
 			for (const chunk of page) {
 				const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
