@@ -90,6 +90,9 @@ export function validRequests(): Obj[] {
 		{ type: 'send', id: id(), to: { group: GHOST_GROUP }, text: 'hello all', cid: 'cid-00000002' },
 		{ type: 'history', id: id(), with: { user: GHOST_USER }, before: 5, limit: 10 },
 		{ type: 'history', id: id(), with: { group: GHOST_GROUP } },
+		// files
+		{ type: 'files.upload', id: id(), to: { user: GHOST_USER }, name: 'notes.txt', size: 12, mime: 'text/plain', sha256: 'a'.repeat(64) },
+		{ type: 'send', id: id(), to: { user: GHOST_USER }, text: 'a file', cid: 'cid-00000003', file: '1' },
 	];
 }
 
@@ -147,6 +150,8 @@ const OP_NAMES = [
 	'groups.list',
 	'send',
 	'history',
+	// files
+	'files.upload',
 ];
 
 const ODD_OPS = [
