@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -409,5 +410,35 @@ describe('who may', () => {
 		expect(noOffset.status).toBe(400);
 		expect((await http(upload.path, { method: 'PUT', token: alice.token, headers: { 'upload-offset': '0' }, body: 'abc' })).status).toBe(200);
 		expect((await http('/', {})).status).toBe(426);
+	});
+});
+
+describe('over TLS', () => {
+	it('uploads and downloads over https on a wss:// server, trusting what the socket trusts', async () => {
+		const dir = mkdtempSync(path.join(work, 'tls-'));
+		const cert = path.join(dir, 'cert.pem');
+		const key = path.join(dir, 'key.pem');
+		execFileSync('openssl', [
+			'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+			'-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+			'-keyout', key, '-out', cert,
+		], { stdio: 'ignore' });
+		const tlsServer = await startTestServer({ tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+		try {
+			expect(tlsServer.url).toMatch(/^wss:/);
+			const socketOptions = { ca: readFileSync(cert) };
+			const alice = Object.assign(await pool.connect(tlsServer.url, { socketOptions }), { name: `tlsalice${process.pid % 1000}` });
+			await alice.register(alice.name, 'correct horse battery staple');
+			const bob = Object.assign(await pool.connect(tlsServer.url, { socketOptions }), { name: `tlsbob${process.pid % 1000}` });
+			await bob.register(bob.name, 'correct horse battery staple');
+			await befriend(alice, bob);
+			const bytes = randomBytes(300_000);
+			const message = await uploadFile(alice, { to: { user: bob.name }, path: localFile(bytes) });
+			expect(httpBaseUrl(tlsServer.url).protocol).toBe('https:');
+			const saved = await downloadFile(bob, message.file!, { dir: freshDir() });
+			expect(readFileSync(saved).equals(bytes)).toBe(true);
+		} finally {
+			await tlsServer.stop();
+		}
 	});
 });
