@@ -1,8 +1,8 @@
+import { stat } from 'node:fs/promises';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../cli-options.js';
 import { ChatClient } from '../client/chat-client.js';
 import { uploadFile } from '../client/files.js';
 import type { TransferProgress } from '../client/transfer-progress.js';
-import { stat } from 'node:fs/promises';
 import { Settings } from '../local/settings.js';
 import {
 	characterCount,
