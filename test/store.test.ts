@@ -542,6 +542,24 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(await store.completeFile(file.id)).toBe('complete');
 			});
 
+			it('deletes a group\'s files with the group, sent or not', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_alice`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				const bytes = randomBytes(3000);
+				const sent = await store.createOrResumeUpload(upload(alice!, `g:${crew.id}`, bytes, 'a.bin'));
+				await store.appendFileChunk(sent.id, 0, bytes);
+				await store.completeFile(sent.id);
+				await store.appendMessage(note(alice!, { groupId: crew.id }, { fileId: sent.id }));
+				const unsent = await store.createOrResumeUpload(upload(alice!, `g:${crew.id}`, randomBytes(10), 'b.bin'));
+				const elsewhere = await store.createOrResumeUpload(upload(alice!, 'g:0', bytes, 'c.bin'));
+				await store.deleteGroup(crew.id);
+				expect(await store.fileById(sent.id)).toBeUndefined();
+				expect(await store.fileById(unsent.id)).toBeUndefined();
+				expect((await collect(store.readFile(sent.id, 0))).length).toBe(0);
+				expect(await store.fileById(elsewhere.id)).toBeDefined();
+			});
+
 			it('lets only one of two concurrent appends at one offset in', async () => {
 				const p = prefix();
 				const [alice] = await users(`${p}_alice`);

@@ -451,6 +451,8 @@ export class PostgresStore implements Store {
 			await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
 			// Cascades to members, messages and their pending deliveries.
 			await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
+			// files: they go with the messages (cascading to their chunks).
+			await client.query(`DELETE FROM files WHERE conversation = $1`, [`g:${groupId}`]);
 		});
 	}
 

@@ -317,6 +317,8 @@ export class SqliteStore implements Store {
 			this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
 			// Cascades to members, messages and their pending deliveries.
 			this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
+			// files: they go with the messages (cascading to their chunks); a later group may get this id.
+			this.sql(`DELETE FROM files WHERE conversation = ?`).run(`g:${groupId}`);
 		})();
 	}
 
