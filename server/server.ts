@@ -8,6 +8,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { DEFAULT_REDIS_PREFIX, RedisBus } from './bus/redis-bus.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { acceptConnection, remoteAddress } from './connection.js';
+import { createFilesHttp } from './files-http.js';
 import { Hub } from './hub.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
@@ -150,7 +151,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		throw error;
 	}
 
-	const answerPlainHttp = (_request: IncomingMessage, response: ServerResponse) => {
+	// files: uploads and downloads share the WebSocket's port (and its TLS).
+	const filesHttp = createFilesHttp({ store, settings, logger });
+	const answerPlainHttp = (request: IncomingMessage, response: ServerResponse) => {
+		if (filesHttp(request, response)) return;
 		response.writeHead(426, { 'content-type': 'text/plain' }).end('chat-tui speaks WebSocket here\n');
 	};
 	const http = options.tls ? createHttpsServer(options.tls, answerPlainHttp) : createServer(answerPlainHttp);

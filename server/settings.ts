@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES } from '../source/protocol/index.js';
+import { DEFAULT_MAX_FILE_BYTES, MAX_FRAME_BYTES } from '../source/protocol/index.js';
 import type { ScryptCost } from './auth/passwords.js';
 
 /**
@@ -50,6 +50,8 @@ export interface ServerSettings {
 	 * to the proxy. Only with a proxy that sets it; otherwise clients could pick their address.
 	 */
 	trustProxy: boolean;
+	/** files: the largest file `files.upload` accepts (TOO_LARGE past it); a PUT is cut off at it too. */
+	maxFileBytes: number;
 	/** scrypt cost for new password hashes. */
 	passwordCost?: ScryptCost | undefined;
 }
@@ -73,6 +75,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
 	presenceTtlMs: 15_000,
 	presenceCheckMs: 5_000,
 	trustProxy: false,
+	maxFileBytes: DEFAULT_MAX_FILE_BYTES,
 };
 
 /** Close codes (RFC 6455) the server uses, by what they mean here. */

@@ -5,6 +5,8 @@ import { addServeCommand } from './serve-command.js';
 import { PASSWORD_ENV, readPassword } from './scripting/password.js';
 import { describeSendError, sendMessage, UsageError } from './scripting/send.js';
 import { VERSION } from './version.js';
+import type { TransferProgress } from './client/transfer-progress.js';
+import { progressLine } from './ui/format/transfer.js';
 
 const program = new Command()
 	.name('chat-tui')
@@ -17,23 +19,29 @@ interface SendCommandOptions extends ConnectionOptions {
 	to?: string;
 	group?: string;
 	username?: string;
+	file?: string;
 }
 
 const sendCommand = program
 	.command('send')
 	.description('send one message and print its id (for scripts)')
-	.argument('<text...>', 'the message: the words are joined with spaces (put "--" before text starting with "-")')
+	.argument('[text...]', 'the message: the words are joined with spaces (put "--" before text starting with "-"); with --file, its caption')
 	.option('--to <user>', 'a friend to send it to')
 	.option('--group <name>', 'a group of yours to send it to')
+	.option('--file <path>', 'upload this file and send it (progress on stderr when it is a terminal)')
 	.option('--username <name>', `log in as this user, password from ${PASSWORD_ENV} or stdin (default: the saved login)`);
 addConnectionOptions(sendCommand).action(async (words: string[], options: SendCommandOptions, command: Command) => {
+	// files: the text is optional only as the caption of a --file.
+	if (words.length === 0 && options.file === undefined) command.error("error: missing required argument 'text'");
 	try {
 		const message = await sendMessage({
 			...options,
 			text: words.join(' '),
 			// Read only for a --username login, after the other options are checked.
 			password: () => readPassword(),
+			onProgress: process.stderr.isTTY ? showProgress : undefined,
 		});
+		if (process.stderr.isTTY && options.file !== undefined) process.stderr.write('\n');
 		console.log(message.id);
 	} catch (error) {
 		if (error instanceof UsageError) command.error(`chat-tui send: ${error.message}`);
@@ -42,6 +50,11 @@ addConnectionOptions(sendCommand).action(async (words: string[], options: SendCo
 		process.exitCode = 1;
 	}
 });
+
+/** files: one line on stderr, redrawn in place. */
+function showProgress(progress: TransferProgress): void {
+	process.stderr.write(`\r${progressLine('uploading', progress, process.stderr.columns ?? 80)}\x1b[K`);
+}
 
 async function tui(options: ConnectionOptions): Promise<void> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {

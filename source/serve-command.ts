@@ -38,6 +38,7 @@ const LIMIT_FLAGS: LimitFlag[] = [
 	{ flags: '--max-connections-per-address <n>', setting: 'maxConnectionsPerAddress', description: 'connections from one address', min: 1 },
 	{ flags: '--heartbeat <seconds>', setting: 'heartbeatIntervalMs', description: 'ping interval; a peer silent for two is dropped (0: off)', scale: 1000, min: 0 },
 	{ flags: '--token-ttl-days <n>', setting: 'tokenTtlDays', description: 'how long a login token lasts (0: until logout)', min: 0 },
+	{ flags: '--max-file-bytes <n>', setting: 'maxFileBytes', description: 'largest file a user may upload', min: 0 },
 ];
 
 /** Seconds, fractions allowed, at least `min`; returned in ms. */

@@ -6,7 +6,13 @@
  * these tests skip with one line saying what is missing; under CI they fail.
  * Needs the build (`npm test` builds first).
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { downloadFile, uploadFile } from '../source/client/files.js';
+import type { TransferProgress } from '../source/client/transfer-progress.js';
 import { ChatClient, type ClientEvents } from '../source/client/index.js';
 import type { Message, Peer } from '../source/protocol/index.js';
 import { silentLogger } from '../server/logger.js';
@@ -177,6 +183,36 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		expect(replayed.map((e) => e.message.id)).toEqual(whileAway.map((m) => m.id));
 		await waitOnline(alice, group, carol.name, true);
 		log(`messages across three instances: ${Date.now() - started} ms`);
+	});
+
+	// files
+	it('sends a 20 MiB file uploaded through one instance and downloaded through another, checksum equal', async () => {
+		const [a, b] = await Promise.all([cluster.start('a'), cluster.start('b')]);
+		const alice = await registered(a.url, 'alice');
+		const bob = await registered(b.url, 'bob');
+		await befriend(alice, bob);
+		const toBob = record(bob, 'message');
+		const dir = mkdtempSync(path.join(tmpdir(), 'chat-tui-cluster-files-'));
+		try {
+			const bytes = randomBytes(20 * 1024 * 1024);
+			const source = path.join(dir, 'twenty.bin');
+			writeFileSync(source, bytes);
+			const uploadProgress: TransferProgress[] = [];
+			const message = await uploadFile(alice, { to: { user: bob.name }, path: source, onProgress: (p) => uploadProgress.push(p) });
+			const sha256 = createHash('sha256').update(bytes).digest('hex');
+			expect(message.file).toMatchObject({ name: 'twenty.bin', size: bytes.length, sha256 });
+			await until(() => toBob.length === 1, 10_000, 'the file message on the other instance');
+			expect(toBob[0]!.message).toEqual(message);
+			const into = mkdtempSync(path.join(dir, 'into-'));
+			const downloadProgress: TransferProgress[] = [];
+			const saved = await downloadFile(bob, toBob[0]!.message.file!, { dir: into, onProgress: (p) => downloadProgress.push(p) });
+			expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(sha256);
+			for (const progress of [uploadProgress, downloadProgress]) {
+				expect(progress.at(-1)).toMatchObject({ done: bytes.length, total: bytes.length });
+			}
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('shows presence across instances, and a SIGKILLed instance’s users offline within the bound; what they missed comes at their next login', async () => {

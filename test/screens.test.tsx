@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import stringWidth from 'string-width';
@@ -7,6 +7,8 @@ import { ChatClient } from '../source/client/index.js';
 import { HistoryStore } from '../source/local/history-store.js';
 import { Settings } from '../source/local/settings.js';
 import { App } from '../source/ui/app.js';
+import { uploadFile } from '../source/client/files.js';
+import { TransferBar } from '../source/ui/components/transfer-bar.js';
 import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
 import { renderScreen, type RenderedScreen, type TerminalSize } from './helpers/render.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -473,5 +475,116 @@ describe('too-small terminal', () => {
 		const resized = await screen.waitFor(MOTD);
 		expect(resized).not.toContain('Make the window larger');
 		expectFits(resized, { columns: 80, rows: 24 });
+	});
+});
+
+// files
+describe('file transfer', () => {
+	const REPORT = Buffer.alloc(1_258_291, 7); // 1.2 MiB
+	let server: TestServer;
+	let work: string;
+	beforeAll(async () => {
+		server = await startTestServer({ motd: MOTD });
+		work = mkdtempSync(path.join(tmpdir(), 'chat-tui-screens-files-'));
+	});
+	afterAll(async () => {
+		await server.stop();
+		rmSync(work, { recursive: true, force: true });
+	});
+
+	/** alice and bob, friends, on this suite's server; bob has sent alice a report with a caption and a note without one. */
+	async function filesScenario(size: TerminalSize, prefix: string) {
+		const pool = new ClientPool();
+		opened.push(() => pool.closeAll());
+		const registered = async (name: string) => {
+			const client = await pool.connect(server.url);
+			const { token } = await client.register(name, PASSWORD);
+			return Object.assign(client, { name, token });
+		};
+		const alice = await registered(`${prefix}alice`);
+		const bob = await registered(`${prefix}bob`);
+		await befriend(alice, bob);
+		const source = mkdtempSync(path.join(work, 'src-'));
+		writeFileSync(path.join(source, 'report.pdf'), REPORT);
+		writeFileSync(path.join(source, 'notes.txt'), 'remember the milk\n');
+		await uploadFile(bob, { to: { user: alice.name }, path: path.join(source, 'report.pdf'), caption: 'the quarterly report' });
+		await uploadFile(bob, { to: { user: alice.name }, path: path.join(source, 'notes.txt') });
+		await alice.close();
+		const harness = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: alice.name, token: alice.token }));
+		await harness.screen.waitFor('Contacts');
+		harness.screen.stdin.write(KEY.alt(1));
+		await harness.screen.waitFor('📎 notes.txt');
+		return { ...harness, bob, source };
+	}
+
+	describe.each(SIZES)('at $columns×$rows', (size) => {
+		it('shows a file message as a file line: name, size and type, then the caption', async () => {
+			const { screen } = await filesScenario(size, `f${size.columns}`);
+			const frame = await screen.settled();
+			expectFits(frame, size);
+			if (size.columns >= 120) {
+				expect(frame).toMatch(/bob 📎 report\.pdf · 1\.2 MiB · application\/pdf — the quarterly report/);
+			} else {
+				// Wrapped under the text column.
+				expect(frame).toMatch(/bob 📎 report\.pdf · 1\.2 MiB · *│\n│.*│ {17}application\/pdf — the quarterly/);
+			}
+			expect(frame).toMatch(/bob 📎 notes\.txt · 18 B · text\/plain *│/);
+			expect(normalise(frame)).toMatchSnapshot();
+		});
+
+		it('draws the progress bar: name, bar, bytes, rate, time left and the Esc hint', () => {
+			const transfer = {
+				direction: 'upload' as const,
+				name: 'report.pdf',
+				progress: { done: 9.4 * 1024 * 1024, total: 20 * 1024 * 1024, rate: 3.1 * 1024 * 1024, etaMs: 3_500 },
+			};
+			const screen = renderScreen(<TransferBar transfer={transfer} width={size.columns} />, { columns: size.columns, rows: 1 });
+			opened.push(() => screen.unmount());
+			const frame = screen.lastFrame();
+			expect(stringWidth(frame)).toBeLessThanOrEqual(size.columns);
+			expect(frame).toMatch(/^ ↑ report\.pdf █+░+  47% 9\.4 MiB \/ 20 MiB · 3\.1 MiB\/s · 4s left · Esc cancels$/);
+			expect(frame).toMatchSnapshot();
+			const download = { direction: 'download' as const, name: 'a-very-long-file-name-that-takes-room.tar.gz', progress: { done: 0, total: 5000, rate: 0, etaMs: undefined } };
+			screen.rerender(<TransferBar transfer={download} width={size.columns} />);
+			const starting = screen.lastFrame();
+			expect(stringWidth(starting)).toBeLessThanOrEqual(size.columns);
+			expect(starting).toContain(size.columns >= 120 ? '↓ a-very-long-file-name-that-takes-room.tar.gz' : '↓ a-very-long-file-');
+			expect(starting).toContain('0% 0 B / 4.9 KiB · 0 B/s · -- left');
+			expect(starting).toMatchSnapshot();
+		});
+	});
+
+	it('/save downloads the newest or N-th file, never overwriting; /send uploads into the open conversation', async () => {
+		const { screen, bob, source } = await filesScenario({ columns: 120, rows: 40 }, 'cmd');
+		const into = mkdtempSync(path.join(work, 'into-'));
+		const saved = () => readdirSync(into).sort();
+		screen.stdin.write(`/save ${into}`);
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('saved notes.txt (18 B) as');
+		expect(saved()).toEqual(['notes.txt']);
+		screen.stdin.write(`/save 2 ${into}`);
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('saved report.pdf (1.2 MiB) as');
+		screen.stdin.write(`/save 1 ${into}`);
+		screen.stdin.write(KEY.enter);
+		await until(() => saved().includes('notes (1).txt'), 5000, 'the third file');
+		expect(saved()).toEqual(['notes (1).txt', 'notes.txt', 'report.pdf']);
+		expect(readFileSync(path.join(into, 'report.pdf')).equals(REPORT)).toBe(true);
+		expect(readFileSync(path.join(into, 'notes (1).txt'), 'utf8')).toBe('remember the milk\n');
+		screen.stdin.write(`/save 3 ${into}`);
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('/save: this conversation has fewer than 3 files');
+
+		const heard = record(bob, 'message');
+		writeFileSync(path.join(source, 'reply.txt'), 'got it');
+		screen.stdin.write(`/send ${path.join(source, 'reply.txt')}`);
+		screen.stdin.write(KEY.enter);
+		const frame = await screen.waitFor((current) => /alice 📎 reply\.txt · 6 B · text\/plain/.test(current));
+		expect(frame).not.toContain('↑ reply.txt');
+		await until(() => heard.length === 1, 5000, 'the file at bob');
+		expect(heard[0]!.message.file).toMatchObject({ name: 'reply.txt', size: 6 });
+		screen.stdin.write('/send /nonexistent/file.bin');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('/send: /nonexistent/file.bin: no such file');
 	});
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,5 +240,57 @@ describe('chat-tui send', () => {
 		expect(new Settings({ configDir: dir, profile: 'default' }).loginFor(server.url)).toBeUndefined();
 		const file = readFileSync(path.join(dir, 'default.json'), 'utf8');
 		expect(file).not.toContain(PASSWORD);
+	});
+});
+
+// files
+describe('chat-tui send --file', () => {
+	it('uploads the file, prints the id of the message carrying it, and writes no progress to a stderr that is not a terminal', async () => {
+		const { alice, bob, where } = await friends();
+		const dir = configDir();
+		const bytes = randomBytes(300_000);
+		const file = path.join(dir, 'slides.pdf');
+		writeFileSync(file, bytes);
+		const live = record(bob, 'message');
+		const run = await send([...where, '--username', alice.name, '--to', bob.name, '--file', file, 'the', 'slides'], { password: PASSWORD });
+		expect(run).toMatchObject({ code: 0, stderr: '' });
+		expect(run.stdout).toMatch(/^\d+\n$/);
+		await until(() => live.length > 0, 5000, 'the file message');
+		expect(live[0]!.message).toMatchObject({
+			id: run.stdout.trim(),
+			text: 'the slides',
+			file: { name: 'slides.pdf', size: bytes.length, mime: 'application/pdf', sha256: createHash('sha256').update(bytes).digest('hex') },
+		});
+		// No caption: the text is the file's name.
+		const bare = await send([...where, '--username', alice.name, '--to', bob.name, '--file', file], { password: PASSWORD });
+		expect(bare).toMatchObject({ code: 0, stderr: '' });
+		const { messages } = await bob.request('history', { with: { user: alice.name } });
+		expect(messages.map((m: Message) => [m.id, m.text])).toEqual([
+			[run.stdout.trim(), 'the slides'],
+			[bare.stdout.trim(), 'slides.pdf'],
+		]);
+	});
+
+	it('is a usage error for a missing file, and TOO_LARGE for one over the server limit, sending nothing', async () => {
+		const { alice, bob, where } = await friends();
+		const missing = await send([...where, '--username', alice.name, '--to', bob.name, '--file', '/nonexistent/x.bin'], { password: PASSWORD });
+		expectOneSentence(missing);
+		expect(missing.stderr).toMatch(/no such file/);
+		const small = await startTestServer({ maxFileBytes: 1000 });
+		try {
+			const carol = await pool.registered(small.url, 'carol');
+			const dave = await pool.registered(small.url, 'dave');
+			await befriend(carol, dave);
+			const file = path.join(configDir(), 'big.bin');
+			writeFileSync(file, randomBytes(1001));
+			const run = await send(['--server', small.url, '--config-dir', configDir(), '--username', carol.name, '--to', dave.name, '--file', file], {
+				password: PASSWORD,
+			});
+			expectOneSentence(run);
+			expect(run.stderr).toMatch(/TOO_LARGE/);
+			expect((await dave.request('history', { with: { user: carol.name } })).messages).toEqual([]);
+		} finally {
+			await small.stop();
+		}
 	});
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
 import { SQLITE_MIGRATIONS } from '../server/store/sqlite-migrations.js';
-import type { NewMessage, Store, UserRecord } from '../server/store/store.js';
+import { MAX_FILE_CHUNK_BYTES, type NewMessage, type NewUpload, type Store, type UserRecord } from '../server/store/store.js';
+import { conversationKey } from '../server/store/conversation.js';
 
 /**
  * One behaviour suite for the Store interface, run against every engine:
@@ -652,6 +653,113 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				// Deleting a group takes its messages out of search too.
 				await store.deleteGroup(crew.id);
 				expect(await find(alice!.id)).toEqual(['secret to carl', 'secret from bob', 'secret to bob']);
+			});
+		});
+
+		// files
+		describe('files', () => {
+			const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+			async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+				const parts: Buffer[] = [];
+				for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+				return Buffer.concat(parts);
+			}
+			function upload(uploader: UserRecord, conversation: string, bytes: Buffer, name = 'notes.txt'): NewUpload {
+				return { uploaderId: uploader.id, conversation, name, size: bytes.length, mime: 'text/plain', sha256: sha(bytes), createdAt: new Date().toISOString() };
+			}
+
+			it('appends chunks only at the received offset, completes on a matching checksum and reads from any offset', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const bytes = randomBytes(MAX_FILE_CHUNK_BYTES + 1000);
+				const key = conversationKey(alice!.id, { userId: bob!.id });
+				const file = await store.createOrResumeUpload(upload(alice!, key, bytes));
+				expect(file).toMatchObject({ uploaderId: alice!.id, conversation: key, size: bytes.length, received: 0, complete: false });
+				expect(await store.appendFileChunk(file.id, 0, bytes.subarray(0, MAX_FILE_CHUNK_BYTES))).toBe(MAX_FILE_CHUNK_BYTES);
+				// The wrong offset, a repeat of the same one, too big a chunk or past the size: refused, nothing stored.
+				expect(await store.appendFileChunk(file.id, 0, bytes.subarray(0, 10))).toBeUndefined();
+				expect(await store.appendFileChunk(file.id, MAX_FILE_CHUNK_BYTES + 1, bytes.subarray(0, 10))).toBeUndefined();
+				expect(await store.appendFileChunk(file.id, MAX_FILE_CHUNK_BYTES, randomBytes(MAX_FILE_CHUNK_BYTES + 1))).toBeUndefined();
+				expect(await store.appendFileChunk(file.id, MAX_FILE_CHUNK_BYTES, randomBytes(1001))).toBeUndefined();
+				expect((await store.fileById(file.id))!.received).toBe(MAX_FILE_CHUNK_BYTES);
+				// Asked again while incomplete: the same upload, with what it has.
+				const resumed = await store.createOrResumeUpload(upload(alice!, key, bytes));
+				expect(resumed).toMatchObject({ id: file.id, received: MAX_FILE_CHUNK_BYTES });
+				expect(await store.appendFileChunk(file.id, MAX_FILE_CHUNK_BYTES, bytes.subarray(MAX_FILE_CHUNK_BYTES))).toBe(bytes.length);
+				expect(await store.completeFile(file.id)).toBe('complete');
+				expect(await store.fileById(file.id)).toMatchObject({ received: bytes.length, complete: true });
+				expect(await store.appendFileChunk(file.id, bytes.length, Buffer.from('x'))).toBeUndefined();
+				expect((await collect(store.readFile(file.id, 0))).equals(bytes)).toBe(true);
+				expect((await collect(store.readFile(file.id, 12345))).equals(bytes.subarray(12345))).toBe(true);
+				expect((await collect(store.readFile(file.id, MAX_FILE_CHUNK_BYTES + 1))).equals(bytes.subarray(MAX_FILE_CHUNK_BYTES + 1))).toBe(true);
+				expect((await collect(store.readFile(file.id, bytes.length))).length).toBe(0);
+				// Complete, the same file again is a new upload.
+				expect((await store.createOrResumeUpload(upload(alice!, key, bytes))).id).not.toBe(file.id);
+			});
+
+			it('resets an upload whose bytes do not match its checksum', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_alice`);
+				const bytes = randomBytes(5000);
+				const file = await store.createOrResumeUpload(upload(alice!, 'g:1', bytes));
+				const wrong = Buffer.from(bytes);
+				wrong[100] = wrong[100]! ^ 1;
+				expect(await store.appendFileChunk(file.id, 0, wrong)).toBe(5000);
+				expect(await store.completeFile(file.id)).toBe('mismatch');
+				expect(await store.fileById(file.id)).toMatchObject({ received: 0, complete: false });
+				expect((await collect(store.readFile(file.id, 0))).length).toBe(0);
+				expect(await store.appendFileChunk(file.id, 0, bytes)).toBe(5000);
+				expect(await store.completeFile(file.id)).toBe('complete');
+			});
+
+			it('deletes a group\'s files with the group, sent or not', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_alice`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				const bytes = randomBytes(3000);
+				const sent = await store.createOrResumeUpload(upload(alice!, `g:${crew.id}`, bytes, 'a.bin'));
+				await store.appendFileChunk(sent.id, 0, bytes);
+				await store.completeFile(sent.id);
+				await store.appendMessage(note(alice!, { groupId: crew.id }, { fileId: sent.id }));
+				const unsent = await store.createOrResumeUpload(upload(alice!, `g:${crew.id}`, randomBytes(10), 'b.bin'));
+				const elsewhere = await store.createOrResumeUpload(upload(alice!, 'g:0', bytes, 'c.bin'));
+				await store.deleteGroup(crew.id);
+				expect(await store.fileById(sent.id)).toBeUndefined();
+				expect(await store.fileById(unsent.id)).toBeUndefined();
+				expect((await collect(store.readFile(sent.id, 0))).length).toBe(0);
+				expect(await store.fileById(elsewhere.id)).toBeDefined();
+			});
+
+			it('lets only one of two concurrent appends at one offset in', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_alice`);
+				const bytes = randomBytes(2000);
+				const file = await store.createOrResumeUpload(upload(alice!, 'g:2', bytes));
+				const results = await Promise.all([store.appendFileChunk(file.id, 0, bytes.subarray(0, 1000)), store.appendFileChunk(file.id, 0, bytes.subarray(0, 1000))]);
+				expect(results.filter((received) => received === 1000)).toHaveLength(1);
+				expect(results.filter((received) => received === undefined)).toHaveLength(1);
+				expect((await collect(store.readFile(file.id, 0))).length).toBe(1000);
+			});
+
+			it('carries the file in every message read back: appended, duplicate, history and pending', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const bytes = Buffer.from('hello file');
+				const key = conversationKey(alice!.id, { userId: bob!.id });
+				const file = await store.createOrResumeUpload(upload(alice!, key, bytes, 'hello.txt'));
+				await store.appendFileChunk(file.id, 0, bytes);
+				await store.completeFile(file.id);
+				const info = { id: String(file.id), name: 'hello.txt', size: bytes.length, mime: 'text/plain', sha256: sha(bytes) };
+				const sent = note(alice!, { userId: bob!.id }, { text: 'hello.txt', fileId: file.id, pendingFor: [bob!.id] });
+				const appended = await store.appendMessage(sent);
+				expect(appended.message.file).toEqual(info);
+				expect((await store.appendMessage(sent)).message.file).toEqual(info);
+				const plain = await store.appendMessage(note(bob!, { userId: alice!.id }));
+				expect(plain.message).not.toHaveProperty('file');
+				const history = await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 10 });
+				expect(history.map((message) => message.file)).toEqual([info, undefined]);
+				expect(history[0]).toEqual(appended.message);
+				expect((await store.pendingFor(bob!.id, 0, 10))[0]!.message).toEqual(appended.message);
 			});
 		});
 

@@ -2,6 +2,7 @@ import { ProtocolError, type Peer } from '../../source/protocol/index.js';
 import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
 import { groupAsMember } from './groups.js';
 import { conversationsOf, messagesSince } from '../recovery.js';
+import { attachableFile } from './files.js';
 
 /** Stored messages go out in pages so a long absence does not load everything at once. */
 const REPLAY_PAGE = 500;
@@ -65,10 +66,12 @@ export async function replayMissed(context: HandlerContext, userId: number): Pro
 }
 
 export const messageHandlers: Handlers<'send' | 'history'> = {
-	async send(context, { to, text, cid }) {
+	async send(context, { to, text, cid, file }) {
 		const { store, hub, session } = context;
 		const self = me(context);
 		const route = await routeForSend(context, to);
+		// files
+		const fileId = file === undefined ? undefined : (await attachableFile(context, file, route)).id;
 		// Decided as it is stored: whoever is offline then gets the message at their next login.
 		const { message, duplicate, queuedFor } = await store.appendMessage({
 			senderId: self.id,
@@ -77,6 +80,7 @@ export const messageHandlers: Handlers<'send' | 'history'> = {
 			cid,
 			ts: new Date().toISOString(),
 			pendingFor: () => route.recipients.filter((id) => !hub.isOnline(id)),
+			fileId,
 		});
 		if (!duplicate) {
 			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session, queuedFor);

@@ -7,3 +7,11 @@ export function conversationKey(senderId: number, to: { userId: number } | { gro
 	const [low, high] = senderId < to.userId ? [senderId, to.userId] : [to.userId, senderId];
 	return `d:${low}:${high}`;
 }
+
+/** Who a conversation key is between: the two users of a direct one, or the group. */
+export function parseConversationKey(key: string): { userIds: [number, number] } | { groupId: number } | undefined {
+	const direct = /^d:(\d+):(\d+)$/.exec(key);
+	if (direct) return { userIds: [Number(direct[1]), Number(direct[2])] };
+	const group = /^g:(\d+)$/.exec(key);
+	return group ? { groupId: Number(group[1]) } : undefined;
+}

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Message, Role } from '../../source/protocol/index.js';
 import { conversationKey } from './conversation.js';
+import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type {
 	AppendResult,
@@ -17,8 +18,11 @@ import type {
 	ReadStateRecord,
 	Store,
 	UserRecord,
+	CompleteResult,
+	FileRecord,
+	NewUpload,
 } from './store.js';
-import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
 
@@ -65,7 +69,7 @@ function isDatabaseError(error: unknown, code: string): error is pg.DatabaseErro
 	return error instanceof Error && (error as Partial<pg.DatabaseError>).code === code;
 }
 
-interface MessageRow {
+interface MessageRow extends MessageFileColumns {
 	id: string;
 	seq: number;
 	text: string;
@@ -77,11 +81,11 @@ interface MessageRow {
 }
 
 const MESSAGE_COLUMNS = `
-	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group`;
+	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
 const MESSAGE_JOINS = `
 	JOIN users s ON s.id = m.sender_id
 	LEFT JOIN users tu ON tu.id = m.to_user_id
-	LEFT JOIN groups g ON g.id = m.to_group_id`;
+	LEFT JOIN groups g ON g.id = m.to_group_id` + MESSAGE_FILE_JOIN;
 
 function toMessage(row: MessageRow): Message {
 	return {
@@ -92,8 +96,12 @@ function toMessage(row: MessageRow): Message {
 		text: row.text,
 		ts: row.ts,
 		cid: row.cid,
+		...messageFile(row),
 	};
 }
+
+type FileRow = FileRecord;
+const FILE_COLUMNS = `id, uploader_id AS "uploaderId", conversation, name, size, mime, sha256, received, complete`;
 
 const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
 
@@ -446,6 +454,8 @@ export class PostgresStore implements Store {
 			await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
 			// Cascades to members, messages and their pending deliveries.
 			await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
+			// files: they go with the messages (cascading to their chunks).
+			await client.query(`DELETE FROM files WHERE conversation = $1`, [`g:${groupId}`]);
 		});
 	}
 
@@ -489,10 +499,10 @@ export class PostgresStore implements Store {
 				const row = await this.row<MessageRow>(
 					client,
 					`WITH m AS (
-						INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
-						VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *
+						INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts, file_id)
+						VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *
 					 ) SELECT ${MESSAGE_COLUMNS} FROM m ${MESSAGE_JOINS}`,
-					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts],
+					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null],
 				);
 				const queuedFor = queuedRecipients(message);
 				if (queuedFor.length > 0) {
@@ -615,6 +625,90 @@ export class PostgresStore implements Store {
 			[text, query.before ?? Number.MAX_SAFE_INTEGER, key, query.userId, query.limit],
 		);
 		return rows.map(toMessage);
+	}
+
+	// files
+
+	async createOrResumeUpload(upload: NewUpload): Promise<FileRecord> {
+		return this.transaction(async (client) => {
+			// One uploader's announcements of one file queue here, so two at once cannot both insert.
+			await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`files:${upload.uploaderId}:${upload.sha256}`]);
+			const existing = await this.row<FileRow>(
+				client,
+				`SELECT ${FILE_COLUMNS} FROM files WHERE uploader_id = $1 AND sha256 = $2 AND conversation = $3 AND NOT complete
+				 ORDER BY id DESC LIMIT 1`,
+				[upload.uploaderId, upload.sha256, upload.conversation],
+			);
+			if (existing) return existing;
+			const created = await this.row<FileRow>(
+				client,
+				`INSERT INTO files (uploader_id, conversation, name, size, mime, sha256, created_at)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${FILE_COLUMNS}`,
+				[upload.uploaderId, upload.conversation, upload.name, upload.size, upload.mime, upload.sha256, upload.createdAt],
+			);
+			return created!;
+		});
+	}
+
+	async fileById(fileId: number): Promise<FileRecord | undefined> {
+		return this.row<FileRow>(this.pool, `SELECT ${FILE_COLUMNS} FROM files WHERE id = $1`, [fileId]);
+	}
+
+	async appendFileChunk(fileId: number, offset: number, data: Uint8Array): Promise<number | undefined> {
+		if (data.length === 0 || data.length > MAX_FILE_CHUNK_BYTES) return undefined;
+		return this.transaction(async (client) => {
+			// The row lock the UPDATE takes makes a concurrent append at the same offset wait, then miss.
+			const moved = await this.row<{ received: number }>(
+				client,
+				`UPDATE files SET received = received + $2 WHERE id = $1 AND received = $3 AND NOT complete AND received + $2 <= size
+				 RETURNING received`,
+				[fileId, data.length, offset],
+			);
+			if (!moved) return undefined;
+			await client.query(`INSERT INTO file_chunks (file_id, "offset", data) VALUES ($1, $2, $3)`, [
+				fileId,
+				offset,
+				Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+			]);
+			return moved.received;
+		});
+	}
+
+	async completeFile(fileId: number): Promise<CompleteResult> {
+		const file = await this.fileById(fileId);
+		if (!file) throw new Error(`no file ${fileId}`);
+		if (file.complete) return 'complete';
+		const matches = file.received === file.size && (await sha256Of(this.readFile(fileId, 0))) === file.sha256;
+		await this.transaction(async (client) => {
+			if (matches) {
+				await client.query(`UPDATE files SET complete = TRUE WHERE id = $1`, [fileId]);
+			} else {
+				await client.query(`DELETE FROM file_chunks WHERE file_id = $1`, [fileId]);
+				await client.query(`UPDATE files SET received = 0 WHERE id = $1`, [fileId]);
+			}
+		});
+		return matches ? 'complete' : 'mismatch';
+	}
+
+	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
+		let position = from;
+		for (;;) {
+			// Chunks that end after the position, in order; the first may begin before it, but by less
+			// than a chunk's size, which bounds the index range scanned.
+			const page = await this.rows<{ offset: number; data: Buffer }>(
+				this.pool,
+				`SELECT "offset", data FROM file_chunks
+				 WHERE file_id = $1 AND "offset" > $4 AND "offset" + length(data) > $2
+				 ORDER BY "offset" LIMIT $3`,
+				[fileId, position, FILE_READ_PAGE_CHUNKS, position - MAX_FILE_CHUNK_BYTES],
+			);
+			if (page.length === 0) return;
+			for (const chunk of page) {
+				const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
+				position = chunk.offset + chunk.data.length;
+				yield bytes;
+			}
+		}
 	}
 
 	async close(): Promise<void> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Role } from '../../source/protocol/index.js';
 import { conversationKey } from './conversation.js';
+import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, toFileInfo, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
 	AppendResult,
@@ -19,8 +20,11 @@ import type {
 	ReadStateRecord,
 	Store,
 	UserRecord,
+	CompleteResult,
+	FileRecord,
+	NewUpload,
 } from './store.js';
-import { queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
 
 export interface SqliteStoreOptions {
@@ -49,7 +53,7 @@ const BUSY_GAP_MS = 20;
 
 export const SQLITE_FILE_NAME = 'chat-tui.db';
 
-interface MessageRow {
+interface MessageRow extends MessageFileColumns {
 	id: number;
 	seq: number;
 	text: string;
@@ -61,11 +65,11 @@ interface MessageRow {
 }
 
 const MESSAGE_COLUMNS = `
-	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group`;
+	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
 const MESSAGE_JOINS = `
 	JOIN users s ON s.id = m.sender_id
 	LEFT JOIN users tu ON tu.id = m.to_user_id
-	LEFT JOIN groups g ON g.id = m.to_group_id`;
+	LEFT JOIN groups g ON g.id = m.to_group_id` + MESSAGE_FILE_JOIN;
 
 function toMessage(row: MessageRow): Message {
 	return {
@@ -76,7 +80,13 @@ function toMessage(row: MessageRow): Message {
 		text: row.text,
 		ts: row.ts,
 		cid: row.cid,
+		...messageFile(row),
 	};
+}
+
+/** better-sqlite3 binds a Buffer as a BLOB (a plain Uint8Array it refuses). */
+function asBuffer(data: Uint8Array): Buffer {
+	return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
@@ -309,6 +319,8 @@ export class SqliteStore implements Store {
 			this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
 			// Cascades to members, messages and their pending deliveries.
 			this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
+			// files: they go with the messages (cascading to their chunks); a later group may get this id.
+			this.sql(`DELETE FROM files WHERE conversation = ?`).run(`g:${groupId}`);
 		})();
 	}
 
@@ -389,9 +401,9 @@ export class SqliteStore implements Store {
 		const toUser = 'userId' in message.to ? message.to.userId : null;
 		const toGroup = 'groupId' in message.to ? message.to.groupId : null;
 		const result = this.sql(
-			`INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts);
+			`INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts, file_id)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null);
 		const messageId = Number(result.lastInsertRowid);
 		const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
 		const queuedFor = queuedRecipients(message);
@@ -406,6 +418,11 @@ export class SqliteStore implements Store {
 			ts: message.ts,
 			cid: message.cid,
 		};
+		// files
+		if (message.fileId !== undefined) {
+			const file = this.fileRow(message.fileId);
+			if (file) stored.file = toFileInfo(file);
+		}
 		return { message: stored, duplicate: false, queuedFor };
 	}
 
@@ -513,14 +530,94 @@ export class SqliteStore implements Store {
 		};
 		// Without a conversation: direct ones the user sent or received in, and groups they are in now.
 		const rows = this.sql(
-			`SELECT ${MESSAGE_COLUMNS} FROM messages_fts f JOIN messages m ON m.id = f.rowid ${MESSAGE_JOINS}
-			 WHERE messages_fts MATCH :match AND f.rowid < :before
+			`SELECT ${MESSAGE_COLUMNS} FROM messages_fts hit JOIN messages m ON m.id = hit.rowid ${MESSAGE_JOINS}
+			 WHERE messages_fts MATCH :match AND hit.rowid < :before
 			   AND (CASE WHEN :key IS NOT NULL THEN m.conversation = :key
 			        ELSE (m.to_user_id IS NOT NULL AND (m.sender_id = :me OR m.to_user_id = :me))
 			          OR m.to_group_id IN (SELECT group_id FROM members WHERE user_id = :me) END)
-			 ORDER BY f.rowid DESC LIMIT :limit`,
+			 ORDER BY hit.rowid DESC LIMIT :limit`,
 		).all(parameters) as MessageRow[];
 		return rows.map(toMessage);
+	}
+
+	// files
+
+	private fileRow(fileId: number): FileRecord | undefined {
+		const row = this.sql(
+			`SELECT id, uploader_id AS uploaderId, conversation, name, size, mime, sha256, received, complete
+			 FROM files WHERE id = ?`,
+		).get(fileId) as (Omit<FileRecord, 'complete'> & { complete: number }) | undefined;
+		return row && { ...row, complete: row.complete === 1 };
+	}
+
+	async createOrResumeUpload(upload: NewUpload): Promise<FileRecord> {
+		return this.db.transaction(() => {
+			const existing = this.sql(
+				`SELECT id FROM files WHERE uploader_id = ? AND sha256 = ? AND conversation = ? AND complete = 0
+				 ORDER BY id DESC LIMIT 1`,
+			)
+				.pluck()
+				.get(upload.uploaderId, upload.sha256, upload.conversation) as number | undefined;
+			if (existing !== undefined) return this.fileRow(existing)!;
+			const result = this.sql(
+				`INSERT INTO files (uploader_id, conversation, name, size, mime, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			).run(upload.uploaderId, upload.conversation, upload.name, upload.size, upload.mime, upload.sha256, upload.createdAt);
+			return this.fileRow(Number(result.lastInsertRowid))!;
+		}).immediate();
+	}
+
+	async fileById(fileId: number): Promise<FileRecord | undefined> {
+		return this.fileRow(fileId);
+	}
+
+	async appendFileChunk(fileId: number, offset: number, data: Uint8Array): Promise<number | undefined> {
+		if (data.length === 0 || data.length > MAX_FILE_CHUNK_BYTES) return undefined;
+		return this.db.transaction(() => {
+			const moved = this.sql(
+				`UPDATE files SET received = received + ? WHERE id = ? AND received = ? AND complete = 0 AND received + ? <= size
+				 RETURNING received`,
+			)
+				.pluck()
+				.get(data.length, fileId, offset, data.length) as number | undefined;
+			if (moved === undefined) return undefined;
+			this.sql(`INSERT INTO file_chunks (file_id, "offset", data) VALUES (?, ?, ?)`).run(fileId, offset, asBuffer(data));
+			return moved;
+		}).immediate();
+	}
+
+	async completeFile(fileId: number): Promise<CompleteResult> {
+		const file = this.fileRow(fileId);
+		if (!file) throw new Error(`no file ${fileId}`);
+		if (file.complete) return 'complete';
+		const matches = file.received === file.size && (await sha256Of(this.readFile(fileId, 0))) === file.sha256;
+		this.db.transaction(() => {
+			if (matches) {
+				this.sql(`UPDATE files SET complete = 1 WHERE id = ?`).run(fileId);
+			} else {
+				this.sql(`DELETE FROM file_chunks WHERE file_id = ?`).run(fileId);
+				this.sql(`UPDATE files SET received = 0 WHERE id = ?`).run(fileId);
+			}
+		}).immediate();
+		return matches ? 'complete' : 'mismatch';
+	}
+
+	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
+		let position = from;
+		for (;;) {
+			// Chunks that end after the position, in order; the first may begin before it, but by less
+			// than a chunk's size, which bounds the index range scanned.
+			const page = this.sql(
+				`SELECT "offset", data FROM file_chunks
+				 WHERE file_id = ? AND "offset" > ? AND "offset" + length(data) > ?
+				 ORDER BY "offset" LIMIT ?`,
+			).all(fileId, position - MAX_FILE_CHUNK_BYTES, position, FILE_READ_PAGE_CHUNKS) as Array<{ offset: number; data: Buffer }>;
+			if (page.length === 0) return;
+			for (const chunk of page) {
+				const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
+				position = chunk.offset + chunk.data.length;
+				yield bytes;
+			}
+		}
 	}
 
 	async close(): Promise<void> {

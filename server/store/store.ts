@@ -57,6 +57,8 @@ export interface NewMessage {
 	 * login in between cannot leave it both delivered and queued.
 	 */
 	pendingFor: number[] | (() => number[]);
+	/** A completed upload the message carries (its FileInfo comes back in every read of the message). */
+	fileId?: number | undefined;
 }
 
 export interface AppendResult {
@@ -105,6 +107,38 @@ export interface MessageSearch {
 	before?: number | undefined;
 	limit: number;
 }
+
+// files
+
+/** Stored chunks are at most this big: a PUT body is cut into pieces of this size, so no row holds a whole file. */
+export const MAX_FILE_CHUNK_BYTES = 1024 * 1024;
+
+/** A file announced for a conversation, with how many of its bytes have arrived. */
+export interface FileRecord {
+	id: number;
+	uploaderId: number;
+	/** The conversation key (see conversationKey). */
+	conversation: string;
+	name: string;
+	size: number;
+	mime: string;
+	sha256: string;
+	received: number;
+	complete: boolean;
+}
+
+export interface NewUpload {
+	uploaderId: number;
+	conversation: string;
+	name: string;
+	size: number;
+	mime: string;
+	sha256: string;
+	createdAt: string;
+}
+
+/** What completing an upload found: the bytes match the announced sha256, or they did not and the upload starts again from 0. */
+export type CompleteResult = 'complete' | 'mismatch';
 
 export interface Store {
 	// accounts
@@ -175,6 +209,21 @@ export interface Store {
 	 * accents, newest first: in direct conversations the user is in and groups they are a member of.
 	 */
 	search(query: MessageSearch): Promise<Message[]>;
+	// files
+	/** The uploader's incomplete upload of this sha256 to this conversation (resume), else a new one. */
+	createOrResumeUpload(upload: NewUpload): Promise<FileRecord>;
+	fileById(fileId: number): Promise<FileRecord | undefined>;
+	/**
+	 * Appends bytes (at most MAX_FILE_CHUNK_BYTES) at `offset`, atomically:
+	 * only when `offset` equals what the file has received, the file is
+	 * incomplete and the bytes do not pass its size. The new `received`, or
+	 * undefined when refused (nothing is stored then).
+	 */
+	appendFileChunk(fileId: number, offset: number, data: Uint8Array): Promise<number | undefined>;
+	/** Checks the stored bytes against the sha256 (reading them chunk by chunk); on a mismatch drops them and resets `received` to 0. */
+	completeFile(fileId: number): Promise<CompleteResult>;
+	/** The stored bytes from `from` on, chunk by chunk, a page of chunks read at a time. */
+	readFile(fileId: number, from: number): AsyncIterable<Uint8Array>;
 
 	close(): Promise<void>;
 }

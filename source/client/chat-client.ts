@@ -175,6 +175,11 @@ export class ChatClient extends Emitter<ClientEvents> {
 		return this.queueSend({ to, text, cid });
 	}
 
+	/** files: the socket's options (TLS trust), so HTTP transfers to the same server trust what the socket does. */
+	get socketOptions(): WebSocket.ClientOptions {
+		return this.options.socketOptions;
+	}
+
 	/** Messages sent but not yet acknowledged, oldest first. */
 	unacknowledged(): Array<RequestInput<'send'>> {
 		return this.outbox.pending();

@@ -1,5 +1,8 @@
+import { stat } from 'node:fs/promises';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../cli-options.js';
 import { ChatClient } from '../client/chat-client.js';
+import { uploadFile } from '../client/files.js';
+import type { TransferProgress } from '../client/transfer-progress.js';
 import { Settings } from '../local/settings.js';
 import {
 	characterCount,
@@ -20,8 +23,11 @@ export interface SendOptions extends ConnectionOptions {
 	username?: string;
 	/** Asked only when `username` is given, and only once the other options are known to be fine. */
 	password?: () => Promise<string>;
-	/** The whole exchange (connect, log in, send) must finish within this (default 20 s). */
+	/** The whole exchange (connect, log in, send) must finish within this (default 20 s); with a file, everything but the transfer. */
 	timeoutMs?: number;
+	/** files: a file to upload and send; `text` is then its caption and may be empty. */
+	file?: string | undefined;
+	onProgress?: ((progress: TransferProgress) => void) | undefined;
 }
 
 /** The command was used wrongly (options or text); nothing was sent. */
@@ -55,6 +61,12 @@ function checkText(text: string): string {
 		throw new ProtocolError('TOO_LARGE', `the message is longer than ${MAX_TEXT_CHARS} characters`);
 	}
 	return trimmed;
+}
+
+async function checkFile(file: string): Promise<void> {
+	const info = await stat(file).catch(() => undefined);
+	if (!info) throw new UsageError(`${file}: no such file`);
+	if (!info.isFile()) throw new UsageError(`${file} is not a file`);
 }
 
 type Credentials = { username: string; password: string } | { token: string };
@@ -112,7 +124,9 @@ function withDeadline<T>(work: Promise<T>, ms: number, server: string): Promise<
  */
 export async function sendMessage(options: SendOptions): Promise<Message> {
 	const peer = peerOf(options);
-	const text = checkText(options.text);
+	// files: the text is an optional caption then; the file must be there before anything is tried.
+	const text = options.file !== undefined && options.text.trim() === '' ? '' : checkText(options.text);
+	if (options.file !== undefined) await checkFile(options.file);
 	if (options.username !== undefined && !NAME_PATTERN.test(options.username)) {
 		throw new UsageError(`"${options.username}" is not a username (1–32 letters, digits, "_", "-" or ".")`);
 	}
@@ -135,11 +149,20 @@ export async function sendMessage(options: SendOptions): Promise<Message> {
 			}
 			throw error;
 		}
+		if (options.file !== undefined) return undefined;
 		// A dropped connection after the send went out leaves it unknown whether the server stored it.
 		return whileConnected(client, client.send(peer, text), 'before it confirmed the message; it may or may not have been stored');
 	};
 	try {
-		const message = await withDeadline(exchange(), timeoutMs, server);
+		const sent = await withDeadline(exchange(), timeoutMs, server);
+		// files: the transfer takes as long as the file needs; it retries on its own and fails when it must.
+		const message =
+			sent ??
+			(await whileConnected(
+				client,
+				uploadFile(client, { to: peer, path: options.file!, caption: text, onProgress: options.onProgress }),
+				'before the file was sent; send it again to resume',
+			));
 		// A password login issued a token nobody will use again: revoke it, briefly and best effort.
 		if ('password' in credentials) await withDeadline(client.logout(), LOGOUT_WAIT_MS, server).catch(() => {});
 		return message;

@@ -126,7 +126,7 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'history-next', keys: ['down'], summary: 'next line you typed' },
 	{ action: 'complete', keys: ['tab'], summary: 'complete a command, user or group name (again for the next)' },
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
-	{ action: 'close-overlay', keys: ['escape'], summary: 'close help, switcher or members' },
+	{ action: 'close-overlay', keys: ['escape'], summary: 'close help, switcher or members; else cancel a file transfer' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
 ];
 

@@ -97,7 +97,9 @@ export function validRequests(): Obj[] {
 		{ type: 'read', id: id(), with: { user: GHOST_USER }, seq: 3 },
 		{ type: 'unread', id: id() },
 		{ type: 'typing', id: id(), to: { group: GHOST_GROUP } },
-		{ type: 'files.upload', id: id(), to: { user: GHOST_USER }, name: 'notes.txt', size: 5, mime: 'text/plain', sha256: '0'.repeat(64) },
+		// files
+		{ type: 'files.upload', id: id(), to: { user: GHOST_USER }, name: 'notes.txt', size: 12, mime: 'text/plain', sha256: 'a'.repeat(64) },
+		{ type: 'send', id: id(), to: { user: GHOST_USER }, text: 'a file', cid: 'cid-00000003', file: '1' },
 	];
 }
 
@@ -159,6 +161,7 @@ const OP_NAMES = [
 	'read',
 	'unread',
 	'typing',
+	// files
 	'files.upload',
 ];
 

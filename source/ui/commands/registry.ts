@@ -1,7 +1,13 @@
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import type { ChatClient } from '../../client/index.js';
-import type { Peer } from '../../protocol/index.js';
+import { downloadFile, uploadFile } from '../../client/files.js';
+import type { TransferProgress } from '../../client/transfer-progress.js';
+import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
+import { formatBytes } from '../format/transfer.js';
 import { selectedConversation, type ChatAction, type ChatState } from '../state/chat-state.js';
-import { userKey } from '../state/conversations.js';
+import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
 import { searchScope, startSearch } from '../state/search.js';
 
@@ -19,7 +25,119 @@ export interface CommandContext {
 	logout(): Promise<void>;
 	/** The settings commands change (kept in the profile). */
 	settings: { bell: boolean; unreadFirst: boolean };
+	/** files: runs /send and /save with the progress bar; absent where the screen has none. */
+	transfers?: TransferRunner | undefined;
 }
+
+// files
+
+/** How commands run a file transfer: one at a time, shown as a progress bar, cancelled by Esc. */
+export interface TransferRunner {
+	/** Resolves with what `work` did, or undefined when the user cancelled it. Rejects when another transfer is running. */
+	run<T>(
+		direction: 'upload' | 'download',
+		name: string,
+		total: number,
+		work: (signal: AbortSignal, onProgress: (progress: TransferProgress) => void) => Promise<T>,
+	): Promise<T | undefined>;
+	/** A message the app posted itself (the uploaded file's): into the log and local history. */
+	posted(message: Message): void;
+}
+
+/** /save looks this far back through the server's history for the N-th file (pages of HISTORY_MAX_LIMIT). */
+const SAVE_SEARCH_PAGES = 25;
+
+function transfersOf(context: CommandContext): TransferRunner {
+	if (!context.transfers) throw new Error('file transfers are not available here');
+	return context.transfers;
+}
+
+function openConversation(context: CommandContext): ConversationRef {
+	const open = selectedConversation(context.state);
+	if (!open) throw new UsageError('open a conversation first');
+	return open;
+}
+
+/** `~` and `~/…` are the home directory, as a shell would have it. */
+function expandHome(text: string): string {
+	return text === '~' ? homedir() : text.startsWith('~/') ? path.join(homedir(), text.slice(2)) : text;
+}
+
+/** ~/Downloads when there is one, else the current directory. */
+async function defaultSaveDir(): Promise<string> {
+	const downloads = path.join(homedir(), 'Downloads');
+	const info = await stat(downloads).catch(() => undefined);
+	return info?.isDirectory() ? downloads : process.cwd();
+}
+
+/** The N-th newest file of a conversation (1 = newest): what the log holds first, then older pages from the server. */
+async function nthFile(context: CommandContext, open: ConversationRef, n: number): Promise<FileInfo | undefined> {
+	const messages = (context.state.logs[open.key] ?? []).flatMap((entry) => (entry.kind === 'message' ? [entry.message] : []));
+	const files = messages.filter((message) => message.file).reverse();
+	if (files.length >= n) return files[n - 1]!.file;
+	let before = messages[0]?.seq;
+	let found = files.length;
+	for (let page = 0; page < SAVE_SEARCH_PAGES && (before === undefined || before > 1); page++) {
+		const older = await context.client.request('history', {
+			with: peerOf(open),
+			limit: HISTORY_MAX_LIMIT,
+			...(before === undefined ? {} : { before }),
+		});
+		if (older.messages.length === 0) break;
+		const withFiles = older.messages.filter((message) => message.file).reverse();
+		if (found + withFiles.length >= n) return withFiles[n - found - 1]!.file;
+		found += withFiles.length;
+		before = older.messages[0]!.seq;
+	}
+	return undefined;
+}
+
+const fileCommands: Command[] = [
+	{
+		name: 'send',
+		usage: '<path>',
+		summary: 'upload a file into the open conversation (Esc cancels)',
+		args: ['text'],
+		async run(context, args) {
+			const open = openConversation(context);
+			const transfers = transfersOf(context);
+			const given = args.after(0);
+			if (!given) throw new UsageError('missing the file to send');
+			const file = path.resolve(expandHome(given));
+			const info = await stat(file).catch(() => undefined);
+			if (!info?.isFile()) throw new Error(`${given}: ${info ? 'not a file' : 'no such file'}`);
+			const name = path.basename(file);
+			const message = await transfers.run('upload', name, info.size, (signal, onProgress) =>
+				uploadFile(context.client, { to: peerOf(open), path: file, signal, onProgress }),
+			);
+			if (message) transfers.posted(message);
+			else say(context, `cancelled sending ${name}; /send it again to resume`);
+		},
+	},
+	{
+		name: 'save',
+		usage: '[N] [dir]',
+		summary: 'download the newest (or N-th newest) file of the open conversation (default dir ~/Downloads)',
+		args: ['text', 'text'],
+		async run(context, args) {
+			const open = openConversation(context);
+			const transfers = transfersOf(context);
+			const counted = /^\d+$/.test(args.words[0] ?? '');
+			const n = counted ? Number(args.words[0]) : 1;
+			if (n < 1) throw new UsageError('N counts from 1, the newest file');
+			const given = args.after(counted ? 1 : 0);
+			const dir = given ? path.resolve(expandHome(given)) : await defaultSaveDir();
+			const info = await stat(dir).catch(() => undefined);
+			if (!info?.isDirectory()) throw new Error(`${given || dir}: no such directory`);
+			const file = await nthFile(context, open, n);
+			if (!file) throw new Error(n === 1 ? 'no file in this conversation' : `this conversation has fewer than ${n} files`);
+			const saved = await transfers.run('download', file.name, file.size, (signal, onProgress) =>
+				downloadFile(context.client, file, { dir, signal, onProgress }),
+			);
+			say(context, saved ? `saved ${file.name} (${formatBytes(file.size)}) as ${saved}` : `cancelled saving ${file.name}`);
+		},
+	},
+];
 
 /** What Tab completes for an argument. */
 export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'text';
@@ -233,6 +351,7 @@ export const COMMANDS: Command[] = [
 			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
 		},
 	},
+	...fileCommands,
 	{
 		name: 'bell',
 		usage: '[on|off]',

@@ -4,6 +4,7 @@ import type { LogEntry } from '../state/chat-state.js';
 import type { ThemeRole } from '../theme.js';
 import { mentions } from './mentions.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
+import { fileLine } from './transfer.js';
 
 /** A run of text in one style. */
 export interface Segment {
@@ -59,8 +60,9 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 				{ text: fit(entry.message.from, NICK_WIDTH), role: mine ? 'me' : 'other', bold: true },
 				{ text: ' ' },
 			];
-			// Someone calling on you by name stands out from the rest of the log.
-			body = !mine && mentions(entry.message.text, me) ? { text: entry.message.text, role: 'mention', bold: true } : { text: entry.message.text };
+			// A file shows as one; someone calling on you by name stands out from the rest of the log.
+			const text = entry.message.file ? fileLine(entry.message.file, entry.message.text) : entry.message.text;
+			body = !mine && mentions(entry.message.text, me) ? { text, role: 'mention', bold: true } : { text };
 			break;
 		}
 		case 'pending':

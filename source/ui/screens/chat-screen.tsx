@@ -17,6 +17,8 @@ import { filterConversations, QuickSwitcher } from '../components/quick-switcher
 import { Sidebar, type SidebarItem } from '../components/sidebar.js';
 import { StatusBar } from '../components/status-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
+import { useTransfers } from '../hooks/use-transfers.js';
+import { TransferBar } from '../components/transfer-bar.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { actionFor, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, STATUS, typingIn, type ChatState } from '../state/chat-state.js';
@@ -76,7 +78,9 @@ export function ChatScreen(props: ChatScreenProps) {
 	/** A long message waiting for the Enter that confirms it. */
 	const confirming = useRef<string | undefined>(undefined);
 
-	const mainHeight = height - 2;
+	// files: the progress bar takes a row above the input line while a transfer runs.
+	const transfers = useTransfers({ dispatch, history: props.history, server: props.server, me: state.me });
+	const mainHeight = height - 2 - (state.transfer ? 1 : 0);
 	const logHeight = mainHeight;
 	const logWidth = width - SIDEBAR_WIDTH;
 	const logRows = logHeight - LOG_CHROME_ROWS;
@@ -99,6 +103,7 @@ export function ChatScreen(props: ChatScreenProps) {
 		quit: props.onQuit,
 		logout: async () => props.onLogout(),
 		settings,
+		transfers: transfers.runner,
 	};
 
 	/** Sends the line or runs its command; false when the line stays (a long message awaiting confirmation). */
@@ -265,7 +270,9 @@ export function ChatScreen(props: ChatScreenProps) {
 			case 'newline':
 				return setLine(insertText(line, '\n', true));
 			case 'close-overlay':
+				// With no overlay open, Esc keeps editing a long message instead of sending it, and cancels a file transfer in progress.
 				confirming.current = undefined;
+				transfers.cancel();
 				return;
 			// search
 			case 'search':
@@ -334,6 +341,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			{main}
+			{state.transfer ? <TransferBar transfer={state.transfer} width={width} /> : null}
 			<InputLine
 				line={line}
 				prompt={`${target} › `}

@@ -1,4 +1,5 @@
 import type { StateChange } from '../../client/index.js';
+import type { TransferProgress } from '../../client/transfer-progress.js';
 import type { Friend, FriendRequest, Group, Member, Message, Peer, ReadState, RemovedFriend } from '../../protocol/index.js';
 import { mentions } from '../format/mentions.js';
 import {
@@ -84,6 +85,15 @@ export interface ChatState {
 	nextSystemId: number;
 	/** search: the hit the log jumped to. */
 	mark?: LogMark | undefined;
+	/** files: the upload or download in progress, for the progress bar. */
+	transfer?: Transfer | undefined;
+}
+
+/** files: one transfer at a time, as the progress bar shows it. */
+export interface Transfer {
+	direction: 'upload' | 'download';
+	name: string;
+	progress: TransferProgress;
 }
 
 export const STATUS = 'status' as const;
@@ -122,7 +132,9 @@ export type ChatAction =
 	/** A page of hits for search `run`: the first page replaces the hits, later ones add to them. */
 	| { type: 'search-page'; run: number; hits: Message[]; complete: boolean; append: boolean }
 	| { type: 'search-failed'; run: number; error: string }
-	| { type: 'mark'; mark: LogMark | undefined };
+	| { type: 'mark'; mark: LogMark | undefined }
+	/** files: a transfer's progress, or its end (undefined). */
+	| { type: 'transfer'; transfer: Transfer | undefined };
 
 export function initialChatState(me: string, server: string, hosting = false, unreadFirst = false): ChatState {
 	return {
@@ -416,6 +428,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return searchUpdate(state, action);
 		case 'mark':
 			return { ...state, mark: action.mark };
+		case 'transfer':
+			return { ...state, transfer: action.transfer };
 	}
 }
 

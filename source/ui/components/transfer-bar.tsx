@@ -1,0 +1,42 @@
+import { Box, Text } from 'ink';
+import stringWidth from 'string-width';
+import type { Transfer } from '../state/chat-state.js';
+import { progressBar, progressFigures } from '../format/transfer.js';
+import { theme } from '../theme.js';
+
+export interface TransferBarProps {
+	transfer: Transfer;
+	width: number;
+}
+
+/** The bar takes what the words leave, within these bounds. */
+const MIN_BAR_CELLS = 6;
+const MAX_BAR_CELLS = 30;
+const HINT = ' · Esc cancels';
+
+function cut(text: string, room: number): string {
+	if (stringWidth(text) <= room) return text;
+	let kept = text;
+	while (kept.length > 0 && stringWidth(kept) > room - 1) kept = kept.slice(0, -1);
+	return `${kept}…`;
+}
+
+/** One row above the input line while a file goes up or comes down: name, bar, bytes, rate, time left. */
+export function TransferBar({ transfer, width }: TransferBarProps) {
+	const arrow = transfer.direction === 'upload' ? '↑' : '↓';
+	const figures = ` ${progressFigures(transfer.progress)}`;
+	// A long name is cut rather than the figures: they are what the bar is for.
+	const label = ` ${arrow} ${cut(transfer.name, width - stringWidth(figures) - MIN_BAR_CELLS - 4)} `;
+	const hint = stringWidth(label + figures + HINT) + MIN_BAR_CELLS <= width ? HINT : '';
+	const cells = Math.max(MIN_BAR_CELLS, Math.min(MAX_BAR_CELLS, width - stringWidth(label + figures + hint)));
+	return (
+		<Box width={width}>
+			<Text wrap="truncate">
+				<Text color={theme.accent}>{label}</Text>
+				<Text color={theme.accent}>{progressBar(transfer.progress.done, transfer.progress.total, cells)}</Text>
+				<Text>{figures}</Text>
+				<Text color={theme.system}>{hint}</Text>
+			</Text>
+		</Box>
+	);
+}
