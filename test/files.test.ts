@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import type { FileInfo, Message, Peer } from '../source/protocol/index.js';
 import { SQLITE_FILE_NAME } from '../server/store/sqlite-store.js';
 import { befriend, ClientPool, record, until } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { selfSignedCertificate } from './helpers/tls.js';
 
 /** The whole file-transfer path over real sockets: WebSocket for the ops, HTTP on the same port for the bytes. */
 
@@ -415,18 +415,11 @@ describe('who may', () => {
 
 describe('over TLS', () => {
 	it('uploads and downloads over https on a wss:// server, trusting what the socket trusts', async () => {
-		const dir = mkdtempSync(path.join(work, 'tls-'));
-		const cert = path.join(dir, 'cert.pem');
-		const key = path.join(dir, 'key.pem');
-		execFileSync('openssl', [
-			'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-			'-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-			'-keyout', key, '-out', cert,
-		], { stdio: 'ignore' });
-		const tlsServer = await startTestServer({ tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+		const { cert, key } = selfSignedCertificate(mkdtempSync(path.join(work, 'tls-')));
+		const tlsServer = await startTestServer({ tls: { cert, key } });
 		try {
 			expect(tlsServer.url).toMatch(/^wss:/);
-			const socketOptions = { ca: readFileSync(cert) };
+			const socketOptions = { ca: cert };
 			const alice = Object.assign(await pool.connect(tlsServer.url, { socketOptions }), { name: `tlsalice${process.pid % 1000}` });
 			await alice.register(alice.name, 'correct horse battery staple');
 			const bob = Object.assign(await pool.connect(tlsServer.url, { socketOptions }), { name: `tlsbob${process.pid % 1000}` });

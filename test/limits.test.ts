@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { ServerOptions } from '../server/server.js';
 import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
 import { RawClient } from './helpers/raw-client.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { selfSignedCertificate } from './helpers/tls.js';
 
 const servers: TestServer[] = [];
 const raws: RawClient[] = [];
@@ -242,16 +242,10 @@ describe('wss://', () => {
 	it('serves TLS with --tls-cert/--tls-key and chats over it', async () => {
 		const dir = mkdtempSync(path.join(tmpdir(), 'chat-tui-tls-'));
 		try {
-			const cert = path.join(dir, 'cert.pem');
-			const key = path.join(dir, 'key.pem');
-			execFileSync('openssl', [
-				'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-				'-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-				'-keyout', key, '-out', cert,
-			], { stdio: 'ignore' });
-			const server = await serverWith({ tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+			const { cert, key } = selfSignedCertificate(dir);
+			const server = await serverWith({ tls: { cert, key } });
 			expect(server.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
-			const socketOptions = { ca: readFileSync(cert) };
+			const socketOptions = { ca: cert };
 			const alice = await pool.connect(server.url, { socketOptions });
 			await alice.register(uniqueName(), PASSWORD);
 			const bob = await pool.connect(server.url, { socketOptions });

@@ -22,7 +22,7 @@ import type {
 	FileRecord,
 	NewUpload,
 } from './store.js';
-import { MAX_FILE_CHUNK_BYTES, queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
 
@@ -570,7 +570,7 @@ export class PostgresStore implements Store {
 	}
 
 	async readStates(userId: number): Promise<ReadStateRecord[]> {
-		const rows = await this.rows<{ kind: 'user' | 'group'; id: number; name: string; last: number; read: number; unread: number }>(
+		const rows = await this.rows<ReadStateRow>(
 			this.pool,
 			`WITH mine (kind, id, name, key) AS (
 				SELECT 'user', u.id, u.username,
@@ -590,12 +590,7 @@ export class PostgresStore implements Store {
 			ORDER BY mine.kind DESC, mine.name COLLATE "C"`,
 			[userId, UNREAD_COUNT_CAP],
 		);
-		return rows.map(({ kind, id, name, last, read, unread }) => ({
-			with: kind === 'user' ? { userId: id, username: name } : { groupId: id, name },
-			read,
-			last,
-			unread,
-		}));
+		return rows.map(toReadStateRecord);
 	}
 
 	// search

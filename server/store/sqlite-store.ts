@@ -24,7 +24,7 @@ import type {
 	FileRecord,
 	NewUpload,
 } from './store.js';
-import { MAX_FILE_CHUNK_BYTES, queuedRecipients, UNREAD_COUNT_CAP } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
 
 export interface SqliteStoreOptions {
@@ -500,20 +500,8 @@ export class SqliteStore implements Store {
 			FROM mine JOIN conversations c ON c.key = mine.key
 			LEFT JOIN read_cursors r ON r.user_id = :me AND r.conversation = mine.key
 			ORDER BY mine.kind DESC, mine.name`,
-		).all({ me: userId, cap: UNREAD_COUNT_CAP }) as Array<{
-			kind: 'user' | 'group';
-			id: number;
-			name: string;
-			last: number;
-			read: number;
-			unread: number;
-		}>;
-		return rows.map(({ kind, id, name, last, read, unread }) => ({
-			with: kind === 'user' ? { userId: id, username: name } : { groupId: id, name },
-			read,
-			last,
-			unread,
-		}));
+		).all({ me: userId, cap: UNREAD_COUNT_CAP }) as ReadStateRow[];
+		return rows.map(toReadStateRecord);
 	}
 
 	// search

@@ -83,6 +83,20 @@ export interface ReadStateRecord {
 	unread: number;
 }
 
+/** A read state as both engines' queries return it (a flat row). */
+export interface ReadStateRow {
+	kind: 'user' | 'group';
+	id: number;
+	name: string;
+	last: number;
+	read: number;
+	unread: number;
+}
+
+export function toReadStateRecord({ kind, id, name, last, read, unread }: ReadStateRow): ReadStateRecord {
+	return { with: kind === 'user' ? { userId: id, username: name } : { groupId: id, name }, read, last, unread };
+}
+
 /** Unread counts stop here: a sidebar shows "999+" long before, and counting further costs a scan. */
 export const UNREAD_COUNT_CAP = 1000;
 
