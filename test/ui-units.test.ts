@@ -1,4 +1,7 @@
 /** Unit tests for the TUI's pure parts: input parsing, completion, the chat reducer, line editing, keys and log rows. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Key } from 'ink';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +38,7 @@ import {
 } from '../source/ui/state/chat-state.js';
 import { searchPrompt, searchScope } from '../source/ui/state/search.js';
 import { editLine, insertText, lineOf, type LineState } from '../source/ui/state/line-editor.js';
+import { completePath } from '../source/ui/commands/path-completion.js';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -127,6 +131,26 @@ describe('completeLine', () => {
 			{ from: 'dave', to: 'alice', ts: '2024-05-01T10:00:00.000Z' },
 			{ from: 'alice', to: 'erin', ts: '2024-05-01T10:00:00.000Z' },
 		],
+	});
+
+	it('completes the path of /send and /save from the file system, directories with a slash to go on', () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'chat-tui-paths-'));
+		try {
+			mkdirSync(path.join(dir, 'reports'));
+			writeFileSync(path.join(dir, 'report.pdf'), 'x');
+			writeFileSync(path.join(dir, 'reports', 'q3.txt'), 'x');
+			writeFileSync(path.join(dir, '.hidden'), 'x');
+			expect(completePath(`${dir}/rep`)).toEqual([`${dir}/report.pdf`, `${dir}/reports/`]);
+			expect(completePath(`${dir}/reports/`)).toEqual([`${dir}/reports/q3.txt`]);
+			expect(completePath(`${dir}/`)).toEqual([`${dir}/report.pdf`, `${dir}/reports/`]);
+			expect(completePath(`${dir}/.h`)).toEqual([`${dir}/.hidden`]);
+			expect(completePath('rep', dir)).toEqual(['report.pdf', 'reports/']);
+			expect(completePath(`${dir}/missing/x`)).toEqual([]);
+			expect(completeLine(`/send ${dir}/report.`, state)).toEqual([`/send ${dir}/report.pdf `]);
+			expect(completeLine(`/save 2 ${dir}/reports`, state)).toEqual([`/save 2 ${dir}/reports/`]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('completes command names after a leading slash, in the order /help lists them', () => {

@@ -1,4 +1,5 @@
 import type { ChatState } from '../state/chat-state.js';
+import { completePath } from './path-completion.js';
 import { candidatesFor, COMMANDS, findCommand } from './registry.js';
 
 function unique(values: string[]): string[] {
@@ -34,6 +35,8 @@ export function completeLine(line: string, state: ChatState): string[] {
 		const position = before.trim().split(/\s+/).length - 1;
 		const kind = command?.args[position];
 		if (!kind) return [];
+		// A directory completes without the trailing space, so the next Tab goes on into it.
+		if (kind === 'path') return completePath(word).map((found) => `${before}${found}${found.endsWith('/') ? '' : ' '}`);
 		names = candidatesFor(kind, state);
 	} else {
 		names = [...candidatesFor('friend', state), ...candidatesFor('group', state)];

@@ -10,6 +10,7 @@ import { selectedConversation, type ChatAction, type ChatState } from '../state/
 import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
 import { searchScope, startSearch } from '../state/search.js';
+import { expandHome } from './path-completion.js';
 
 /** search: `/search --all <words>` looks in every conversation, not only the open one. */
 export const SEARCH_ALL_FLAG = '--all';
@@ -58,11 +59,6 @@ function openConversation(context: CommandContext): ConversationRef {
 	return open;
 }
 
-/** `~` and `~/…` are the home directory, as a shell would have it. */
-function expandHome(text: string): string {
-	return text === '~' ? homedir() : text.startsWith('~/') ? path.join(homedir(), text.slice(2)) : text;
-}
-
 /** ~/Downloads when there is one, else the current directory. */
 async function defaultSaveDir(): Promise<string> {
 	const downloads = path.join(homedir(), 'Downloads');
@@ -97,7 +93,7 @@ const fileCommands: Command[] = [
 		name: 'send',
 		usage: '<path>',
 		summary: 'upload a file into the open conversation (Esc cancels)',
-		args: ['text'],
+		args: ['path'],
 		async run(context, args) {
 			const open = openConversation(context);
 			const transfers = transfersOf(context);
@@ -118,7 +114,7 @@ const fileCommands: Command[] = [
 		name: 'save',
 		usage: '[N] [dir]',
 		summary: 'download the newest (or N-th newest) file of the open conversation (default dir ~/Downloads)',
-		args: ['text', 'text'],
+		args: ['path', 'path'],
 		async run(context, args) {
 			const open = openConversation(context);
 			const transfers = transfersOf(context);
@@ -140,7 +136,7 @@ const fileCommands: Command[] = [
 ];
 
 /** What Tab completes for an argument. */
-export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'text';
+export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'path' | 'text';
 
 export interface Command {
 	name: string;
@@ -424,6 +420,7 @@ export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 		case 'group':
 		case 'my-group':
 			return state.groups.map((group) => group.name);
+		case 'path': // completed from the file system (complete.ts), not from names
 		case 'text':
 			return [];
 	}
