@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { ProtocolError, type ErrorCode } from '../source/protocol/index.js';
 import { hashToken } from './auth/tokens.js';
+import { remoteAddress } from './connection.js';
+import { createHttpAdmission } from './http-admission.js';
 import { parseFileId, toUpload } from './handlers/files.js';
 import type { Logger } from './logger.js';
 import type { ServerSettings } from './settings.js';
@@ -62,10 +64,21 @@ export interface FilesHttpOptions {
 export type FilesHttp = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 export function createFilesHttp(options: FilesHttpOptions): FilesHttp {
+	const { settings } = options;
+	const admit = createHttpAdmission({
+		perSecond: settings.rateLimitPerSecond,
+		burst: settings.rateLimitBurst,
+		concurrent: settings.maxConnectionsPerAddress,
+	});
 	return (request, response) => {
 		const url = request.url ?? '';
 		const match = FILE_ROUTE.exec(url.split('?')[0]!);
 		if (!match) return false;
+		const refusal = admit(remoteAddress(request, settings.trustProxy), request, response);
+		if (refusal) {
+			fail(request, response, new HttpFailure('RATE_LIMITED', refusal, STATUS.RATE_LIMITED, { 'retry-after': '1' }));
+			return true;
+		}
 		serveFile(options, request, response, match[1]!).catch((error: unknown) => {
 			if (!(error instanceof ProtocolError)) options.logger.error(`${request.method} ${url} failed`, error);
 			fail(request, response, error);

@@ -435,3 +435,61 @@ describe('over TLS', () => {
 		}
 	});
 });
+
+describe('HTTP admission', () => {
+	it('answers 429 RATE_LIMITED past the per-address request rate and concurrent transfers, and serves again after', async () => {
+		const limited = await startTestServer({ maxFileBytes: LIMIT, rateLimitPerSecond: 2, rateLimitBurst: 4, maxConnectionsPerAddress: 2 });
+		try {
+			const base = httpBaseUrl(limited.url);
+			const head = () => fetch(new URL('/files/1', base), { method: 'HEAD' });
+			// Unauthenticated requests count too: each would otherwise cost a token lookup.
+			const statuses = [];
+			for (let i = 0; i < 8; i++) statuses.push((await head()).status);
+			expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
+			expect(statuses.slice(4)).toContain(429);
+			const refused = await fetch(new URL('/files/1', base));
+			expect(refused.status).toBe(429);
+			expect(refused.headers.get('retry-after')).toBe('1');
+			expect(await refused.json()).toEqual({ code: 'RATE_LIMITED', message: expect.stringMatching(/slow down/) });
+
+			// Two uploads held open (bodies still arriving) fill this address's share.
+			const alice = await pool.registered(limited.url, 'alice');
+			const bob = await pool.registered(limited.url, 'bob');
+			await befriend(alice, bob);
+			const bytes = randomBytes(1000);
+			const { upload } = await alice.request('files.upload', {
+				to: { user: bob.name },
+				name: 'slow.bin',
+				size: bytes.length,
+				mime: 'application/octet-stream',
+				sha256: sha(bytes),
+			});
+			await new Promise((resolve) => setTimeout(resolve, 2_100)); // the bucket refills
+			const { port } = new URL(limited.url);
+			const held = await Promise.all(
+				[0, 1].map(
+					() =>
+						new Promise<net.Socket>((resolve) => {
+							const socket = net.connect(Number(port), '127.0.0.1', () => {
+								socket.write(
+									`PUT ${upload.path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n` +
+										`Content-Length: ${bytes.length}\r\nUpload-Offset: 0\r\n\r\n`,
+								);
+								socket.write(bytes.subarray(0, 10));
+								resolve(socket);
+							});
+						}),
+				),
+			);
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			const third = await fetch(new URL('/files/1', base));
+			expect(third.status).toBe(429);
+			expect(((await third.json()) as { message: string }).message).toMatch(/at once/);
+			for (const socket of held) socket.destroy();
+			await new Promise((resolve) => setTimeout(resolve, 1_100));
+			expect((await fetch(new URL('/files/1', base))).status).toBe(401);
+		} finally {
+			await limited.stop();
+		}
+	});
+});
