@@ -141,13 +141,8 @@ export interface FileRecord {
 	complete: boolean;
 }
 
-export interface NewUpload {
-	uploaderId: number;
-	conversation: string;
-	name: string;
-	size: number;
-	mime: string;
-	sha256: string;
+/** A file as announced, before any byte of it has arrived. */
+export interface NewUpload extends Pick<FileRecord, 'uploaderId' | 'conversation' | 'name' | 'size' | 'mime' | 'sha256'> {
 	createdAt: string;
 }
 
