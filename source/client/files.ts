@@ -219,6 +219,19 @@ async function uploadOffset(endpoint: Endpoint, filePath: string, signal: AbortS
 	return Number(response.headers['upload-offset'] ?? 0);
 }
 
+/** A pass-through stream that tells the meter how many bytes have gone through it, counting on from `start`. */
+function countedInto(meter: ProgressMeter, start: number): Transform {
+	let done = start;
+	meter.update(done, true);
+	return new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			done += chunk.length;
+			meter.update(done);
+			callback(null, chunk);
+		},
+	});
+}
+
 /** Streams the file from `offset` on into one PUT, counting bytes into the meter as they go out. */
 async function putFrom(
 	endpoint: Endpoint,
@@ -241,15 +254,7 @@ async function putFrom(
 	);
 	const answered = responseOf(req);
 	answered.catch(() => undefined);
-	let sent = offset;
-	meter.update(sent, true);
-	const counter = new Transform({
-		transform(chunk: Buffer, _encoding, callback) {
-			sent += chunk.length;
-			meter.update(sent);
-			callback(null, chunk);
-		},
-	});
+	const counter = countedInto(meter, offset);
 	const body =
 		upload.size > offset
 			? pipeline(createReadStream(source, { start: offset }), counter, req)
@@ -343,15 +348,7 @@ async function getFrom(endpoint: Endpoint, file: FileInfo, partial: string, mete
 		response.resume();
 		throw new ProtocolError('BAD_REQUEST', `${file.name}: the server's checksum is not the one in the message`);
 	}
-	let done = resumed ? have : 0;
-	meter.update(done, true);
-	const counter = new Transform({
-		transform(chunk: Buffer, _encoding, callback) {
-			done += chunk.length;
-			meter.update(done);
-			callback(null, chunk);
-		},
-	});
+	const counter = countedInto(meter, resumed ? have : 0);
 	await pipeline(response, counter, createWriteStream(partial, { flags: resumed ? 'a' : 'w', mode: 0o600 }));
 	if (!response.complete) throw new Error('the download was cut off');
 }
