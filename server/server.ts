@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { cleanTextProblem } from '../source/protocol/index.js';
 import { VERSION } from '../source/version.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -124,6 +125,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		if (options[key] !== undefined) Object.assign(settings, { [key]: options[key] });
 	}
 	if (options.passwordCost) settings.passwordCost = options.passwordCost;
+	// The motd reaches every client's terminal: it is held to the clean-text rule like anything a user sends.
+	const motdProblem = cleanTextProblem('the motd', settings.motd);
+	if (motdProblem) throw new Error(`${motdProblem}: a message of the day must be plain text (no control characters)`);
 	const logger = options.logger ?? consoleLogger;
 	if (!options.store && !options.databaseUrl && !options.dataDir) {
 		throw new Error('startServer needs a dataDir, a databaseUrl or a store');

@@ -56,7 +56,7 @@ describe('chat-tui serve', () => {
 		const client = await RawClient.connect(served.url);
 		expect(client.welcome).toMatchObject({ type: 'welcome', server: 'chat-tui', protocol: 1, motd: 'be kind' });
 		expect(client.frames[0]).toBe(client.welcome);
-		await client.ok('register', { username: 'carol', password: 'secret' });
+		await client.ok('register', { username: 'carol', password: 'secret-enough' });
 
 		served.child.kill('SIGTERM');
 		const notice = await client.event('notice');
@@ -68,11 +68,26 @@ describe('chat-tui serve', () => {
 		// The same data directory serves the same account again.
 		const again = await serve(['--port', '0', '--data', data]);
 		const returning = await RawClient.connect(again.url);
-		const login = await returning.request('login', { username: 'CAROL', password: 'secret' });
+		const login = await returning.request('login', { username: 'CAROL', password: 'secret-enough' });
 		expect(login).toMatchObject({ type: 'ok', user: { username: 'carol' } });
 		returning.close();
 		again.child.kill('SIGINT');
 		expect(await again.exited).toBe(0);
+	});
+
+	it('refuses to start with a control character in the motd, in one sentence', async () => {
+		const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', tempDir(), '--motd', 'hi \x1b]0;pwned\x07'], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let output = '';
+		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+		expect(code).toBe(1);
+		expect(output.trim()).toBe(
+			'the motd holds U+001B (ESC) at character 4: a message of the day must be plain text (no control characters)',
+		);
+		expect(output).not.toMatch(/listening/);
 	});
 
 	it('refuses a bad port with a clear message', async () => {

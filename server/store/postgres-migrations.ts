@@ -127,4 +127,21 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 	DROP INDEX IF EXISTS messages_text_search;
 	CREATE INDEX messages_text_search_folded ON messages USING GIN (${searchVector('text')});
 	`,
+	// 4: sessions (a label, when last seen, whether connected), deleted accounts, ignore lists (SQLite's step 3)
+	`
+	ALTER TABLE tokens ADD COLUMN id TEXT;
+	UPDATE tokens SET id = md5(random()::text || hash);
+	CREATE UNIQUE INDEX tokens_by_id ON tokens(id);
+	ALTER TABLE tokens ADD COLUMN device TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN last_seen TEXT;
+	ALTER TABLE tokens ADD COLUMN connected INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN deleted_at TEXT;
+	CREATE TABLE ignores (
+		owner_id   BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		ignored_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		since      TEXT NOT NULL,
+		PRIMARY KEY (owner_id, ignored_id)
+	);
+	CREATE INDEX ignores_by_ignored ON ignores(ignored_id);
+	`,
 ];

@@ -120,4 +120,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 		INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
 	END;
 	`,
+	// 3: sessions (a label, when last seen, whether connected), deleted accounts, ignore lists
+	`
+	-- A token is one login session: "id" names it to its owner (sessions.list / sessions.revoke).
+	ALTER TABLE tokens ADD COLUMN id TEXT;
+	UPDATE tokens SET id = lower(hex(randomblob(12)));
+	CREATE UNIQUE INDEX tokens_by_id ON tokens(id);
+	ALTER TABLE tokens ADD COLUMN device TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN last_seen TEXT;
+	-- Live connections using the token, counted by the instances that hold them.
+	ALTER TABLE tokens ADD COLUMN connected INTEGER NOT NULL DEFAULT 0;
+	-- A deleted account keeps its row: its name stays taken and its messages keep their sender.
+	ALTER TABLE users ADD COLUMN deleted_at TEXT;
+	CREATE TABLE ignores (
+		owner_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		ignored_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		since      TEXT NOT NULL,
+		PRIMARY KEY (owner_id, ignored_id)
+	) WITHOUT ROWID;
+	`,
 ];

@@ -11,7 +11,28 @@ export interface UserRecord {
 	id: number;
 	username: string;
 	passwordHash: string;
+	/** A deleted account: it cannot log in and nobody can befriend it, but its name stays taken. */
+	deleted: boolean;
 }
+
+/** The user a token belongs to, and the login session the token is. */
+export interface TokenOwner extends UserRecord {
+	sessionId: string;
+}
+
+/** A login session (one token), as its owner lists them. */
+export interface SessionRecord {
+	id: string;
+	device: string;
+	createdAt: string;
+	/** When it last logged in, was seen connected, or disconnected. */
+	lastSeen: string;
+	/** Live connections using it, as the instances holding them have counted. */
+	connected: boolean;
+}
+
+/** Which sessions `revokeSessions` ends: one by id, or all but one. */
+export type SessionSelector = { sessionId: string } | { allExcept: string | undefined };
 
 export interface NamedUser {
 	id: number;
@@ -156,10 +177,35 @@ export interface Store {
 	userByName(username: string): Promise<UserRecord | undefined>;
 	/** Names containing `query` case-insensitively, prefix matches first. */
 	findUsers(query: string, limit: number): Promise<NamedUser[]>;
-	saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void>;
-	/** The user a live (unexpired) token belongs to. */
-	userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined>;
+	/** Stores a new login session's token (only its hash) with the client's device label; its session id. */
+	saveToken(userId: number, tokenHash: string, expiresAt: string | null, device: string): Promise<string>;
+	/** The user a live (unexpired) token belongs to, with the token's session id; never a deleted account. */
+	userByToken(tokenHash: string, now: string): Promise<TokenOwner | undefined>;
 	deleteToken(tokenHash: string): Promise<void>;
+	setPasswordHash(userId: number, passwordHash: string): Promise<void>;
+	/** The user's live sessions (unexpired tokens), newest first. */
+	sessionsOf(userId: number, now: string): Promise<SessionRecord[]>;
+	/** Ends sessions of the user (their tokens no longer log in); the ids of those ended. */
+	revokeSessions(userId: number, which: SessionSelector): Promise<string[]>;
+	/** A connection using the session opened (+1) or closed (-1); either way it was seen at `now`. */
+	sessionConnected(sessionId: string, change: 1 | -1, now: string): Promise<void>;
+	/**
+	 * Marks the account deleted: no password, no sessions, friendships,
+	 * requests, memberships, pending messages or ignore entries; groups it
+	 * created that have no other member are deleted. Its row, name and
+	 * messages stay.
+	 */
+	deleteUser(userId: number, now: string): Promise<void>;
+
+	// ignore lists
+	/** False when already ignored. */
+	addIgnore(ownerId: number, ignoredId: number, ts: string): Promise<boolean>;
+	/** False when not ignored. */
+	removeIgnore(ownerId: number, ignoredId: number): Promise<boolean>;
+	/** Who the user ignores, by name. */
+	ignoredBy(ownerId: number): Promise<NamedUser[]>;
+	/** Of `userIds`, those who ignore `senderId` (so a delivery from the sender skips them). */
+	ignorersAmong(senderId: number, userIds: number[]): Promise<number[]>;
 
 	// friends
 	friendsOf(userId: number): Promise<FriendRecord[]>;

@@ -16,6 +16,11 @@ export const eventFields = {
 	notice: z.object({ text: z.string() }),
 	/** Another session of the same user read the conversation up to `seq`. */
 	read: z.object({ with: Peer, seq: Seq }),
+	/**
+	 * This session's login was revoked (`sessions.revoke`, a password change or
+	 * account deletion elsewhere); the server closes the connection with 4001 next.
+	 */
+	'session.revoked': z.object({}),
 	/** `from` is typing to `to` (as a message would be addressed: the receiver's name, or the group). */
 	typing: z.object({ from: Username, to: Peer }),
 } as const;

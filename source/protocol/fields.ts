@@ -12,7 +12,9 @@ import {
 	MAX_TEXT_CHARS,
 	MIN_CID_CHARS,
 	NAME_PATTERN,
+	MAX_DEVICE_CHARS,
 } from './limits.js';
+import { cleanText } from './clean-text.js';
 
 /** Marks a validation issue that must be answered with TOO_LARGE rather than BAD_REQUEST. */
 export const TOO_LARGE_ISSUE = 'TOO_LARGE';
@@ -45,8 +47,7 @@ export function characterCount(text: string): number {
  * Message text: trimmed, then 1–4096 characters. Too long is TOO_LARGE (the
  * client did nothing malformed, the text is just too big); empty is BAD_REQUEST.
  */
-export const Text = z
-	.string()
+export const Text = cleanText({ allowTab: true })
 	.transform((text) => text.trim())
 	.superRefine((text, context) => {
 		if (text.length === 0) {
@@ -60,36 +61,36 @@ export const Text = z
 		}
 	});
 
-export const Alias = z
-	.string()
+export const Alias = cleanText()
 	.transform((alias) => alias.trim())
 	.pipe(z.string().max(MAX_ALIAS_CHARS, `an alias is at most ${MAX_ALIAS_CHARS} characters`));
 
-export const Description = z
-	.string()
+export const Description = cleanText()
 	.transform((text) => text.trim())
 	.pipe(z.string().max(MAX_DESCRIPTION_CHARS, `a description is at most ${MAX_DESCRIPTION_CHARS} characters`));
 
-export const Query = z
-	.string()
+export const Query = cleanText()
 	.transform((query) => query.trim())
 	.pipe(z.string().min(1, 'the search is empty').max(MAX_QUERY_CHARS));
 
 /** Words to find in messages' text. */
-export const SearchQuery = z
-	.string()
+export const SearchQuery = cleanText()
 	.transform((query) => query.trim())
 	.pipe(z.string().min(1, 'the search is empty').max(MAX_SEARCH_CHARS, `a search is at most ${MAX_SEARCH_CHARS} characters`));
 
 /** A file's name as its uploader's system had it, without any directory. */
-export const FileName = z
-	.string()
+export const FileName = cleanText()
 	.min(1, 'the file name is empty')
 	.max(MAX_FILE_NAME_CHARS, `a file name is at most ${MAX_FILE_NAME_CHARS} characters`)
 	.refine((name) => !/[/\\\u0000]/.test(name) && name !== '.' && name !== '..', 'a file name may not hold a directory');
 
 /** A MIME type such as `image/png`; `application/octet-stream` when unknown. */
-export const FileType = z.string().min(1).max(MAX_FILE_TYPE_CHARS);
+export const FileType = cleanText().min(1).max(MAX_FILE_TYPE_CHARS);
+
+/** A label for a login session, e.g. `chat-tui on laptop`, shown in `sessions.list`. */
+export const Device = cleanText()
+	.transform((device) => device.trim())
+	.pipe(z.string().max(MAX_DEVICE_CHARS, `a device label is at most ${MAX_DEVICE_CHARS} characters`));
 
 /** A SHA-256 digest as 64 lower-case hex digits. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lower-case hex digits');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLEAN_TEXT_ISSUE } from './clean-text.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import { eventFields, type EventFrame, type EventType } from './events.js';
 import { RequestId } from './fields.js';
@@ -111,6 +112,10 @@ export function parseRequest(text: string): RequestFrame {
 	return readFields(readEnvelope(text));
 }
 
+function isCleanTextIssue(issue: z.core.$ZodIssue): boolean {
+	return issue.code === 'custom' && (issue as { params?: { reply?: string } }).params?.reply === CLEAN_TEXT_ISSUE;
+}
+
 function issueCode(error: z.ZodError): ErrorCode {
 	const tooLarge = error.issues.some(
 		(issue) => issue.code === 'custom' && (issue as { params?: { reply?: string } }).params?.reply === 'TOO_LARGE',
@@ -123,6 +128,8 @@ export function describeIssues(error: z.ZodError): string {
 	const issue = error.issues[0];
 	if (!issue) return 'the request is malformed';
 	const path = issue.path.map(String).join('.');
+	// A clean-text refusal names the field and the character: `text holds U+001B (ESC) at character 7`.
+	if (isCleanTextIssue(issue)) return `${path || 'the text'} ${issue.message}`;
 	const message =
 		issue.code === 'invalid_type' && issue.input === undefined
 			? 'is required'

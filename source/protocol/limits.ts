@@ -29,6 +29,12 @@ export const MAX_PASSWORD_CHARS = 1024;
 /** Friend aliases are shown in a narrow sidebar. */
 export const MAX_ALIAS_CHARS = 32;
 
+/** Session labels (`login`'s `device`), shown in a list of sessions. */
+export const MAX_DEVICE_CHARS = 64;
+
+/** The server's default shortest password; `chat-tui serve --min-password-length` changes it. */
+export const DEFAULT_MIN_PASSWORD_CHARS = 8;
+
 /** Group descriptions. */
 export const MAX_DESCRIPTION_CHARS = 256;
 

@@ -76,6 +76,8 @@ export const Message = z.object({
 	cid: Cid,
 	/** Present when the message carries a file (its text is then the caption, or the file's name). */
 	file: FileInfo.optional(),
+	/** True when the sender has since deleted their account: the message stays, under their name, marked so. */
+	senderDeleted: z.literal(true).optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -100,3 +102,19 @@ export const Upload = z.object({
 	path: z.string(),
 });
 export type Upload = z.infer<typeof Upload>;
+
+/** One login of the user's (a token), as `sessions.list` shows it. */
+export const SessionInfo = z.object({
+	/** Names the session in `sessions.revoke`. */
+	id: z.string(),
+	/** The label the client gave at login (`chat-tui on laptop`); empty when it gave none. */
+	device: z.string(),
+	created: Timestamp,
+	/** When the session was last connected (now, for one that is). */
+	lastSeen: Timestamp,
+	/** The session that asked. */
+	current: z.boolean(),
+	/** Whether it has a live connection now, on any instance. */
+	online: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;

@@ -3,6 +3,7 @@ import {
 	Alias,
 	Cid,
 	Description,
+	Device,
 	FileName,
 	FileType,
 	GroupName,
@@ -17,7 +18,7 @@ import {
 	Username,
 } from './fields.js';
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from './limits.js';
-import { FoundUser, Friend, FriendRequest, Group, Member, Message, ReadState, Upload, User } from './objects.js';
+import { FoundUser, Friend, FriendRequest, Group, Member, Message, ReadState, SessionInfo, Upload, User } from './objects.js';
 
 /** A page size: asking for more than the maximum is not an error, the page is just capped. */
 function pageLimit(defaultLimit: number, maxLimit: number) {
@@ -36,11 +37,23 @@ function pageLimit(defaultLimit: number, maxLimit: number) {
  */
 export const requestFields = {
 	register: z.object({ username: Username, password: Password }),
+	/** `device` labels the session in `sessions.list` (`chat-tui on laptop`). */
 	login: z.union([
-		z.object({ username: Username, password: Password }),
-		z.object({ token: Token }),
+		z.object({ username: Username, password: Password, device: Device.optional() }),
+		z.object({ token: Token, device: Device.optional() }),
 	]),
 	logout: z.object({}),
+	/** Changes the password; every other session of the user is revoked. */
+	'account.password': z.object({ current: Password, password: Password }),
+	/** Deletes the account: it can no longer log in, its name stays taken, what it wrote stays under its name. */
+	'account.delete': z.object({ password: Password }),
+	'sessions.list': z.object({}),
+	/** One session by its id from `sessions.list`, or every session but this one. */
+	'sessions.revoke': z.union([z.strictObject({ session: z.string().min(1).max(64) }), z.strictObject({ all: z.literal(true) })]),
+	/** Nothing of an ignored user reaches the one who ignores them, and nothing tells them. */
+	'ignore.add': z.object({ username: Username }),
+	'ignore.remove': z.object({ username: Username }),
+	'ignore.list': z.object({}),
 	'users.find': z.object({ query: Query }),
 	'friends.request': z.object({ username: Username }),
 	'friends.accept': z.object({ username: Username }),
@@ -92,6 +105,13 @@ export const resultFields = {
 	register: z.object({ user: User, token: Token }),
 	login: loginResult,
 	logout: empty,
+	'account.password': empty,
+	'account.delete': empty,
+	'sessions.list': z.object({ sessions: z.array(SessionInfo) }),
+	'sessions.revoke': empty,
+	'ignore.add': empty,
+	'ignore.remove': empty,
+	'ignore.list': z.object({ users: z.array(User) }),
 	'users.find': z.object({ users: z.array(FoundUser) }),
 	// When the other user had already asked us, a request accepts theirs: `friend` is then set.
 	'friends.request': z.object({ friend: Friend.optional() }),
