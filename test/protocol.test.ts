@@ -348,6 +348,13 @@ describe('authentication', () => {
 		unread: {},
 		typing: { to: { user: 'someone' } },
 		'files.upload': { to: { user: 'someone' }, name: 'a.txt', size: 1, mime: 'text/plain', sha256: 'a'.repeat(64) },
+		'account.password': { current: PASSWORD, password: `${PASSWORD}!` },
+		'account.delete': { password: PASSWORD },
+		'sessions.list': {},
+		'sessions.revoke': { all: true },
+		'ignore.add': { username: 'someone' },
+		'ignore.remove': { username: 'someone' },
+		'ignore.list': {},
 	};
 
 	it('answers every op but register and login with UNAUTHENTICATED before login', async () => {

@@ -100,6 +100,15 @@ export function validRequests(): Obj[] {
 		// files
 		{ type: 'files.upload', id: id(), to: { user: GHOST_USER }, name: 'notes.txt', size: 12, mime: 'text/plain', sha256: 'a'.repeat(64) },
 		{ type: 'send', id: id(), to: { user: GHOST_USER }, text: 'a file', cid: 'cid-00000003', file: '1' },
+		// accounts (wrong passwords and unknown ids: nothing changes)
+		{ type: 'login', id: id(), token: 'A'.repeat(43), device: 'chat-tui on fuzz' },
+		{ type: 'account.password', id: id(), current: 'wrong password', password: 'a new long password' },
+		{ type: 'account.delete', id: id(), password: 'wrong password' },
+		{ type: 'sessions.list', id: id() },
+		{ type: 'sessions.revoke', id: id(), session: 'no-such-session' },
+		{ type: 'ignore.add', id: id(), ...name },
+		{ type: 'ignore.remove', id: id(), ...name },
+		{ type: 'ignore.list', id: id() },
 	];
 }
 
@@ -129,6 +138,8 @@ const ODD_STRINGS = [
 	'é'.repeat(4097),
 	'💥'.repeat(2000),
 	'\u202e\u200b',
+	'\x1b]0;pwned\x07',
+	'\u009b2J',
 	'../../etc/passwd',
 	"'; DROP TABLE users; --",
 	'%s%s%n',
@@ -163,6 +174,14 @@ const OP_NAMES = [
 	'typing',
 	// files
 	'files.upload',
+	// accounts
+	'account.password',
+	'account.delete',
+	'sessions.list',
+	'sessions.revoke',
+	'ignore.add',
+	'ignore.remove',
+	'ignore.list',
 ];
 
 const ODD_OPS = [
