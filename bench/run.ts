@@ -27,6 +27,7 @@ import type { Identity, SystemKind } from './clients.js';
 import { Histogram } from './histogram.js';
 import type { Command, ConnectReply, LoginReply, Reply, StepStats } from './messages.js';
 import { cpuTimeMs, nowUs, otherCpuBetween, otherProcessesCpu, rssKiB, sleep, spawnedPids, spawnPinned, stopProcess, type Pinned } from './proc.js';
+import { runPasswordBench } from './passwords.js';
 import { formatProfile, newestProfile, SQLITE_COMMIT, SQLITE_STATEMENTS, summarizeProfile, type ProfileSummary } from './profile.js';
 import {
 	annotate,
@@ -1180,6 +1181,11 @@ async function main(): Promise<void> {
 				log(`  ${kind} failed: ${(error as Error).message}`);
 				note(undefined, `${kind}: the idle/login run failed: ${(error as Error).message.split('\n')[0]}`);
 			}
+		}
+
+		if (WORKLOADS.has('login')) {
+			log('\npassword checks: scrypt cost before and after');
+			await runPasswordBench({ root: ROOT, quick: QUICK, core: SERVER_CORE, log });
 		}
 
 		// 3. Figures.
