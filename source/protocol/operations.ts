@@ -48,8 +48,11 @@ export const requestFields = {
 	/** Deletes the account: it can no longer log in, its name stays taken, what it wrote stays under its name. */
 	'account.delete': z.object({ password: Password }),
 	'sessions.list': z.object({}),
-	/** One session by its id from `sessions.list`, or every session but this one. */
-	'sessions.revoke': z.union([z.strictObject({ session: z.string().min(1).max(64) }), z.strictObject({ all: z.literal(true) })]),
+	/**
+	 * One session by its id from `sessions.list`, or every session but this one.
+	 * Not strict objects: the fields are read from the whole frame, whose `type` and `id` a strict one would refuse.
+	 */
+	'sessions.revoke': z.union([z.object({ session: z.string().min(1).max(64) }), z.object({ all: z.literal(true) })]),
 	/** Nothing of an ignored user reaches the one who ignores them, and nothing tells them. */
 	'ignore.add': z.object({ username: Username }),
 	'ignore.remove': z.object({ username: Username }),
