@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import WebSocket from 'ws';
 import {
 	isEventFrame,
+	MAX_DEVICE_CHARS,
 	ProtocolError,
 	resultFields,
 	ServerFrame,
@@ -38,6 +40,12 @@ export type ClientEvents = { [T in EventType]: EventOf<T> } & {
 	login: ResultOf<'login'> | ResultOf<'register'>;
 	/** Logging back in by token after a reconnect failed: the user must log in again. */
 	'auth-lost': ProtocolError;
+	/**
+	 * The server logged this session out (`session.revoked`, or a close with
+	 * REVOKED_CLOSE_CODE): another device revoked it or changed the password.
+	 * The client does not reconnect; the user must log in again.
+	 */
+	revoked: ProtocolError;
 	/** A frame from the server did not match the protocol; it was dropped. */
 	'protocol-error': { frame: string; problem: string };
 };
@@ -53,6 +61,16 @@ export interface ChatClientOptions {
 	token?: string;
 	/** Passed to the socket: e.g. `{ ca }` to trust a self-signed wss:// server. */
 	socketOptions?: WebSocket.ClientOptions;
+	/** Labels this client's sessions in `sessions.list`, e.g. `chat-tui on laptop` (see deviceLabel). */
+	device?: string;
+}
+
+/** The close code a server ends a revoked session's connection with. */
+export const REVOKED_CLOSE_CODE = 4001;
+
+/** `<program> on <this host>`, cut to what the protocol allows: how the user tells their sessions apart. */
+export function deviceLabel(program: string, host = hostname()): string {
+	return `${program} on ${host}`.slice(0, MAX_DEVICE_CHARS);
 }
 
 interface PendingRequest {
@@ -73,6 +91,10 @@ const SEEN_MESSAGES_KEPT = 10_000;
 
 function lost(detail = 'the connection to the server was lost'): ProtocolError {
 	return new ProtocolError('UNAVAILABLE', detail);
+}
+
+function revokedError(): ProtocolError {
+	return new ProtocolError('UNAUTHENTICATED', 'this session was logged out from another device');
 }
 
 /**
@@ -99,7 +121,10 @@ export class ChatClient extends Emitter<ClientEvents> {
 	private attempt = 0;
 	private reconnectTimer: NodeJS.Timeout | undefined;
 	private loggedIn = false;
-	private readonly options: Required<Omit<ChatClientOptions, 'token' | 'backoff' | 'socketOptions'>> & {
+	/** The session ended for good (revoked, or the account deleted): nothing reconnects or logs back in. */
+	private ended = false;
+	private readonly device: string | undefined;
+	private readonly options: Required<Omit<ChatClientOptions, 'token' | 'backoff' | 'socketOptions' | 'device'>> & {
 		backoff: BackoffOptions;
 		socketOptions: WebSocket.ClientOptions;
 	};
@@ -108,6 +133,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 		super();
 		this.url = options.url;
 		this.token = options.token;
+		this.device = options.device;
 		this.options = {
 			url: options.url,
 			reconnect: options.reconnect ?? true,
@@ -160,7 +186,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 	async login(credentials?: { username: string; password: string } | { token: string }): Promise<ResultOf<'login'>> {
 		const fields = credentials ?? (this.token ? { token: this.token } : undefined);
 		if (!fields) throw new ProtocolError('UNAUTHENTICATED', 'no saved login: give a username and password');
-		return this.request('login', fields);
+		return this.request('login', { ...fields, ...this.deviceField() });
 	}
 
 	async logout(): Promise<void> {
@@ -202,6 +228,10 @@ export class ChatClient extends Emitter<ClientEvents> {
 	}
 
 	// --- internals ---
+
+	private deviceField(): { device?: string } {
+		return this.device ? { device: this.device } : {};
+	}
 
 	private transmit<O extends Op>(op: O, fields: RequestInput<O>): Promise<ResultOf<O>> {
 		const socket = this.socket;
@@ -320,16 +350,20 @@ export class ChatClient extends Emitter<ClientEvents> {
 			this.user = login.user;
 			this.token = login.token;
 			this.loggedIn = true;
+			this.ended = false;
 			this.emit('login', login);
 			this.flushOutbox();
-		} else if (op === 'logout') {
+		} else if (op === 'logout' || op === 'account.delete') {
 			this.loggedIn = false;
 			this.user = undefined;
 			this.token = undefined;
+			// The server closes the connection of a deleted account: that is the end, not a drop.
+			if (op === 'account.delete') this.ended = true;
 		}
 	}
 
 	private onEvent(event: EventFrame): void {
+		if (event.type === 'session.revoked') this.revoke();
 		if (event.type === 'message') {
 			const { message } = event;
 			// At-least-once delivery: an id seen before is the same message again.
@@ -354,15 +388,33 @@ export class ChatClient extends Emitter<ClientEvents> {
 		}
 	}
 
+	/**
+	 * The server logged this session out. Its token is dead, so reconnecting
+	 * would only be refused: waiting requests and unsent messages fail, and
+	 * listeners hear it once, whether the event or the close came first.
+	 */
+	private revoke(): void {
+		if (this.ended) return;
+		this.ended = true;
+		this.loggedIn = false;
+		this.token = undefined;
+		this.user = undefined;
+		const error = revokedError();
+		this.failPending(error);
+		this.outbox.failAll(error);
+		this.emit('revoked', error);
+	}
+
 	private onClose(socket: WebSocket, code: number, reason: string, wasOpen: boolean): void {
 		if (socket !== this.socket) return;
+		if (code === REVOKED_CLOSE_CODE) this.revoke();
 		this.socket = undefined;
 		this.loggedIn = false;
 		this.failPending(lost());
 		this.outbox.markAllUnsent();
 		if (this.state === 'closed') return;
-		// A connection that never came up is the caller's to retry; one that dropped is ours.
-		if (!this.options.reconnect || (!wasOpen && this.state !== 'reconnecting')) {
+		// A connection that never came up is the caller's to retry; one that dropped is ours, unless the session is over.
+		if (!this.options.reconnect || this.ended || (!wasOpen && this.state !== 'reconnecting')) {
 			this.setState({ state: 'idle', reason: describeClose(code, reason) });
 			return;
 		}
@@ -389,7 +441,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 		const socket = this.socket;
 		if (!this.token || !socket) return;
 		try {
-			await this.transmit('login', { token: this.token });
+			await this.transmit('login', { token: this.token, ...this.deviceField() });
 		} catch (error) {
 			if (error instanceof ProtocolError && error.code === 'UNAUTHENTICATED') {
 				this.token = undefined;

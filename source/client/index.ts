@@ -1,4 +1,12 @@
-export { ChatClient, type ChatClientOptions, type ClientEvents, type ConnectionState, type StateChange } from './chat-client.js';
+export {
+	ChatClient,
+	deviceLabel,
+	REVOKED_CLOSE_CODE,
+	type ChatClientOptions,
+	type ClientEvents,
+	type ConnectionState,
+	type StateChange,
+} from './chat-client.js';
 export { EventBuffer } from './event-buffer.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { ProtocolError } from '../protocol/index.js';

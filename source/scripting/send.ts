@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../cli-options.js';
-import { ChatClient } from '../client/chat-client.js';
+import { ChatClient, deviceLabel } from '../client/chat-client.js';
 import { uploadFile } from '../client/files.js';
 import type { TransferProgress } from '../client/transfer-progress.js';
 import { Settings } from '../local/settings.js';
@@ -90,18 +90,25 @@ async function credentialsFor(options: SendOptions, { server, location }: Resolv
 	return { token: saved.token };
 }
 
-/** Rejects when the connection drops before `work` settles: a client without reconnect would wait forever. */
+/**
+ * Rejects when the connection drops before `work` settles: a client without
+ * reconnect would wait forever. A session logged out from another device
+ * says so rather than that the connection was lost.
+ */
 function whileConnected<T>(client: ChatClient, work: Promise<T>, what: string): Promise<T> {
-	let off = () => {};
+	const offs: Array<() => void> = [];
 	const dropped = new Promise<never>((_, reject) => {
-		off = client.on('state', ({ state, reason }) => {
-			if (state === 'idle' || state === 'closed') {
-				const why = reason ? ` (${reason})` : '';
-				reject(new ProtocolError('UNAVAILABLE', `the connection to the server was lost${why} ${what}`));
-			}
-		});
+		offs.push(client.on('revoked', reject));
+		offs.push(
+			client.on('state', ({ state, reason }) => {
+				if (state === 'idle' || state === 'closed') {
+					const why = reason ? ` (${reason})` : '';
+					reject(new ProtocolError('UNAVAILABLE', `the connection to the server was lost${why} ${what}`));
+				}
+			}),
+		);
 	});
-	return Promise.race([work, dropped]).finally(off);
+	return Promise.race([work, dropped]).finally(() => offs.forEach((off) => off()));
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number, server: string): Promise<T> {
@@ -134,7 +141,7 @@ export async function sendMessage(options: SendOptions): Promise<Message> {
 	const { server, location } = connection;
 	const credentials = await credentialsFor(options, connection);
 	const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-	const client = new ChatClient({ url: server, reconnect: false, requestTimeoutMs: timeoutMs });
+	const client = new ChatClient({ url: server, reconnect: false, requestTimeoutMs: timeoutMs, device: deviceLabel('chat-tui send') });
 	const exchange = async () => {
 		await client.connect();
 		try {
