@@ -1,5 +1,6 @@
-import type { EventFrame } from '../source/protocol/index.js';
+import type { EventFrame, Message } from '../source/protocol/index.js';
 import type { Bus, Delivery } from './bus/bus.js';
+import { audienceOf } from './ignore-filter.js';
 import { silentLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
 import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
@@ -146,7 +147,7 @@ export class Hub {
 	}
 
 	private async announce(user: SessionUser, online: boolean): Promise<void> {
-		const contacts = await this.store.contactsOf(user.id);
+		const contacts = await audienceOf(this.store, user.id, await this.store.contactsOf(user.id));
 		// A newer change (the user came back, or left again) has its own announcement.
 		if (contacts.length === 0 || this.presence.isOnline(user.id) !== online) return;
 		await this.publish(contacts, { type: 'presence', username: user.username, online });
@@ -169,6 +170,7 @@ export class Hub {
 		// From now on they count as offline, so new messages are queued for them.
 		const span = { from: since, to: Date.now() + this.lostSlackMs };
 		const seen = new Set<string>();
+		const senderIds = new Map<string, number | undefined>();
 		let republished = 0;
 		for (const user of lost.users) {
 			if (user.offline) await this.presence.markMissed(user.id, span);
@@ -176,7 +178,10 @@ export class Hub {
 				if (seen.has(conversation.key)) continue;
 				seen.add(conversation.key);
 				for (const message of await messagesSince(this.store, user.id, conversation, since)) {
-					await this.publish(conversation.participants, { type: 'message', message });
+					await this.publish(await this.audienceOfMessage(message, conversation.participants, senderIds), {
+						type: 'message',
+						message,
+					});
 					republished++;
 				}
 			}
@@ -185,6 +190,13 @@ export class Hub {
 			`instance ${lost.instanceId} was lost with ${lost.users.length} user(s) online; ` +
 				`${republished} message(s) since ${new Date(since).toISOString()} sent again`,
 		);
+	}
+
+	/** Of the participants, those who do not ignore the message's sender; sender ids are looked up once per recovery. */
+	private async audienceOfMessage(message: Message, participants: number[], senderIds: Map<string, number | undefined>): Promise<number[]> {
+		if (!senderIds.has(message.from)) senderIds.set(message.from, (await this.store.userByName(message.from))?.id);
+		const senderId = senderIds.get(message.from);
+		return senderId === undefined ? participants : audienceOf(this.store, senderId, participants);
 	}
 
 	private noteDeparture(userId: number): void {

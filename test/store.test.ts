@@ -657,6 +657,72 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 		});
 
 		// files
+		describe('ignore lists', () => {
+			it('adds, lists by name, finds ignorers among recipients and removes', async () => {
+				const p = prefix();
+				const [alice, bob, carl, zed] = await users(`${p}_alice`, `${p}_Bob`, `${p}_carl`, `${p}_zed`);
+				expect(await store.addIgnore(alice!.id, zed!.id, '2024-01-01T00:00:00.000Z')).toBe(true);
+				expect(await store.addIgnore(alice!.id, bob!.id, '2024-01-01T00:00:00.000Z')).toBe(true);
+				expect(await store.addIgnore(alice!.id, bob!.id, '2024-01-02T00:00:00.000Z')).toBe(false);
+				expect(await store.addIgnore(carl!.id, bob!.id, '2024-01-01T00:00:00.000Z')).toBe(true);
+				expect(await store.ignoredBy(alice!.id)).toEqual([
+					{ id: bob!.id, username: `${p}_Bob` },
+					{ id: zed!.id, username: `${p}_zed` },
+				]);
+				expect(await store.ignoredBy(bob!.id)).toEqual([]);
+				expect(sortNumbers(await store.ignorersAmong(bob!.id, [alice!.id, carl!.id, zed!.id]))).toEqual(sortNumbers([alice!.id, carl!.id]));
+				expect(await store.ignorersAmong(bob!.id, [zed!.id])).toEqual([]);
+				expect(await store.ignorersAmong(bob!.id, [])).toEqual([]);
+				expect(await store.ignorersAmong(alice!.id, [bob!.id, carl!.id])).toEqual([]);
+				expect(await store.removeIgnore(alice!.id, bob!.id)).toBe(true);
+				expect(await store.removeIgnore(alice!.id, bob!.id)).toBe(false);
+				expect(await store.ignorersAmong(bob!.id, [alice!.id, carl!.id])).toEqual([carl!.id]);
+				expect((await store.ignoredBy(alice!.id)).map((user) => user.username)).toEqual([`${p}_zed`]);
+			});
+
+			it('hides an ignored sender’s messages from the ignorer’s history, search, unread counts and queue; others see them', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				await store.addFriendship(alice!.id, bob!.id);
+				const crew = (await store.createGroup(`${p}_crew`, '', carl!.id))!;
+				await store.addMember(crew.id, alice!.id);
+				await store.addMember(crew.id, bob!.id);
+				const word = `${p}word`;
+				const fromBob = await store.appendMessage(note(bob!, { userId: alice!.id }, { text: `${word} direct`, pendingFor: [alice!.id] }));
+				await store.appendMessage(note(bob!, { groupId: crew.id }, { text: `${word} bob in crew`, pendingFor: [alice!.id] }));
+				await store.appendMessage(note(carl!, { groupId: crew.id }, { text: `${word} carl in crew`, pendingFor: [alice!.id] }));
+				await store.addIgnore(alice!.id, bob!.id, new Date().toISOString());
+
+				const texts = (messages: Array<{ text: string }>) => messages.map((message) => message.text);
+				expect(await store.history({ userId: alice!.id, with: { userId: bob!.id }, limit: 50 })).toEqual([]);
+				expect(texts(await store.history({ userId: alice!.id, with: { groupId: crew.id }, limit: 50 }))).toEqual([`${word} carl in crew`]);
+				expect(texts(await store.search({ userId: alice!.id, text: word, limit: 50 }))).toEqual([`${word} carl in crew`]);
+				expect(await store.search({ userId: alice!.id, text: word, with: { userId: bob!.id }, limit: 50 })).toEqual([]);
+				expect(await store.readStates(alice!.id)).toEqual([
+					{ with: { userId: bob!.id, username: `${p}_bob` }, read: 0, last: 1, unread: 0 },
+					{ with: { groupId: crew.id, name: `${p}_crew` }, read: 0, last: 2, unread: 1 },
+				]);
+				// Queued before the ignore: dropped by it, so they do not come back when it is lifted.
+				expect(texts((await store.pendingFor(alice!.id, 0, 50)).map((pending) => pending.message))).toEqual([`${word} carl in crew`]);
+
+				// The ignored user and the others see everything.
+				expect(await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 50 })).toEqual([fromBob.message]);
+				expect(texts(await store.search({ userId: carl!.id, text: word, limit: 50 }))).toEqual([`${word} carl in crew`, `${word} bob in crew`]);
+				expect((await store.readStates(carl!.id))[0]).toMatchObject({ unread: 1 });
+
+				// Queued after the ignore (a send that routed before it): still not handed out.
+				await store.appendMessage(note(bob!, { userId: alice!.id }, { text: `${word} late`, pendingFor: [alice!.id] }));
+				expect((await store.pendingFor(alice!.id, 0, 50)).map((pending) => pending.message.text)).toEqual([`${word} carl in crew`]);
+
+				// Lifted: what is stored shows again, the dropped queue entries stay dropped.
+				await store.removeIgnore(alice!.id, bob!.id);
+				expect(texts(await store.history({ userId: alice!.id, with: { userId: bob!.id }, limit: 50 }))).toEqual([`${word} direct`, `${word} late`]);
+				expect(texts(await store.search({ userId: alice!.id, text: word, limit: 50 }))).toHaveLength(4);
+				expect((await store.readStates(alice!.id))[0]).toMatchObject({ unread: 2 });
+				expect((await store.pendingFor(alice!.id, 0, 50)).map((pending) => pending.message.text)).toEqual([`${word} carl in crew`, `${word} late`]);
+			});
+		});
+
 		describe('files', () => {
 			const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 			async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {

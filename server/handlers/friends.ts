@@ -1,15 +1,25 @@
 import { FIND_RESULT_LIMIT, ProtocolError, type Friend } from '../../source/protocol/index.js';
 import type { Hub } from '../hub.js';
 import type { FriendRecord, Store } from '../store/store.js';
+import { audienceOf, ignoreViewOf } from '../ignore-filter.js';
 import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
 
-export function friendView(hub: Hub, friend: FriendRecord): Friend {
-	return { username: friend.username, alias: friend.alias, online: hub.isOnline(friend.id) };
+/** `seesPresence` false (the viewer ignores the friend): always shown offline, as no presence event reaches the viewer. */
+export function friendView(hub: Hub, friend: FriendRecord, seesPresence = true): Friend {
+	return { username: friend.username, alias: friend.alias, online: seesPresence && hub.isOnline(friend.id) };
 }
 
+/** What login and friends.list show; through the ignore list, since presence events skip those who ignore a user. */
 export async function friendsAndRequests(store: Store, hub: Hub, userId: number) {
-	const [friends, requests] = await Promise.all([store.friendsOf(userId), store.friendRequestsOf(userId)]);
-	return { friends: friends.map((friend) => friendView(hub, friend)), requests };
+	const [friends, requests, view] = await Promise.all([
+		store.friendsOf(userId),
+		store.friendRequestsOf(userId),
+		ignoreViewOf(store, userId),
+	]);
+	return {
+		friends: friends.map((friend) => friendView(hub, friend, view.seesPresenceOf(friend.id))),
+		requests: requests.filter((request) => view.seesRequest(request)),
+	};
 }
 
 /** The other user, who must exist and not be the asker. */
@@ -39,9 +49,10 @@ export const friendHandlers: Handlers<
 	| 'friends.alias'
 	| 'friends.list'
 > = {
-	async 'users.find'({ store, hub }, { query }) {
-		const users = await store.findUsers(query, FIND_RESULT_LIMIT);
-		return { users: users.map((user) => ({ username: user.username, online: hub.isOnline(user.id) })) };
+	async 'users.find'(context, { query }) {
+		const { store, hub } = context;
+		const [users, view] = await Promise.all([store.findUsers(query, FIND_RESULT_LIMIT), ignoreViewOf(store, me(context).id)]);
+		return { users: users.map((user) => ({ username: user.username, online: view.seesPresenceOf(user.id) && hub.isOnline(user.id) })) };
 	},
 
 	async 'friends.request'(context, { username }) {
@@ -56,7 +67,8 @@ export const friendHandlers: Handlers<
 		if (!(await store.addFriendRequest(self.id, other.id, new Date().toISOString()))) {
 			throw new ProtocolError('CONFLICT', `you have already asked ${other.username}`);
 		}
-		await hub.publish([other.id], { type: 'friend.request', from: self.username });
+		// Stored either way, so the asker sees the usual replies; hidden from the other while they ignore the asker.
+		await hub.publish(await audienceOf(store, self.id, [other.id]), { type: 'friend.request', from: self.username });
 		return {};
 	},
 

@@ -1,5 +1,6 @@
 import { ProtocolError, type Group, type Role } from '../../source/protocol/index.js';
 import type { GroupRecord } from '../store/store.js';
+import { ignoreViewOf } from '../ignore-filter.js';
 import { existingGroup, me, type HandlerContext, type Handlers } from './context.js';
 
 export function groupView(group: GroupRecord, role?: Role): Group {
@@ -74,12 +75,13 @@ export const groupHandlers: Handlers<
 
 	async 'groups.members'(context, { name }) {
 		const { group } = await groupAsMember(context, name);
-		const members = await context.store.membersOf(group.id);
+		const [members, view] = await Promise.all([context.store.membersOf(group.id), ignoreViewOf(context.store, me(context).id)]);
 		return {
 			members: members.map((member) => ({
 				username: member.username,
 				role: member.role,
-				online: context.hub.isOnline(member.id),
+				// Presence events skip those who ignore a member: this shows what they would have heard.
+				online: view.seesPresenceOf(member.id) && context.hub.isOnline(member.id),
 			})),
 		};
 	},

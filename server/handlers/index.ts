@@ -3,6 +3,7 @@ import type { Op } from '../../source/protocol/index.js';
 import { accountHandlers } from './accounts.js';
 import { friendHandlers } from './friends.js';
 import { groupHandlers } from './groups.js';
+import { ignoreHandlers } from './ignore.js';
 import { fileHandlers } from './files.js';
 import { messageHandlers } from './messages.js';
 import { readStateHandlers } from './read-state.js';
@@ -12,6 +13,7 @@ import { searchHandlers } from './search.js';
 export const handlers: Handlers<Op> = {
 	...accountHandlers,
 	...friendHandlers,
+	...ignoreHandlers,
 	...groupHandlers,
 	...messageHandlers,
 	...searchHandlers,

@@ -3,6 +3,7 @@ import { existingUser, me, type HandlerContext, type Handlers } from './context.
 import { groupAsMember } from './groups.js';
 import { conversationsOf, messagesSince } from '../recovery.js';
 import { attachableFile } from './files.js';
+import { audienceOf } from '../ignore-filter.js';
 
 /** Stored messages go out in pages so a long absence does not load everything at once. */
 const REPLAY_PAGE = 500;
@@ -12,6 +13,7 @@ export interface Route {
 	to: { userId: number } | { groupId: number };
 	/** The conversation as the message is addressed, with the names as stored. */
 	addressed: Peer;
+	/** Those who do not ignore the sender: nothing of the sender's reaches the others, and the sender is not told. */
 	recipients: number[];
 }
 
@@ -24,11 +26,13 @@ export async function routeForSend(context: HandlerContext, to: Peer): Promise<R
 		if (!(await store.friendOf(self.id, other.id))) {
 			throw new ProtocolError('FORBIDDEN', `${other.username} is not your friend; send a friend request first`);
 		}
-		return { to: { userId: other.id }, addressed: { user: other.username }, recipients: [other.id] };
+		const recipients = await audienceOf(store, self.id, [other.id]);
+		return { to: { userId: other.id }, addressed: { user: other.username }, recipients };
 	}
 	const { group } = await groupAsMember(context, to.group);
 	const members = await store.memberIdsOf(group.id);
-	return { to: { groupId: group.id }, addressed: { group: group.name }, recipients: members.filter((id) => id !== self.id) };
+	const recipients = await audienceOf(store, self.id, members.filter((id) => id !== self.id));
+	return { to: { groupId: group.id }, addressed: { group: group.name }, recipients };
 }
 
 /** Sends a user's stored messages to the session, in order, forgetting each page once it is written out. */

@@ -25,6 +25,7 @@ import type {
 import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
+import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface PostgresStoreOptions {
 	/** libpq-style URL, e.g. postgres://user:password@host:5432/database. */
@@ -366,6 +367,51 @@ export class PostgresStore implements Store {
 		);
 	}
 
+	// ignore lists
+
+	async addIgnore(ownerId: number, ignoredId: number, ts: string): Promise<boolean> {
+		return this.transaction(async (client) => {
+			const added = await this.changes(
+				client,
+				`INSERT INTO ignores (owner_id, ignored_id, since) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				[ownerId, ignoredId, ts],
+			);
+			// Queued messages from them would otherwise come back at a login after the ignore is lifted.
+			await client.query(
+				`DELETE FROM pending WHERE user_id = $1 AND message_id IN (SELECT id FROM messages WHERE sender_id = $2)`,
+				[ownerId, ignoredId],
+			);
+			return added > 0;
+		});
+	}
+
+	async removeIgnore(ownerId: number, ignoredId: number): Promise<boolean> {
+		const changes = await this.changes(this.pool, `DELETE FROM ignores WHERE owner_id = $1 AND ignored_id = $2`, [
+			ownerId,
+			ignoredId,
+		]);
+		return changes > 0;
+	}
+
+	async ignoredBy(ownerId: number): Promise<NamedUser[]> {
+		return this.rows<NamedUser>(
+			this.pool,
+			`SELECT u.id, u.username FROM ignores i JOIN users u ON u.id = i.ignored_id
+			 WHERE i.owner_id = $1 ORDER BY u.username_key`,
+			[ownerId],
+		);
+	}
+
+	async ignorersAmong(senderId: number, userIds: number[]): Promise<number[]> {
+		if (userIds.length === 0) return [];
+		const rows = await this.rows<{ owner_id: number }>(
+			this.pool,
+			`SELECT owner_id FROM ignores WHERE ignored_id = $1 AND owner_id = ANY($2::bigint[])`,
+			[senderId, userIds],
+		);
+		return rows.map((row) => row.owner_id);
+	}
+
 	// groups
 
 	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
@@ -538,8 +584,8 @@ export class PostgresStore implements Store {
 		const rows = await this.rows<MessageRow>(
 			this.pool,
 			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
-			 WHERE m.conversation = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
-			[key, query.before ?? Number.MAX_SAFE_INTEGER, query.limit],
+			 WHERE m.conversation = $1 AND m.seq < $2 AND ${senderNotIgnoredBy('$4')} ORDER BY m.seq DESC LIMIT $3`,
+			[key, query.before ?? Number.MAX_SAFE_INTEGER, query.limit, query.userId],
 		);
 		return rows.reverse().map(toMessage);
 	}
@@ -548,7 +594,7 @@ export class PostgresStore implements Store {
 		const rows = await this.rows<MessageRow & { pending_id: number }>(
 			this.pool,
 			`SELECT p.id AS pending_id, ${MESSAGE_COLUMNS} FROM pending p JOIN messages m ON m.id = p.message_id
-			 ${MESSAGE_JOINS} WHERE p.user_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3`,
+			 ${MESSAGE_JOINS} WHERE p.user_id = $1 AND p.id > $2 AND ${senderNotIgnoredBy('p.user_id')} ORDER BY p.id LIMIT $3`,
 			[userId, afterPendingId, limit],
 		);
 		return rows.map((row) => ({ pendingId: row.pending_id, message: toMessage(row) }));
@@ -584,6 +630,7 @@ export class PostgresStore implements Store {
 			       (SELECT count(*) FROM (
 			          SELECT 1 FROM messages x
 			          WHERE x.conversation = mine.key AND x.seq > coalesce(r.seq, 0) AND x.sender_id != $1
+			            AND ${senderNotIgnoredBy('$1', 'x.sender_id')}
 			          LIMIT $2) AS capped) AS unread
 			FROM mine JOIN conversations c ON c.key = mine.key COLLATE "C"
 			LEFT JOIN read_cursors r ON r.user_id = $1 AND r.conversation = mine.key COLLATE "C"
@@ -612,7 +659,7 @@ export class PostgresStore implements Store {
 				FROM unnest(tsvector_to_array(to_tsvector('simple', ${foldedText('$1::text')}))) AS word
 			)
 			SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
-			WHERE ${searchVector('m.text')} @@ (SELECT query FROM q) AND m.id < $2
+			WHERE ${searchVector('m.text')} @@ (SELECT query FROM q) AND m.id < $2 AND ${senderNotIgnoredBy('$4')}
 			  AND (CASE WHEN $3::text IS NOT NULL THEN m.conversation = $3::text
 			       ELSE (m.to_user_id IS NOT NULL AND (m.sender_id = $4 OR m.to_user_id = $4))
 			         OR m.to_group_id IN (SELECT group_id FROM members WHERE user_id = $4) END)

@@ -26,6 +26,7 @@ import type {
 } from './store.js';
 import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
+import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface SqliteStoreOptions {
 	/** Directory for chat-tui.db; created when missing. */
@@ -245,6 +246,41 @@ export class SqliteStore implements Store {
 		).all(userId, userId) as FriendRequestRecord[];
 	}
 
+	// ignore lists
+
+	async addIgnore(ownerId: number, ignoredId: number, ts: string): Promise<boolean> {
+		return this.db.transaction(() => {
+			const added = this.sql(`INSERT INTO ignores (owner_id, ignored_id, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+				.run(ownerId, ignoredId, ts).changes > 0;
+			// Queued messages from them would otherwise come back at a login after the ignore is lifted.
+			this.sql(
+				`DELETE FROM pending WHERE user_id = ? AND message_id IN (SELECT id FROM messages WHERE sender_id = ?)`,
+			).run(ownerId, ignoredId);
+			return added;
+		})();
+	}
+
+	async removeIgnore(ownerId: number, ignoredId: number): Promise<boolean> {
+		return this.sql(`DELETE FROM ignores WHERE owner_id = ? AND ignored_id = ?`).run(ownerId, ignoredId).changes > 0;
+	}
+
+	async ignoredBy(ownerId: number): Promise<NamedUser[]> {
+		return this.sql(
+			`SELECT u.id, u.username FROM ignores i JOIN users u ON u.id = i.ignored_id
+			 WHERE i.owner_id = ? ORDER BY u.username_key`,
+		).all(ownerId) as NamedUser[];
+	}
+
+	async ignorersAmong(senderId: number, userIds: number[]): Promise<number[]> {
+		if (userIds.length === 0) return [];
+		// The ids go in as one JSON array, so one prepared statement serves every list length.
+		return this.sql(
+			`SELECT i.owner_id FROM json_each(?) j JOIN ignores i ON i.owner_id = j.value AND i.ignored_id = ?`,
+		)
+			.pluck()
+			.all(JSON.stringify(userIds), senderId) as number[];
+	}
+
 	// groups
 
 	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
@@ -454,15 +490,15 @@ export class SqliteStore implements Store {
 		const key = conversationKey(query.userId, query.with);
 		const rows = this.sql(
 			`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS}
-			 WHERE m.conversation = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
-		).all(key, query.before ?? Number.MAX_SAFE_INTEGER, query.limit) as MessageRow[];
+			 WHERE m.conversation = ? AND m.seq < ? AND ${senderNotIgnoredBy('?')} ORDER BY m.seq DESC LIMIT ?`,
+		).all(key, query.before ?? Number.MAX_SAFE_INTEGER, query.userId, query.limit) as MessageRow[];
 		return rows.reverse().map(toMessage);
 	}
 
 	async pendingFor(userId: number, afterPendingId: number, limit: number): Promise<PendingMessage[]> {
 		const rows = this.sql(
 			`SELECT p.id AS pending_id, ${MESSAGE_COLUMNS} FROM pending p JOIN messages m ON m.id = p.message_id
-			 ${MESSAGE_JOINS} WHERE p.user_id = ? AND p.id > ? ORDER BY p.id LIMIT ?`,
+			 ${MESSAGE_JOINS} WHERE p.user_id = ? AND p.id > ? AND ${senderNotIgnoredBy('p.user_id')} ORDER BY p.id LIMIT ?`,
 		).all(userId, afterPendingId, limit) as Array<MessageRow & { pending_id: number }>;
 		return rows.map((row) => ({ pendingId: row.pending_id, message: toMessage(row) }));
 	}
@@ -496,6 +532,7 @@ export class SqliteStore implements Store {
 			       (SELECT count(*) FROM (
 			          SELECT 1 FROM messages x
 			          WHERE x.conversation = mine.key AND x.seq > coalesce(r.seq, 0) AND x.sender_id != :me
+			            AND ${senderNotIgnoredBy(':me', 'x.sender_id')}
 			          LIMIT :cap)) AS unread
 			FROM mine JOIN conversations c ON c.key = mine.key
 			LEFT JOIN read_cursors r ON r.user_id = :me AND r.conversation = mine.key
@@ -519,7 +556,7 @@ export class SqliteStore implements Store {
 		// Without a conversation: direct ones the user sent or received in, and groups they are in now.
 		const rows = this.sql(
 			`SELECT ${MESSAGE_COLUMNS} FROM messages_fts hit JOIN messages m ON m.id = hit.rowid ${MESSAGE_JOINS}
-			 WHERE messages_fts MATCH :match AND hit.rowid < :before
+			 WHERE messages_fts MATCH :match AND hit.rowid < :before AND ${senderNotIgnoredBy(':me')}
 			   AND (CASE WHEN :key IS NOT NULL THEN m.conversation = :key
 			        ELSE (m.to_user_id IS NOT NULL AND (m.sender_id = :me OR m.to_user_id = :me))
 			          OR m.to_group_id IN (SELECT group_id FROM members WHERE user_id = :me) END)
