@@ -1271,11 +1271,15 @@ describe('search', () => {
 
 	it('answers BAD_REQUEST for an empty or blank query, one over the length limit, and a before that is no message id', async () => {
 		const alice = await user();
-		for (const query of ['', '   ', '\n\t']) {
+		for (const query of ['', '   ', '\n ']) {
 			const reply = await alice.client.request('search', { query });
 			expectError(reply, 'BAD_REQUEST');
 			expect(reply.message).toMatch(/query: the search is empty/);
 		}
+		// A tab is no blank: search words are clean text, where only message text may hold one.
+		const tab = await alice.client.request('search', { query: '\n\t' });
+		expectError(tab, 'BAD_REQUEST');
+		expect(tab.message).toBe('query holds U+0009 (HT) at character 2');
 		expectError(await alice.client.request('search', {}), 'BAD_REQUEST');
 		expectError(await alice.client.request('search', { query: 42 }), 'BAD_REQUEST');
 		// The limit counts what is left after trimming.
