@@ -162,7 +162,7 @@ export async function seedChatTui(dataDir: string, plan: SeedPlan, password: str
 			if (!user) throw new Error(`seeding: ${name} exists already`);
 			ids.set(name, user.id);
 			const token = newToken();
-			await store.saveToken(user.id, hashToken(token), null);
+			await store.saveToken(user.id, hashToken(token), null, 'bench');
 			tokens.set(name, token);
 		}
 		for (const [a, b] of plan.friends ?? []) await store.addFriendship(ids.get(a)!, ids.get(b)!);

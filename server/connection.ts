@@ -72,8 +72,8 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 	return session;
 }
 
-/** Normal closure, going away, and a close frame without a code: both ends said goodbye. */
-const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
+/** Normal closure, going away, a close frame without a code, and our revocation's close: both ends said goodbye. */
+const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005, CLOSE.revoked]);
 
 /** The request id of a frame, if it has one, without validating the rest (for a refusal). */
 function peekId(data: RawData, isBinary: boolean): string | undefined {
@@ -105,6 +105,8 @@ function replyError(session: Session, code: ErrorCode, message: string, re?: str
 }
 
 async function handleFrame(session: Session, data: RawData, isBinary: boolean, deps: ConnectionDeps): Promise<void> {
+	// A revoked login does nothing more, not even what it sent before it heard (its close is on the way).
+	if (session.revoked) return;
 	if (isBinary) {
 		await replyError(session, 'BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
 		return;

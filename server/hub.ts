@@ -26,6 +26,9 @@ export interface HubOptions {
  */
 const CUT_SLACK_MS = 5_000;
 
+/** The event has no fields; zod types an empty object as Record<string, never>, which no frame with a `type` satisfies. */
+const SESSION_REVOKED = { type: 'session.revoked' } as EventFrame;
+
 /** How long after a user's last session ends here a message for them, not queued, counts as missed. */
 const DEPARTED_GRACE_MS = 10_000;
 
@@ -88,7 +91,46 @@ export class Hub {
 			this.sessionsByUser.set(user.id, sessions);
 		}
 		sessions.add(session);
+		await this.countSession(session, 1);
 		if (await this.presence.opened(user)) await this.announce(user, true);
+	}
+
+	/**
+	 * Keeps the store's count of live connections per login session (for
+	 * sessions.list on any instance). Bookkeeping only: a failure is logged,
+	 * never fails a login or a close.
+	 */
+	private async countSession(session: Session, change: 1 | -1): Promise<void> {
+		const { sessionId } = session;
+		if (sessionId === undefined) return;
+		if (change < 0) session.sessionId = undefined;
+		await this.store
+			.sessionConnected(sessionId, change, new Date().toISOString())
+			.catch((error: unknown) => this.logger.error('could not count a session connection', error));
+	}
+
+	/** The login sessions the user has a connection to on this instance. */
+	localSessionIds(userId: number): Set<string> {
+		const ids = new Set<string>();
+		for (const session of this.sessionsByUser.get(userId) ?? []) if (session.sessionId) ids.add(session.sessionId);
+		return ids;
+	}
+
+	/** Every login session with a connection on this instance (to mark them seen). */
+	allLocalSessionIds(): string[] {
+		const ids: string[] = [];
+		for (const sessions of this.sessionsByUser.values()) for (const session of sessions) if (session.sessionId) ids.push(session.sessionId);
+		return ids;
+	}
+
+	/**
+	 * Ends the live connections of these login sessions of the user, on
+	 * whichever instance holds them: each gets `session.revoked`, then a
+	 * close with 4001. Their tokens must already be gone from the store.
+	 */
+	revokeSessions(userId: number, sessionIds: string[]): Promise<void> {
+		if (sessionIds.length === 0) return Promise.resolve();
+		return this.bus.publish({ userIds: [userId], event: SESSION_REVOKED, revokeSessions: sessionIds });
 	}
 
 	/**
@@ -111,6 +153,7 @@ export class Hub {
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
 		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
+		await this.countSession(session, -1);
 		if (await this.presence.closed(user)) {
 			this.noteDeparture(user.id);
 			await this.announce(user, false);
@@ -199,6 +242,17 @@ export class Hub {
 		return senderId === undefined ? participants : audienceOf(this.store, senderId, participants);
 	}
 
+	/** Only the named sessions get the event (and are closed); the user's other sessions hear nothing. */
+	private revokeLocally(userIds: number[], sessionIds: string[], event: EventFrame): void {
+		const data = Buffer.from(JSON.stringify(event));
+		const revoked = new Set(sessionIds);
+		for (const userId of userIds) {
+			for (const session of this.sessionsByUser.get(userId) ?? []) {
+				if (session.sessionId !== undefined && revoked.has(session.sessionId)) session.revoke(data);
+			}
+		}
+	}
+
 	private noteDeparture(userId: number): void {
 		const now = Date.now();
 		this.departed.delete(userId);
@@ -210,6 +264,10 @@ export class Hub {
 	}
 
 	private deliverLocally(delivery: Delivery): void {
+		if (delivery.revokeSessions) {
+			this.revokeLocally(delivery.userIds, delivery.revokeSessions, delivery.event);
+			return;
+		}
 		const { event } = delivery;
 		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
 		for (const userId of delivery.userIds) {

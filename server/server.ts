@@ -15,7 +15,7 @@ import { consoleLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
 import type { Presence } from './presence/presence.js';
 import { defaultInstanceId, RedisPresence } from './presence/redis-presence.js';
-import { CLOSE, DEFAULT_SETTINGS, type ServerSettings } from './settings.js';
+import { CLOSE, DEFAULT_SETTINGS, SESSION_SEEN, type ServerSettings } from './settings.js';
 import { openPostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -198,6 +198,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 				}, settings.heartbeatIntervalMs)
 			: undefined;
 	heartbeat?.unref();
+	// Login sessions connected here are marked seen, so the store can tell their counts from those a dead instance left.
+	const sessionsSeen = setInterval(() => {
+		store
+			.sessionsSeen(hub.allLocalSessionIds(), new Date().toISOString())
+			.catch((error: unknown) => logger.error('could not mark sessions seen', error));
+	}, SESSION_SEEN.refreshMs);
+	sessionsSeen.unref();
 
 	const host = options.host ?? DEFAULT_HOST;
 	let address: AddressInfo;
@@ -214,6 +221,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	const close = (notice = 'The server is shutting down.') => {
 		closing ??= (async () => {
 			clearInterval(heartbeat);
+			clearInterval(sessionsSeen);
 			await Promise.all([...hub.sessions()].map((session) => session.send({ type: 'notice', text: notice })));
 			for (const session of hub.sessions()) session.close(CLOSE.goingAway, 'server shutting down');
 			await allClosed(wss, CLOSE_GRACE_MS);

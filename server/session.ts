@@ -22,6 +22,10 @@ export class Session {
 	user: SessionUser | undefined;
 	/** Hash of the token this session logged in with; `logout` revokes it. */
 	tokenHash: string | undefined;
+	/** The login session (token) it uses, as the store names it (sessions.list); `id` names the connection. */
+	sessionId: string | undefined;
+	/** Its login was revoked: it is closing, and no further request of it is handled. */
+	revoked = false;
 	private held: Buffer[] | undefined;
 	/** Cleared at each heartbeat ping, set again by the pong. */
 	alive = true;
@@ -95,6 +99,18 @@ export class Session {
 		const held = this.held ?? [];
 		this.held = undefined;
 		for (const data of held) this.push(data);
+	}
+
+	/**
+	 * Its login was revoked: the event goes out at once, ahead of anything
+	 * held back (which the client no longer needs), then the close. ws writes
+	 * frames already queued before the close frame, so the event arrives first.
+	 */
+	revoke(data: Buffer): void {
+		this.revoked = true;
+		this.held = undefined;
+		this.push(data);
+		this.close(CLOSE.revoked, 'session revoked');
 	}
 
 	close(code: number, reason: string): void {

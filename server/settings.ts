@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FILE_BYTES, MAX_FRAME_BYTES } from '../source/protocol/index.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_PASSWORD_CHARS, MAX_FRAME_BYTES } from '../source/protocol/index.js';
 import type { ScryptCost } from './auth/passwords.js';
 
 /**
@@ -52,8 +52,13 @@ export interface ServerSettings {
 	trustProxy: boolean;
 	/** files: the largest file `files.upload` accepts (TOO_LARGE past it); a PUT is cut off at it too. */
 	maxFileBytes: number;
-	/** scrypt cost for new password hashes. */
+	/**
+	 * scrypt cost for new password hashes (DEFAULT_PASSWORD_COST when unset);
+	 * a login with a hash of another cost stores it again at this one.
+	 */
 	passwordCost?: ScryptCost | undefined;
+	/** Shortest password `register` and `account.password` accept, in characters (see server/auth/password-rule.ts). */
+	minPasswordLength: number;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -76,7 +81,18 @@ export const DEFAULT_SETTINGS: ServerSettings = {
 	presenceCheckMs: 5_000,
 	trustProxy: false,
 	maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+	minPasswordLength: DEFAULT_MIN_PASSWORD_CHARS,
 };
+
+/**
+ * Login sessions' liveness in the store (sessions.list's `online`). Each
+ * instance counts its connections per session up and down; one that dies
+ * cannot count its own down, so every instance also marks its live sessions
+ * seen every `refreshMs`, and a count whose session was not seen for
+ * `staleAfterMs` is not believed. A crashed instance's sessions thus show
+ * offline within staleAfterMs.
+ */
+export const SESSION_SEEN = { refreshMs: 60_000, staleAfterMs: 180_000 } as const;
 
 /** Close codes (RFC 6455) the server uses, by what they mean here. */
 export const CLOSE = {
@@ -84,4 +100,6 @@ export const CLOSE = {
 	policyViolation: 1008,
 	tooBig: 1009,
 	tryAgainLater: 1013,
+	/** The login this connection used was revoked (sessions.revoke, a password change, account deletion). */
+	revoked: 4001,
 } as const;

@@ -39,6 +39,7 @@ const LIMIT_FLAGS: LimitFlag[] = [
 	{ flags: '--heartbeat <seconds>', setting: 'heartbeatIntervalMs', description: 'ping interval; a peer silent for two is dropped (0: off)', scale: 1000, min: 0 },
 	{ flags: '--token-ttl-days <n>', setting: 'tokenTtlDays', description: 'how long a login token lasts (0: until logout)', min: 0 },
 	{ flags: '--max-file-bytes <n>', setting: 'maxFileBytes', description: 'largest file a user may upload', min: 0 },
+	{ flags: '--min-password-length <n>', setting: 'minPasswordLength', description: 'shortest password accepted at register and password change, in characters', min: 1 },
 ];
 
 /** Seconds, fractions allowed, at least `min`; returned in ms. */

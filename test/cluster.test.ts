@@ -21,6 +21,7 @@ import { startServer, type RunningServer } from '../server/server.js';
 import { Cluster, inCi, missingServices, REDIS_URL, startNginx, type Nginx } from './helpers/cluster.js';
 import { fullHistory, PASSWORD, uniqueName, until } from './helpers/clients.js';
 import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
+import { RawClient } from './helpers/raw-client.js';
 
 // Short presence timings so a killed instance is noticed quickly: its users are
 // offline for the others within TTL + check = 2 s of its last heartbeat.
@@ -269,6 +270,51 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		log(`SIGTERMed instance: its user offline for the others after ${afterShutdown} ms`);
 		expect(afterShutdown).toBeLessThan(cluster.offlineBoundMs);
 		expect(a.output()).not.toMatch(/instance b-\S+ stopped without leaving/);
+	});
+
+	it('a password change on one instance revokes the user\'s session on another: session.revoked, then 4001, within 1 s', async () => {
+		const common = {
+			port: 0,
+			databaseUrl: cluster.databaseUrl,
+			redisUrl: REDIS_URL,
+			redisPrefix: cluster.prefix,
+			logger: silentLogger,
+			passwordCost: TEST_PASSWORD_COST,
+			...RELAXED_LIMITS,
+		};
+		const servers: RunningServer[] = [];
+		const raws: RawClient[] = [];
+		try {
+			servers.push(await startServer({ ...common, instanceId: `revoke-a-${cluster.run}` }));
+			servers.push(await startServer({ ...common, instanceId: `revoke-b-${cluster.run}` }));
+			const [a, b] = servers as [RunningServer, RunningServer];
+			const name = uniqueName('rev');
+			const onA = await RawClient.connect(a.url);
+			const onB = await RawClient.connect(b.url);
+			raws.push(onA, onB);
+			await onA.ok('register', { username: name, password: PASSWORD });
+			const phone = await onB.ok('login', { username: name, password: PASSWORD, device: 'phone' });
+			// Instance A sees B's connection as online, through the store.
+			const listed = (await onA.ok('sessions.list')).sessions as Array<{ device: string; online: boolean }>;
+			expect(listed.find((session) => session.device === 'phone')?.online).toBe(true);
+
+			const since = Date.now();
+			await onA.ok('account.password', { current: PASSWORD, password: 'a brand new password' });
+			const closed = await onB.waitClosed();
+			expect(closed.code).toBe(4001);
+			expect(Date.now() - since).toBeLessThan(1000);
+			expect(onB.frames.at(-1)).toEqual({ type: 'session.revoked' });
+			expect(onA.closed).toBeUndefined();
+			// The revoked token no longer logs in on either instance.
+			for (const server of servers) {
+				const client = await RawClient.connect(server.url);
+				raws.push(client);
+				expect((await client.request('login', { token: phone.token })).code).toBe('UNAUTHENTICATED');
+			}
+		} finally {
+			for (const client of raws) client.close();
+			await Promise.all(servers.map((server) => server.close()));
+		}
 	});
 
 	it('a message stored by an instance that still saw the recipient online, just after they left elsewhere, comes at their next login', async () => {

@@ -147,7 +147,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 			it('creates users, unique by name case-insensitively, and finds them in any case', async () => {
 				const p = prefix();
 				const [alice] = await users(`${p}_Alice`);
-				expect(alice).toEqual({ id: expect.any(Number), username: `${p}_Alice`, passwordHash: `hash-of-${p}_Alice` });
+				expect(alice).toEqual({ id: expect.any(Number), username: `${p}_Alice`, passwordHash: `hash-of-${p}_Alice`, deleted: false });
 				expect(await store.createUser(`${p}_alice`, 'other')).toBeUndefined();
 				expect(await store.createUser(`${p}_ALICE`, 'other')).toBeUndefined();
 				expect(await store.userByName(`${p}_aLiCe`)).toEqual(alice);
@@ -182,23 +182,142 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 			it('finds the user of a live token, not of an expired or deleted one', async () => {
 				const p = prefix();
 				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
-				await store.saveToken(alice!.id, `${p}-live`, '2030-01-01T00:00:00.000Z');
-				await store.saveToken(alice!.id, `${p}-expired`, '2020-01-01T00:00:00.000Z');
-				await store.saveToken(bob!.id, `${p}-forever`, null);
+				const live = await store.saveToken(alice!.id, `${p}-live`, '2030-01-01T00:00:00.000Z', 'laptop');
+				await store.saveToken(alice!.id, `${p}-expired`, '2020-01-01T00:00:00.000Z', '');
+				const forever = await store.saveToken(bob!.id, `${p}-forever`, null, '');
+				expect(live).toMatch(/^[0-9a-f]{24}$/);
+				expect(forever).not.toBe(live);
 				const now = '2025-06-01T12:00:00.000Z';
-				expect(await store.userByToken(`${p}-live`, now)).toEqual(alice);
+				expect(await store.userByToken(`${p}-live`, now)).toEqual({ ...alice, sessionId: live });
 				expect(await store.userByToken(`${p}-expired`, now)).toBeUndefined();
-				expect(await store.userByToken(`${p}-forever`, now)).toEqual(bob);
-				expect(await store.userByToken(`${p}-forever`, '2999-12-31T23:59:59.999Z')).toEqual(bob);
+				expect(await store.userByToken(`${p}-forever`, now)).toEqual({ ...bob, sessionId: forever });
+				expect(await store.userByToken(`${p}-forever`, '2999-12-31T23:59:59.999Z')).toEqual({ ...bob, sessionId: forever });
 				expect(await store.userByToken(`${p}-unknown`, now)).toBeUndefined();
 				// Expiry is exclusive: a token is dead at its expiry instant.
 				expect(await store.userByToken(`${p}-live`, '2030-01-01T00:00:00.000Z')).toBeUndefined();
-				expect(await store.userByToken(`${p}-live`, '2029-12-31T23:59:59.999Z')).toEqual(alice);
+				expect(await store.userByToken(`${p}-live`, '2029-12-31T23:59:59.999Z')).toEqual({ ...alice, sessionId: live });
 
 				await store.deleteToken(`${p}-live`);
 				expect(await store.userByToken(`${p}-live`, now)).toBeUndefined();
 				await store.deleteToken(`${p}-live`); // deleting twice is harmless
-				expect(await store.userByToken(`${p}-forever`, now)).toEqual(bob);
+				expect(await store.userByToken(`${p}-forever`, now)).toEqual({ ...bob, sessionId: forever });
+			});
+		});
+
+		describe('sessions', () => {
+			const now = '2025-06-01T12:00:00.000Z';
+
+			it('lists live sessions newest first with device, creation and last seen; counts connections', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const older = await store.saveToken(alice!.id, `${p}-a1`, null, 'laptop');
+				await new Promise((resolve) => setTimeout(resolve, 5));
+				const newer = await store.saveToken(alice!.id, `${p}-a2`, '2030-01-01T00:00:00.000Z', 'phone');
+				await store.saveToken(alice!.id, `${p}-old`, '2020-01-01T00:00:00.000Z', 'expired');
+				await store.saveToken(bob!.id, `${p}-b`, null, 'not hers');
+				const listed = await store.sessionsOf(alice!.id, now);
+				expect(listed.map((session) => [session.id, session.device, session.connected])).toEqual([
+					[newer, 'phone', false],
+					[older, 'laptop', false],
+				]);
+				// Never connected: last seen when it was created.
+				expect(listed[0]!.lastSeen).toBe(listed[0]!.createdAt);
+
+				await store.sessionConnected(older, 1, '2025-06-01T12:01:00.000Z');
+				await store.sessionConnected(older, 1, '2025-06-01T12:02:00.000Z');
+				await store.sessionConnected(older, -1, '2025-06-01T12:03:00.000Z');
+				let laptop = (await store.sessionsOf(alice!.id, now)).find((session) => session.id === older)!;
+				expect(laptop).toMatchObject({ connected: true, lastSeen: '2025-06-01T12:03:00.000Z' });
+				await store.sessionsSeen([older, newer], '2025-06-01T12:04:00.000Z');
+				expect((await store.sessionsOf(alice!.id, now)).map((session) => session.lastSeen)).toEqual([
+					'2025-06-01T12:04:00.000Z',
+					'2025-06-01T12:04:00.000Z',
+				]);
+				await store.sessionConnected(older, -1, '2025-06-01T12:05:00.000Z');
+				// A count never goes below zero, even when a close is counted twice.
+				await store.sessionConnected(older, -1, '2025-06-01T12:06:00.000Z');
+				await store.sessionConnected(older, 1, '2025-06-01T12:07:00.000Z');
+				laptop = (await store.sessionsOf(alice!.id, now)).find((session) => session.id === older)!;
+				expect(laptop.connected).toBe(true);
+				await store.sessionConnected(older, -1, '2025-06-01T12:08:00.000Z');
+				laptop = (await store.sessionsOf(alice!.id, now)).find((session) => session.id === older)!;
+				expect(laptop).toMatchObject({ connected: false, lastSeen: '2025-06-01T12:08:00.000Z' });
+			});
+
+			it('revokes one session of its owner only, or all but one; revoked tokens no longer log in', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const one = await store.saveToken(alice!.id, `${p}-1`, null, '');
+				const two = await store.saveToken(alice!.id, `${p}-2`, null, '');
+				const three = await store.saveToken(alice!.id, `${p}-3`, null, '');
+				const bobs = await store.saveToken(bob!.id, `${p}-b`, null, '');
+				// Someone else's session id revokes nothing.
+				expect(await store.revokeSessions(alice!.id, { sessionId: bobs })).toEqual([]);
+				expect(await store.revokeSessions(alice!.id, { sessionId: one })).toEqual([one]);
+				expect(await store.revokeSessions(alice!.id, { sessionId: one })).toEqual([]);
+				expect(await store.userByToken(`${p}-1`, now)).toBeUndefined();
+				expect((await store.revokeSessions(alice!.id, { allExcept: two })).sort()).toEqual([three]);
+				expect((await store.sessionsOf(alice!.id, now)).map((session) => session.id)).toEqual([two]);
+				expect(await store.revokeSessions(alice!.id, { allExcept: undefined })).toEqual([two]);
+				expect(await store.sessionsOf(alice!.id, now)).toEqual([]);
+				expect(await store.userByToken(`${p}-b`, now)).toEqual({ ...bob, sessionId: bobs });
+			});
+
+			it('sets a password hash, only over the expected one when asked to', async () => {
+				const p = prefix();
+				const [alice] = await users(`${p}_alice`);
+				await store.setPasswordHash(alice!.id, 'second');
+				expect((await store.userByName(alice!.username))!.passwordHash).toBe('second');
+				// An upgrade computed from the first hash must not undo the change.
+				await store.setPasswordHash(alice!.id, 'upgraded-first', `hash-of-${p}_alice`);
+				expect((await store.userByName(alice!.username))!.passwordHash).toBe('second');
+				await store.setPasswordHash(alice!.id, 'upgraded-second', 'second');
+				expect((await store.userByName(alice!.username))!.passwordHash).toBe('upgraded-second');
+			});
+		});
+
+		describe('deleted accounts', () => {
+			it('keep their name and messages (marked senderDeleted) but lose tokens, friends, requests, memberships and lone groups', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				await store.addFriendship(alice!.id, bob!.id);
+				await store.addFriendRequest(alice!.id, carl!.id, '2024-01-01T00:00:00.000Z');
+				await store.saveToken(alice!.id, `${p}-t`, null, '');
+				const lone = (await store.createGroup(`${p}_lone`, '', alice!.id))!;
+				const team = (await store.createGroup(`${p}_team`, '', bob!.id))!;
+				await store.addMember(team.id, alice!.id);
+				const direct = await store.appendMessage(note(alice!, { userId: bob!.id }, { pendingFor: [bob!.id] }));
+				await store.appendMessage(note(alice!, { groupId: team.id }));
+				await store.appendMessage(note(bob!, { userId: alice!.id }, { pendingFor: [alice!.id] }));
+				expect(direct.message.senderDeleted).toBeUndefined();
+
+				await store.deleteUser(alice!.id, '2025-06-01T12:00:00.000Z');
+
+				const gone = (await store.userByName(`${p}_ALICE`))!;
+				expect(gone).toMatchObject({ id: alice!.id, username: `${p}_alice`, deleted: true });
+				expect(await store.createUser(`${p}_alice`, 'again')).toBeUndefined();
+				expect(await store.userByToken(`${p}-t`, '2025-06-01T12:00:00.000Z')).toBeUndefined();
+				expect(await store.sessionsOf(alice!.id, '2025-06-01T12:00:00.000Z')).toEqual([]);
+				expect(await store.findUsers(`${p}_alice`, 10)).toEqual([]);
+				expect(await store.friendsOf(bob!.id)).toEqual([]);
+				expect(await store.friendRequestsOf(carl!.id)).toEqual([]);
+				expect(await store.groupByName(`${p}_lone`)).toBeUndefined();
+				expect(lone.id).toBeGreaterThan(0);
+				expect(await store.memberIdsOf(team.id)).toEqual([bob!.id]);
+				expect(await store.groupsOf(alice!.id)).toEqual([]);
+				expect(await store.pendingFor(alice!.id, 0, 10)).toEqual([]);
+				// What alice wrote stays, under her name, marked; what bob wrote is unmarked.
+				const history = await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 10 });
+				expect(history.map((message) => [message.from, message.senderDeleted])).toEqual([
+					[`${p}_alice`, true],
+					[`${p}_bob`, undefined],
+				]);
+				expect((await store.pendingFor(bob!.id, 0, 10)).map(({ message }) => message.senderDeleted)).toEqual([true]);
+				const groupHistory = await store.history({ userId: bob!.id, with: { groupId: team.id }, limit: 10 });
+				expect(groupHistory.map((message) => message.senderDeleted)).toEqual([true]);
+				// A password can no longer be set on it.
+				await store.setPasswordHash(alice!.id, 'revived');
+				expect((await store.userByName(`${p}_alice`))!.passwordHash).toBe('');
 			});
 		});
 
@@ -888,7 +1007,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
 				await store.addFriendship(alice!.id, bob!.id);
 				await store.setAlias(alice!.id, bob!.id, 'B');
-				await store.saveToken(alice!.id, `${p}-token`, null);
+				const session = await store.saveToken(alice!.id, `${p}-token`, null, 'kept');
 				const crew = (await store.createGroup(`${p}_crew`, 'kept', alice!.id))!;
 				await store.addMember(crew.id, bob!.id);
 				const sent = await store.appendMessage(note(alice!, { userId: bob!.id }, { pendingFor: [bob!.id] }));
@@ -897,7 +1016,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				store = await open();
 
 				expect(await store.userByName(`${p}_ALICE`)).toEqual(alice);
-				expect(await store.userByToken(`${p}-token`, new Date().toISOString())).toEqual(alice);
+				expect(await store.userByToken(`${p}-token`, new Date().toISOString())).toEqual({ ...alice, sessionId: session });
 				expect(await store.friendOf(alice!.id, bob!.id)).toEqual({ id: bob!.id, username: `${p}_bob`, alias: 'B' });
 				expect(await store.groupsOf(bob!.id)).toEqual([{ group: crew, role: 'normal' }]);
 				expect(await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 10 })).toEqual([sent.message]);

@@ -69,7 +69,7 @@ export async function seedWorld(count: number): Promise<SeededWorld> {
 		const alice = (await seedStore.createUser('alice', await hashPassword('bench password', PASSWORD_COST)))!;
 		const bob = (await seedStore.createUser('bob', await hashPassword('bench password', PASSWORD_COST)))!;
 		await seedStore.addFriendship(alice.id, bob.id);
-		await seedStore.saveToken(alice.id, hashToken(token), null);
+		await seedStore.saveToken(alice.id, hashToken(token), null, 'bench');
 		// One message every 7 minutes, the newest a minute ago: day separators every ~200 messages.
 		const first = Date.now() - count * 7 * MINUTE;
 		const CHUNK = 2000;

@@ -11,6 +11,12 @@ export interface Delivery {
 	 * stored), so an instance can tell who may have missed it.
 	 */
 	queued?: number[] | undefined;
+	/**
+	 * Login sessions (store session ids) of `userIds` whose tokens were
+	 * revoked: only their connections get `event` (session.revoked), and each
+	 * is then closed with 4001. The user's other connections get nothing.
+	 */
+	revokeSessions?: string[] | undefined;
 }
 
 /**

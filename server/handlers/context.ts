@@ -26,9 +26,17 @@ export function me(context: HandlerContext): SessionUser {
 	return user;
 }
 
+/** Any account, deleted ones too (their history stays readable). */
 export async function existingUser(store: Store, username: string): Promise<UserRecord> {
 	const user = await store.userByName(username);
 	if (!user) throw new ProtocolError('NOT_FOUND', `there is no user named "${username}"`);
+	return user;
+}
+
+/** An account that is not deleted: one a user can befriend. A deleted one keeps its name but is not there to ask. */
+export async function liveUser(store: Store, username: string): Promise<UserRecord> {
+	const user = await existingUser(store, username);
+	if (user.deleted) throw new ProtocolError('NOT_FOUND', `there is no user named "${username}"`);
 	return user;
 }
 

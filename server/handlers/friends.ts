@@ -2,7 +2,7 @@ import { FIND_RESULT_LIMIT, ProtocolError, type Friend } from '../../source/prot
 import type { Hub } from '../hub.js';
 import type { FriendRecord, Store } from '../store/store.js';
 import { audienceOf, ignoreViewOf } from '../ignore-filter.js';
-import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
+import { existingUser, liveUser, me, type HandlerContext, type Handlers } from './context.js';
 
 /** `seesPresence` false (the viewer ignores the friend): always shown offline, as no presence event reaches the viewer. */
 export function friendView(hub: Hub, friend: FriendRecord, seesPresence = true): Friend {
@@ -24,7 +24,7 @@ export async function friendsAndRequests(store: Store, hub: Hub, userId: number)
 
 /** The other user, who must exist and not be the asker. */
 async function otherUser(context: HandlerContext, username: string) {
-	const user = await existingUser(context.store, username);
+	const user = await liveUser(context.store, username);
 	if (user.id === me(context).id) throw new ProtocolError('BAD_REQUEST', 'that is you');
 	return user;
 }

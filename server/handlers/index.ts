@@ -8,10 +8,12 @@ import { fileHandlers } from './files.js';
 import { messageHandlers } from './messages.js';
 import { readStateHandlers } from './read-state.js';
 import { searchHandlers } from './search.js';
+import { sessionHandlers } from './sessions.js';
 
 /** Every op's handler, one area per module; the type makes a missing op a compile error. */
 export const handlers: Handlers<Op> = {
 	...accountHandlers,
+	...sessionHandlers,
 	...friendHandlers,
 	...ignoreHandlers,
 	...groupHandlers,

@@ -18,6 +18,9 @@ import type {
 	ReadStateRecord,
 	Store,
 	UserRecord,
+	TokenOwner,
+	SessionRecord,
+	SessionSelector,
 	CompleteResult,
 	FileRecord,
 	NewUpload,
@@ -25,6 +28,7 @@ import type {
 import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
+import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface PostgresStoreOptions {
@@ -79,10 +83,12 @@ interface MessageRow extends MessageFileColumns {
 	sender: string;
 	to_user: string | null;
 	to_group: string | null;
+	sender_deleted: string | null;
 }
 
 const MESSAGE_COLUMNS = `
-	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
+	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, s.deleted_at AS sender_deleted,
+	tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
 const MESSAGE_JOINS = `
 	JOIN users s ON s.id = m.sender_id
 	LEFT JOIN users tu ON tu.id = m.to_user_id
@@ -98,6 +104,7 @@ function toMessage(row: MessageRow): Message {
 		ts: row.ts,
 		cid: row.cid,
 		...messageFile(row),
+		...senderDeleted(row.sender_deleted),
 	};
 }
 
@@ -228,19 +235,20 @@ export class PostgresStore implements Store {
 	// accounts
 
 	async createUser(username: string, passwordHash: string): Promise<UserRecord | undefined> {
+		// A deleted account keeps its row, so its name stays taken here too.
 		const row = await this.row<{ id: number }>(
 			this.pool,
 			`INSERT INTO users (username, username_key, password_hash, created_at) VALUES ($1, $2, $3, $4)
 			 ON CONFLICT (username_key) DO NOTHING RETURNING id`,
 			[username, username.toLowerCase(), passwordHash, new Date().toISOString()],
 		);
-		return row && { id: row.id, username, passwordHash };
+		return row && { id: row.id, username, passwordHash, deleted: false };
 	}
 
 	async userByName(username: string): Promise<UserRecord | undefined> {
 		return this.row<UserRecord>(
 			this.pool,
-			`SELECT id, username, password_hash AS "passwordHash" FROM users WHERE username_key = $1`,
+			`SELECT id, username, password_hash AS "passwordHash", deleted_at IS NOT NULL AS deleted FROM users WHERE username_key = $1`,
 			[username.toLowerCase()],
 		);
 	}
@@ -249,32 +257,104 @@ export class PostgresStore implements Store {
 		// strpos is literal: no LIKE wildcards to escape.
 		return this.rows<NamedUser>(
 			this.pool,
-			`SELECT id, username FROM users WHERE strpos(username_key, $1) > 0
+			`SELECT id, username FROM users WHERE strpos(username_key, $1) > 0 AND deleted_at IS NULL
 			 ORDER BY strpos(username_key, $1) <> 1, username_key LIMIT $2`,
 			[query.toLowerCase(), limit],
 		);
 	}
 
-	async saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void> {
-		await this.pool.query(`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
-			tokenHash,
-			userId,
-			new Date().toISOString(),
-			expiresAt,
-		]);
+	async saveToken(userId: number, tokenHash: string, expiresAt: string | null, device: string): Promise<string> {
+		const id = newSessionId();
+		await this.pool.query(
+			`INSERT INTO tokens (hash, id, user_id, device, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			[tokenHash, id, userId, device, new Date().toISOString(), expiresAt],
+		);
+		return id;
 	}
 
-	async userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined> {
-		return this.row<UserRecord>(
+	async userByToken(tokenHash: string, now: string): Promise<TokenOwner | undefined> {
+		return this.row<TokenOwner>(
 			this.pool,
-			`SELECT u.id, u.username, u.password_hash AS "passwordHash" FROM tokens t JOIN users u ON u.id = t.user_id
-			 WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+			`SELECT u.id, u.username, u.password_hash AS "passwordHash", FALSE AS deleted, t.id AS "sessionId"
+			 FROM tokens t JOIN users u ON u.id = t.user_id
+			 WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.deleted_at IS NULL`,
 			[tokenHash, now],
 		);
 	}
 
 	async deleteToken(tokenHash: string): Promise<void> {
 		await this.pool.query(`DELETE FROM tokens WHERE hash = $1`, [tokenHash]);
+	}
+
+	async setPasswordHash(userId: number, passwordHash: string, replacing?: string): Promise<void> {
+		await this.pool.query(
+			`UPDATE users SET password_hash = $1 WHERE id = $2 AND deleted_at IS NULL AND ($3::text IS NULL OR password_hash = $3)`,
+			[passwordHash, userId, replacing ?? null],
+		);
+	}
+
+	async sessionsOf(userId: number, now: string): Promise<SessionRecord[]> {
+		const rows = await this.rows<SessionRow>(
+			this.pool,
+			`SELECT ${SESSION_COLUMNS} FROM tokens WHERE user_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+			 ORDER BY created_at DESC, id`,
+			[userId, now],
+		);
+		return rows.map(toSessionRecord);
+	}
+
+	async revokeSessions(userId: number, which: SessionSelector): Promise<string[]> {
+		const rows =
+			'sessionId' in which
+				? await this.rows<{ id: string }>(this.pool, `DELETE FROM tokens WHERE user_id = $1 AND id = $2 RETURNING id`, [
+						userId,
+						which.sessionId,
+					])
+				: await this.rows<{ id: string }>(
+						this.pool,
+						`DELETE FROM tokens WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING id`,
+						[userId, which.allExcept ?? null],
+					);
+		return rows.map((row) => row.id);
+	}
+
+	async sessionConnected(sessionId: string, change: 1 | -1, now: string): Promise<void> {
+		await this.pool.query(`UPDATE tokens SET connected = greatest(0, connected + $1), last_seen = $2 WHERE id = $3`, [
+			change,
+			now,
+			sessionId,
+		]);
+	}
+
+	async sessionsSeen(sessionIds: string[], now: string): Promise<void> {
+		if (sessionIds.length === 0) return;
+		await this.pool.query(`UPDATE tokens SET last_seen = $1 WHERE id = ANY($2::text[])`, [now, sessionIds]);
+	}
+
+	async deleteUser(userId: number, now: string): Promise<void> {
+		await this.transaction(async (client) => {
+			// Groups it created that nobody else is in go as groups.delete would take them.
+			const lonely = await this.rows<{ id: number }>(
+				client,
+				`SELECT id FROM groups g WHERE creator_id = $1
+				 AND NOT EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id <> $1)`,
+				[userId],
+			);
+			for (const { id } of lonely) await this.deleteGroupIn(client, id);
+			// An empty hash matches no password: the account cannot log in even before deleted_at is read.
+			await client.query(`UPDATE users SET deleted_at = $2, password_hash = '' WHERE id = $1`, [userId, now]);
+			for (const statement of [
+				`DELETE FROM tokens WHERE user_id = $1`,
+				`DELETE FROM friends WHERE owner_id = $1 OR friend_id = $1`,
+				`DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1`,
+				`DELETE FROM members WHERE user_id = $1`,
+				`DELETE FROM pending WHERE user_id = $1`,
+				`DELETE FROM read_cursors WHERE user_id = $1`,
+				`DELETE FROM ignores WHERE owner_id = $1 OR ignored_id = $1`,
+			]) {
+				await client.query(statement, [userId]);
+			}
+		});
 	}
 
 	// friends
@@ -496,13 +576,16 @@ export class PostgresStore implements Store {
 	}
 
 	async deleteGroup(groupId: number): Promise<void> {
-		await this.transaction(async (client) => {
-			await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
-			// Cascades to members, messages and their pending deliveries.
-			await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
-			// files: they go with the messages (cascading to their chunks).
-			await client.query(`DELETE FROM files WHERE conversation = $1`, [`g:${groupId}`]);
-		});
+		await this.transaction((client) => this.deleteGroupIn(client, groupId));
+	}
+
+	/** Deletes a group inside the caller's transaction. */
+	private async deleteGroupIn(client: pg.PoolClient, groupId: number): Promise<void> {
+		await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
+		// Cascades to members, messages and their pending deliveries.
+		await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
+		// files: they go with the messages (cascading to their chunks).
+		await client.query(`DELETE FROM files WHERE conversation = $1`, [`g:${groupId}`]);
 	}
 
 	async contactsOf(userId: number): Promise<number[]> {

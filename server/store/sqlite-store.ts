@@ -20,12 +20,16 @@ import type {
 	ReadStateRecord,
 	Store,
 	UserRecord,
+	TokenOwner,
+	SessionRecord,
+	SessionSelector,
 	CompleteResult,
 	FileRecord,
 	NewUpload,
 } from './store.js';
 import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
+import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface SqliteStoreOptions {
@@ -63,10 +67,12 @@ interface MessageRow extends MessageFileColumns {
 	sender: string;
 	to_user: string | null;
 	to_group: string | null;
+	sender_deleted: string | null;
 }
 
 const MESSAGE_COLUMNS = `
-	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
+	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, s.deleted_at AS sender_deleted,
+	tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
 const MESSAGE_JOINS = `
 	JOIN users s ON s.id = m.sender_id
 	LEFT JOIN users tu ON tu.id = m.to_user_id
@@ -82,6 +88,7 @@ function toMessage(row: MessageRow): Message {
 		ts: row.ts,
 		cid: row.cid,
 		...messageFile(row),
+		...senderDeleted(row.sender_deleted),
 	};
 }
 
@@ -135,46 +142,109 @@ export class SqliteStore implements Store {
 	// accounts
 
 	async createUser(username: string, passwordHash: string): Promise<UserRecord | undefined> {
+		// A deleted account keeps its row, so its name stays taken here too.
 		const result = this.sql(
 			`INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, ?, ?)
 			 ON CONFLICT (username_key) DO NOTHING`,
 		).run(username, username.toLowerCase(), passwordHash, new Date().toISOString());
 		if (result.changes === 0) return undefined;
-		return { id: Number(result.lastInsertRowid), username, passwordHash };
+		return { id: Number(result.lastInsertRowid), username, passwordHash, deleted: false };
 	}
 
 	async userByName(username: string): Promise<UserRecord | undefined> {
-		return this.sql(
-			`SELECT id, username, password_hash AS passwordHash FROM users WHERE username_key = ?`,
-		).get(username.toLowerCase()) as UserRecord | undefined;
+		const row = this.sql(
+			`SELECT id, username, password_hash AS passwordHash, deleted_at IS NOT NULL AS deleted FROM users WHERE username_key = ?`,
+		).get(username.toLowerCase()) as (Omit<UserRecord, 'deleted'> & { deleted: number }) | undefined;
+		return row && { ...row, deleted: row.deleted === 1 };
 	}
 
 	async findUsers(query: string, limit: number): Promise<NamedUser[]> {
 		const key = query.toLowerCase();
 		return this.sql(
-			`SELECT id, username FROM users WHERE instr(username_key, ?) > 0
+			`SELECT id, username FROM users WHERE instr(username_key, ?) > 0 AND deleted_at IS NULL
 			 ORDER BY instr(username_key, ?) != 1, username_key LIMIT ?`,
 		).all(key, key, limit) as NamedUser[];
 	}
 
-	async saveToken(userId: number, tokenHash: string, expiresAt: string | null): Promise<void> {
-		this.sql(`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`).run(
+	async saveToken(userId: number, tokenHash: string, expiresAt: string | null, device: string): Promise<string> {
+		const id = newSessionId();
+		this.sql(`INSERT INTO tokens (hash, id, user_id, device, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
 			tokenHash,
+			id,
 			userId,
+			device,
 			new Date().toISOString(),
 			expiresAt,
 		);
+		return id;
 	}
 
-	async userByToken(tokenHash: string, now: string): Promise<UserRecord | undefined> {
-		return this.sql(
-			`SELECT u.id, u.username, u.password_hash AS passwordHash FROM tokens t JOIN users u ON u.id = t.user_id
-			 WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)`,
-		).get(tokenHash, now) as UserRecord | undefined;
+	async userByToken(tokenHash: string, now: string): Promise<TokenOwner | undefined> {
+		const row = this.sql(
+			`SELECT u.id, u.username, u.password_hash AS passwordHash, t.id AS sessionId FROM tokens t JOIN users u ON u.id = t.user_id
+			 WHERE t.hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.deleted_at IS NULL`,
+		).get(tokenHash, now) as Omit<TokenOwner, 'deleted'> | undefined;
+		return row && { ...row, deleted: false };
 	}
 
 	async deleteToken(tokenHash: string): Promise<void> {
 		this.sql(`DELETE FROM tokens WHERE hash = ?`).run(tokenHash);
+	}
+
+	async setPasswordHash(userId: number, passwordHash: string, replacing?: string): Promise<void> {
+		this.sql(
+			`UPDATE users SET password_hash = ? WHERE id = ? AND deleted_at IS NULL AND (? IS NULL OR password_hash = ?)`,
+		).run(passwordHash, userId, replacing ?? null, replacing ?? null);
+	}
+
+	async sessionsOf(userId: number, now: string): Promise<SessionRecord[]> {
+		const rows = this.sql(
+			`SELECT ${SESSION_COLUMNS} FROM tokens WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)
+			 ORDER BY created_at DESC, id`,
+		).all(userId, now) as SessionRow[];
+		return rows.map(toSessionRecord);
+	}
+
+	async revokeSessions(userId: number, which: SessionSelector): Promise<string[]> {
+		const revoked =
+			'sessionId' in which
+				? this.sql(`DELETE FROM tokens WHERE user_id = ? AND id = ? RETURNING id`).pluck().all(userId, which.sessionId)
+				: this.sql(`DELETE FROM tokens WHERE user_id = ? AND id IS NOT ? RETURNING id`).pluck().all(userId, which.allExcept ?? null);
+		return revoked as string[];
+	}
+
+	async sessionConnected(sessionId: string, change: 1 | -1, now: string): Promise<void> {
+		this.sql(`UPDATE tokens SET connected = max(0, connected + ?), last_seen = ? WHERE id = ?`).run(change, now, sessionId);
+	}
+
+	async sessionsSeen(sessionIds: string[], now: string): Promise<void> {
+		if (sessionIds.length === 0) return;
+		this.sql(`UPDATE tokens SET last_seen = ? WHERE id IN (SELECT value FROM json_each(?))`).run(now, JSON.stringify(sessionIds));
+	}
+
+	async deleteUser(userId: number, now: string): Promise<void> {
+		this.db.transaction(() => {
+			// Groups it created that nobody else is in go as groups.delete would take them.
+			const lonely = this.sql(
+				`SELECT id FROM groups g WHERE creator_id = ? AND NOT EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id != ?)`,
+			)
+				.pluck()
+				.all(userId, userId) as number[];
+			for (const groupId of lonely) this.deleteGroupNow(groupId);
+			// An empty hash matches no password: the account cannot log in even before deleted_at is read.
+			this.sql(`UPDATE users SET deleted_at = ?, password_hash = '' WHERE id = ?`).run(now, userId);
+			for (const statement of [
+				`DELETE FROM tokens WHERE user_id = :user`,
+				`DELETE FROM friends WHERE owner_id = :user OR friend_id = :user`,
+				`DELETE FROM friend_requests WHERE from_id = :user OR to_id = :user`,
+				`DELETE FROM members WHERE user_id = :user`,
+				`DELETE FROM pending WHERE user_id = :user`,
+				`DELETE FROM read_cursors WHERE user_id = :user`,
+				`DELETE FROM ignores WHERE owner_id = :user OR ignored_id = :user`,
+			]) {
+				this.sql(statement).run({ user: userId });
+			}
+		}).immediate();
 	}
 
 	// friends
@@ -351,13 +421,16 @@ export class SqliteStore implements Store {
 	}
 
 	async deleteGroup(groupId: number): Promise<void> {
-		this.db.transaction(() => {
-			this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
-			// Cascades to members, messages and their pending deliveries.
-			this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
-			// files: they go with the messages (cascading to their chunks); a later group may get this id.
-			this.sql(`DELETE FROM files WHERE conversation = ?`).run(`g:${groupId}`);
-		})();
+		this.db.transaction(() => this.deleteGroupNow(groupId))();
+	}
+
+	/** Deletes a group inside the caller's transaction. */
+	private deleteGroupNow(groupId: number): void {
+		this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
+		// Cascades to members, messages and their pending deliveries.
+		this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
+		// files: they go with the messages (cascading to their chunks); a later group may get this id.
+		this.sql(`DELETE FROM files WHERE conversation = ?`).run(`g:${groupId}`);
 	}
 
 	async contactsOf(userId: number): Promise<number[]> {

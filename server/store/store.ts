@@ -182,13 +182,24 @@ export interface Store {
 	/** The user a live (unexpired) token belongs to, with the token's session id; never a deleted account. */
 	userByToken(tokenHash: string, now: string): Promise<TokenOwner | undefined>;
 	deleteToken(tokenHash: string): Promise<void>;
-	setPasswordHash(userId: number, passwordHash: string): Promise<void>;
+	/**
+	 * Stores a new password hash. With `replacing`, only while the stored hash
+	 * is still that one: a login upgrading a hash's cost must not undo a
+	 * password change that committed meanwhile.
+	 */
+	setPasswordHash(userId: number, passwordHash: string, replacing?: string): Promise<void>;
 	/** The user's live sessions (unexpired tokens), newest first. */
 	sessionsOf(userId: number, now: string): Promise<SessionRecord[]>;
 	/** Ends sessions of the user (their tokens no longer log in); the ids of those ended. */
 	revokeSessions(userId: number, which: SessionSelector): Promise<string[]>;
 	/** A connection using the session opened (+1) or closed (-1); either way it was seen at `now`. */
 	sessionConnected(sessionId: string, change: 1 | -1, now: string): Promise<void>;
+	/**
+	 * These sessions are still connected at `now`. Each instance says so of its
+	 * own now and then, so a count an instance that died left behind goes
+	 * stale (see SESSION_SEEN in server/settings.ts) instead of counting forever.
+	 */
+	sessionsSeen(sessionIds: string[], now: string): Promise<void>;
 	/**
 	 * Marks the account deleted: no password, no sessions, friendships,
 	 * requests, memberships, pending messages or ignore entries; groups it
