@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { addConnectionOptions, DEFAULT_SERVER_URL, resolveConnection, type ConnectionOptions } from './cli-options.js';
 import { addServeCommand } from './serve-command.js';
 import { PASSWORD_ENV, readPassword } from './scripting/password.js';
-import { describeSendError, sendMessage, UsageError } from './scripting/send.js';
+import { describeSendError, printable, sendMessage, UsageError } from './scripting/send.js';
 import { VERSION } from './version.js';
 import type { TransferProgress } from './client/transfer-progress.js';
 import { progressLine } from './ui/format/transfer.js';
@@ -42,7 +42,7 @@ addConnectionOptions(sendCommand).action(async (words: string[], options: SendCo
 			onProgress: process.stderr.isTTY ? showProgress : undefined,
 		});
 		if (process.stderr.isTTY && options.file !== undefined) process.stderr.write('\n');
-		console.log(message.id);
+		console.log(printable(message.id));
 	} catch (error) {
 		if (error instanceof UsageError) command.error(`chat-tui send: ${error.message}`);
 		console.error(`chat-tui send: ${describeSendError(error)}`);

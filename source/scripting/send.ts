@@ -4,6 +4,7 @@ import { ChatClient, deviceLabel } from '../client/chat-client.js';
 import { uploadFile } from '../client/files.js';
 import type { TransferProgress } from '../client/transfer-progress.js';
 import { Settings } from '../local/settings.js';
+import { safeText } from '../ui/format/sanitize.js';
 import {
 	characterCount,
 	MAX_TEXT_CHARS,
@@ -178,9 +179,18 @@ export async function sendMessage(options: SendOptions): Promise<Message> {
 	}
 }
 
+/**
+ * A server's words as the command prints them (a message's id, a reason):
+ * on one line, control characters in caret notation, never an escape, since
+ * stdout may be a terminal and the server may be anyone's.
+ */
+export function printable(text: string): string {
+	return safeText(text, 'line');
+}
+
 /** One sentence for stderr: the server's reason with its code, or the error's message. Never a stack. */
 export function describeSendError(error: unknown): string {
-	if (error instanceof ProtocolError) return `${error.message} (${error.code})`;
-	if (error instanceof Error) return error.message;
-	return String(error);
+	if (error instanceof ProtocolError) return printable(`${error.message} (${error.code})`);
+	if (error instanceof Error) return printable(error.message);
+	return printable(String(error));
 }

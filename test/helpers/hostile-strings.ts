@@ -52,3 +52,34 @@ export const CLEAN_STRINGS: readonly string[] = [
 	'e\u0301 a\u0308',
 	'two\nlines',
 ];
+
+/**
+ * How the TUI draws each string of the table on one row (source/ui/format/
+ * sanitize.ts: caret notation, code points by number, bidi controls by name,
+ * a pile of zero-width characters cut to 8 and a count; the stand-ins in
+ * reverse video), by the entry's name, so a screen test can find it.
+ */
+export const DRAWN_AS: ReadonlyMap<string, string> = new Map([
+	['OSC 0 window title', 'hi ^[]0;pwned^G there'],
+	['OSC 2 window title (ST)', '^[]2;pwned^[\\'],
+	['OSC 52 clipboard write', '^[]52;c;cHduZWQ=^G'],
+	['OSC 8 hyperlink', '^[]8;;http://evil.example^[\\bank^[]8;;^[\\'],
+	['cursor up', 'a^[[2Ab'],
+	['cursor position', '^[[10;10Hx'],
+	['clear screen', '^[[2J^[[H'],
+	['SGR red background', '^[[41mSERVER ERROR^[[0m'],
+	['DCS', '^[P+q544e^[\\'],
+	['8-bit CSI', 'x<U+009B>31mred'],
+	['8-bit OSC', '<U+009D>0;pwned<U+009C>'],
+	['BEL', 'ring^G'],
+	['backspace overwrite', 'abc^H^H^Hxyz'],
+	['carriage-return overwrite', 'safe^MEVIL'],
+	['DEL', 'a^?b'],
+	['NUL', 'a^@b'],
+	['lone surrogate', 'a<U+D800>b'],
+	['bidi override (RLO … PDF)', 'access <RLO>evil<PDF> level'],
+	['bidi isolate (LRI)', 'x<LRI>y<PDI>z'],
+	['4,096 combining marks', `a${'\u0301'.repeat(8)}<+4087>`],
+	['zero-width characters', `x${'\u200b'.repeat(8)}<+992>y`],
+	['wide CJK and emoji', `${'漢'.repeat(300)}${'👩‍👩‍👧‍👦'.repeat(50)}`],
+]);

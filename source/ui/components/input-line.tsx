@@ -1,4 +1,6 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
+import { safeText } from '../format/sanitize.js';
 import stringWidth from 'string-width';
 import type { LineState } from '../state/line-editor.js';
 import { theme } from '../theme.js';
@@ -20,7 +22,8 @@ export interface InputLineProps {
 export function InputLine({ line, prompt, width, placeholder, mask = false, focused = true }: InputLineProps) {
 	// One row: a line break in the message shows as ↵ (one character for one, so the cursor stays put).
 	const shown = mask ? '•'.repeat(line.text.length) : line.text.replace(/\n/g, '↵');
-	const room = Math.max(1, width - stringWidth(prompt) - 1);
+	// The prompt names the conversation (an alias, a group): measured as it is drawn.
+	const room = Math.max(1, width - stringWidth(safeText(prompt)) - 1);
 	const start = Math.max(0, line.cursor - room + 1);
 	const before = shown.slice(start, line.cursor);
 	const atCursor = shown.slice(line.cursor, line.cursor + 1) || ' ';

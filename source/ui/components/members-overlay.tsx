@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Text } from './safe-text.js';
 import type { Member } from '../../protocol/index.js';
 import { theme } from '../theme.js';
 import { OverlayFrame } from './overlay-frame.js';

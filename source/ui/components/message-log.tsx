@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
 import { memo } from 'react';
 import { lastRows } from '../format/log-rows.js';
 import { markedRow } from '../format/search-hits.js';

@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
 import type { ReactNode } from 'react';
 import { theme } from '../theme.js';
 

@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
 import { hitConversation, hitTime, searchTerms, snippet } from '../format/search-hits.js';
 import type { SearchOverlay as SearchState } from '../state/chat-state.js';
 import { theme } from '../theme.js';

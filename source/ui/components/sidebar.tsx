@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
 import type { ConversationRef } from '../state/conversations.js';
 import type { FriendRequest } from '../../protocol/index.js';
 import { theme } from '../theme.js';

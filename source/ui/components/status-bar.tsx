@@ -1,4 +1,6 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
+import { safeText } from '../format/sanitize.js';
 import stringWidth from 'string-width';
 import type { StateChange } from '../../client/index.js';
 import { theme } from '../theme.js';
@@ -54,8 +56,8 @@ export function StatusBar({ user, server, connection, now, hosting, pending, typ
 	const typingLine = typingText(typing);
 	const typingPart = typingLine ? ` · ${typingLine}` : '';
 	// The key hint gets what the rest leaves; the rest is cut at the end if it must be.
-	// Neither may wrap: the bar is one row.
-	const room = width - stringWidth(` ${user}  ${server} ${state.text}${hostingText}${pendingText}${typingPart}`);
+	// Neither may wrap: the bar is one row. Measured as drawn: names and the address from a server, made safe.
+	const room = width - stringWidth(safeText(` ${user}  ${server} ${state.text}${hostingText}${pendingText}${typingPart}`));
 	const hint = KEY_HINTS.find((candidate) => stringWidth(candidate) <= room) ?? '';
 	return (
 		<Box width={width}>

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Text } from './safe-text.js';
 import type { Segment } from '../format/log-rows.js';
 import { theme } from '../theme.js';
 

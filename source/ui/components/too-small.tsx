@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './safe-text.js';
 import { theme } from '../theme.js';
 
 export const MIN_COLUMNS = 80;

@@ -1,4 +1,6 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Runs, Text } from './safe-text.js';
+import { cutRuns, safeRuns } from '../format/sanitize.js';
 import stringWidth from 'string-width';
 import type { Transfer } from '../state/chat-state.js';
 import { progressBar, progressFigures } from '../format/transfer.js';
@@ -14,25 +16,22 @@ const MIN_BAR_CELLS = 6;
 const MAX_BAR_CELLS = 30;
 const HINT = ' · Esc cancels';
 
-function cut(text: string, room: number): string {
-	if (stringWidth(text) <= room) return text;
-	let kept = text;
-	while (kept.length > 0 && stringWidth(kept) > room - 1) kept = kept.slice(0, -1);
-	return `${kept}…`;
-}
-
 /** One row above the input line while a file goes up or comes down: name, bar, bytes, rate, time left. */
 export function TransferBar({ transfer, width }: TransferBarProps) {
 	const arrow = transfer.direction === 'upload' ? '↑' : '↓';
 	const figures = ` ${progressFigures(transfer.progress)}`;
-	// A long name is cut rather than the figures: they are what the bar is for.
-	const label = ` ${arrow} ${cut(transfer.name, width - stringWidth(figures) - MIN_BAR_CELLS - 4)} `;
+	// A long name is cut rather than the figures: they are what the bar is for. It may come from a peer: made safe.
+	const name = cutRuns(safeRuns(transfer.name), width - stringWidth(figures) - MIN_BAR_CELLS - 4);
+	const label = ` ${arrow} ${name.map((run) => run.text).join('')} `;
 	const hint = stringWidth(label + figures + HINT) + MIN_BAR_CELLS <= width ? HINT : '';
 	const cells = Math.max(MIN_BAR_CELLS, Math.min(MAX_BAR_CELLS, width - stringWidth(label + figures + hint)));
 	return (
 		<Box width={width}>
 			<Text wrap="truncate">
-				<Text color={theme.accent}>{label}</Text>
+				<Text color={theme.accent}>
+					{` ${arrow} `}
+					<Runs runs={name} />{' '}
+				</Text>
 				<Text color={theme.accent}>{progressBar(transfer.progress.done, transfer.progress.total, cells)}</Text>
 				<Text>{figures}</Text>
 				<Text color={theme.system}>{hint}</Text>

@@ -3,6 +3,7 @@ import wrapAnsi from 'wrap-ansi';
 import type { LogEntry } from '../state/chat-state.js';
 import type { ThemeRole } from '../theme.js';
 import { mentions } from './mentions.js';
+import { cutRuns, runsWidth, safeRuns, type SafeRun } from './sanitize.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
 import { fileLine } from './transfer.js';
 
@@ -28,21 +29,48 @@ const TIME_WIDTH = 5;
 /** Where message text starts: time, space, nick, space. */
 const TEXT_COLUMN = TIME_WIDTH + 1 + NICK_WIDTH + 1;
 
-function fit(name: string, width: number): string {
-	if (stringWidth(name) <= width) return ' '.repeat(width - stringWidth(name)) + name;
-	let cut = name;
-	while (stringWidth(cut) > width - 1) cut = cut.slice(0, -1);
-	return `${cut}…`;
+/** A name right-aligned in its column, cut with … when it is wider. */
+function fit(name: string, width: number): SafeRun[] {
+	const runs = cutRuns(safeRuns(name, 'line'), width);
+	const pad = ' '.repeat(width - runsWidth(runs));
+	const [first, ...rest] = runs;
+	return first && !first.visible ? [{ text: pad + first.text }, ...rest] : [{ text: pad }, ...runs];
 }
 
-function wrap(text: string, width: number): string[] {
-	return text.split(/\r?\n/).flatMap((paragraph) =>
+// Stand-ins are marked with SGR inverse for wrap-ansi, which carries a style across the rows it makes;
+// they are the only escapes in the text, which was made safe first.
+const INVERSE_ON = '\u001B[7m';
+const INVERSE_OFF = '\u001B[27m';
+const MARK = /\u001B\[(7|27)m/;
+
+/** A wrapped row back into runs. */
+function unmark(row: string): SafeRun[] {
+	const runs: SafeRun[] = [];
+	let visible = false;
+	for (const [index, part] of row.split(MARK).entries()) {
+		if (index % 2 === 1) visible = part === '7';
+		else if (part) runs.push(visible ? { text: part, visible: true } : { text: part });
+	}
+	return runs;
+}
+
+/** Message text made safe, then wrapped to `width`: its line breaks kept, each row's stand-ins still marked. */
+function wrap(text: string, width: number): SafeRun[][] {
+	const marked = safeRuns(text, 'text')
+		.map((run) => (run.visible ? `${INVERSE_ON}${run.text}${INVERSE_OFF}` : run.text))
+		.join('');
+	return marked.split('\n').flatMap((paragraph) =>
 		wrapAnsi(paragraph, Math.max(1, width), { hard: true, trim: false })
 			.split('\n')
 			// A break at spaces can leave them at the start of the next row: drop them, so wrapped rows line up.
-			.map((line, index) => (index === 0 ? line : line.replace(/^ +/, '')))
-			.filter((line, index) => index === 0 || line !== ''),
+			.map((line, index) => unmark(index === 0 ? line : line.replace(/^ +/, '')))
+			.filter((runs, index) => index === 0 || runs.length > 0),
 	);
+}
+
+/** Runs in one style; the stand-ins for control characters in reverse video. */
+function styled(runs: SafeRun[], style: Omit<Segment, 'text'>): Segment[] {
+	return runs.map((run) => ({ ...style, text: run.text, ...(run.visible && { inverse: true }) }));
 }
 
 /** The rows of one entry: the first with time and sender, the rest indented under the text. */
@@ -57,7 +85,7 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 			id = `m${entry.message.id}`;
 			head = [
 				{ text: `${clockTime(entry.message.ts)} `, dim: true },
-				{ text: fit(entry.message.from, NICK_WIDTH), role: mine ? 'me' : 'other', bold: true },
+				...styled(fit(entry.message.from, NICK_WIDTH), { role: mine ? 'me' : 'other', bold: true }),
 				{ text: ' ' },
 			];
 			// A file shows as one; someone calling on you by name stands out from the rest of the log.
@@ -69,7 +97,7 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 			id = `p${entry.cid}`;
 			head = [
 				{ text: `${clockTime(entry.ts)} `, dim: true },
-				{ text: fit(entry.from, NICK_WIDTH), role: 'pending', bold: true },
+				...styled(fit(entry.from, NICK_WIDTH), { role: 'pending', bold: true }),
 				{ text: ' ' },
 			];
 			body = entry.failed
@@ -79,16 +107,32 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 		case 'system': {
 			id = `s${entry.id}`;
 			const role: ThemeRole = entry.tone === 'error' ? 'error' : entry.tone === 'notice' ? 'notice' : 'system';
-			head = [{ text: `${clockTime(entry.ts)} `, dim: true }, { text: fit('*', NICK_WIDTH), role }, { text: ' ' }];
+			head = [{ text: `${clockTime(entry.ts)} `, dim: true }, ...styled(fit('*', NICK_WIDTH), { role }), { text: ' ' }];
 			body = { text: entry.text, role };
 			break;
 		}
 	}
-	const lines = wrap(body.text, textWidth);
-	return lines.map((line, index) => ({
+	const { text, ...style } = body;
+	return wrap(text, textWidth).map((line, index) => ({
 		key: `${id}:${index}`,
-		segments: index === 0 ? [...head, { ...body, text: line }] : [{ text: ' '.repeat(TEXT_COLUMN) }, { ...body, text: line }],
+		segments: index === 0 ? [...head, ...styled(line, style)] : [{ text: ' '.repeat(TEXT_COLUMN) }, ...styled(line, style)],
 	}));
+}
+
+/**
+ * An entry's rows, formatted once per width: the reducer replaces an entry,
+ * never changes it, and wrapping a long run of wide characters or emoji
+ * costs (string-width per character), so scrolling and each new message
+ * format only what is new.
+ */
+const formatted = new WeakMap<LogEntry, { me: string; width: number; rows: Row[] }>();
+
+function cachedRows(entry: LogEntry, me: string, width: number): Row[] {
+	const known = formatted.get(entry);
+	if (known && known.me === me && known.width === width) return known.rows;
+	const rows = entryRows(entry, me, width);
+	formatted.set(entry, { me, width, rows });
+	return rows;
 }
 
 function separator(iso: string, width: number): Row {
@@ -116,7 +160,7 @@ export function lastRows(entries: LogEntry[], me: string, width: number, needed:
 	const rows: Row[] = [];
 	for (let index = entries.length - 1; index >= 0; index--) {
 		const entry = entries[index]!;
-		rows.unshift(...entryRows(entry, me, width));
+		rows.unshift(...cachedRows(entry, me, width));
 		const previous = entries[index - 1];
 		if (!previous || dayOf(entryTime(previous)) !== dayOf(entryTime(entry))) rows.unshift(separator(entryTime(entry), width));
 		if (rows.length >= needed && index > 0) return { rows: rows.slice(rows.length - needed), more: true };

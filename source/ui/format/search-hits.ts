@@ -2,6 +2,7 @@ import type { Message } from '../../protocol/index.js';
 import { keyOfMessage, type ConversationKey } from '../state/conversations.js';
 import type { Row, Segment } from './log-rows.js';
 import { lastRows } from './log-rows.js';
+import { safeSegments } from './sanitize.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { clockTime, dayOf } from './time.js';
 
@@ -43,7 +44,7 @@ export const SNIPPET_LEAD = 24;
  * The text of a hit on one line, as segments with the matched words marked:
  * line breaks become spaces, and text long before the first match is cut to
  * "…" plus the SNIPPET_LEAD characters before it, so the match is on screen
- * (the row truncates the end itself).
+ * (the row truncates the end itself). Control characters are drawn visibly.
  */
 export function snippet(text: string, terms: readonly string[], width: number): Segment[] {
 	const flat = text.replace(/\s+/g, ' ');
@@ -64,7 +65,8 @@ export function snippet(text: string, terms: readonly string[], width: number): 
 		at = to;
 	}
 	if (at < flat.length) segments.push({ text: flat.slice(at) });
-	return segments;
+	// Matched on the text as sent; drawn safe (a hit's text is from the network or from disk).
+	return safeSegments(segments);
 }
 
 /** A hit's time: the clock alone today, with the day this year, with the year before. */
@@ -90,7 +92,8 @@ export function hitConversation(message: Message, me: string): { key: Conversati
 /** The segments of a log row, inverted when the row belongs to the marked message (the hit jumped to). */
 export function markedRow(row: Row, marked: string | undefined): Segment[] {
 	if (marked === undefined || !row.key.startsWith(`m${marked}:`)) return row.segments;
-	return row.segments.map((segment) => ({ ...segment, inverse: true }));
+	// Stand-ins for control characters stay set apart: normal video within the inverted row.
+	return row.segments.map((segment) => ({ ...segment, inverse: !segment.inverse }));
 }
 
 /**

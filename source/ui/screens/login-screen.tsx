@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/safe-text.js';
 import { InputLine } from '../components/input-line.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
