@@ -50,7 +50,7 @@ class FakeStderr extends EventEmitter {
  * switching raw mode on; this hands each write over as one chunk, as
  * ink-testing-library 4 does.
  */
-class FakeStdin extends EventEmitter {
+export class FakeStdin extends EventEmitter {
 	readonly isTTY = true;
 	private data: string | null = null;
 
