@@ -40,12 +40,28 @@ const WORDS = (
 ).split(' ');
 
 /**
+ * Messages just above the newest few (by distance from the newest) that a
+ * hostile or careless peer could send, at the size limit: a pile of combining
+ * marks, of zero-width characters, and a run of wide CJK characters and
+ * emoji (each, with its number, under the 4,096 characters the protocol
+ * allows). The log must draw them within its pane, and typing must stay fast
+ * with them on screen (source/ui/format/sanitize.ts).
+ */
+const WIDTH_STRESS: Record<number, string> = {
+	4: `a${'\u0301'.repeat(4080)}`,
+	5: `x${'\u200B'.repeat(4080)}y`,
+	6: `${'漢'.repeat(2048)}${'👩‍👩‍👧‍👦'.repeat(290)}`,
+};
+
+/**
  * Deterministic text of 3 to 40 words (one to three rows at 120 columns, so
  * some lines wrap), chosen by the distance from the newest message: the
  * newest ones read the same whatever the count, so counts compare history
  * size, not screen content. The first word is the message's number.
  */
 function messageText(index: number, count: number): string {
+	const stress = WIDTH_STRESS[count - index];
+	if (stress) return `#${index + 1} ${stress}`;
 	let seed = ((count - index) * 2654435761) >>> 0;
 	const next = () => {
 		seed = (seed * 1103515245 + 12345) >>> 0;
