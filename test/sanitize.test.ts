@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { renderToString } from 'ink';
+import { createElement, Fragment } from 'react';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../source/protocol/index.js';
@@ -16,6 +19,7 @@ import {
 	type SafeMode,
 } from '../source/ui/format/sanitize.js';
 import { snippet } from '../source/ui/format/search-hits.js';
+import { Text } from '../source/ui/components/safe-text.js';
 import type { LogEntry } from '../source/ui/state/chat-state.js';
 import { printable } from '../source/scripting/send.js';
 import { DRAWN_AS, HOSTILE_STRINGS } from './helpers/hostile-strings.js';
@@ -168,6 +172,16 @@ describe('the log made safe', () => {
 });
 
 describe('every component draws through the safe Text', () => {
+	it('makes its strings safe, in fragments and nested Text too', () => {
+		const hostile = '\u001b]0;pwned\u0007';
+		const drawn = renderToString(
+			createElement(Text, null, hostile, createElement(Fragment, null, hostile), createElement(Text, { bold: true }, hostile)),
+		);
+		expect(drawn).not.toMatch(/\u001b\]|\u0007/);
+		expect(stripVTControlCharacters(drawn)).toBe('^[]0;pwned^G'.repeat(3));
+	});
+
+
 	it("no file under source/ui imports Text from 'ink' but safe-text.tsx", () => {
 		const root = fileURLToPath(new URL('../source/ui', import.meta.url));
 		const offenders: string[] = [];

@@ -1,5 +1,5 @@
 import { Text as InkText, type TextProps as InkTextProps } from 'ink';
-import { Children, type ReactNode } from 'react';
+import { Children, Fragment, isValidElement, type ReactNode } from 'react';
 import { safeRuns, type SafeMode, type SafeRun } from '../format/sanitize.js';
 
 /**
@@ -32,6 +32,10 @@ export function runNodes(runs: readonly SafeRun[], inverse = false): ReactNode[]
 
 function safeChildren(children: ReactNode, mode: SafeMode, inverse: boolean): ReactNode {
 	return Children.map(children, (child) => {
+		// A fragment's strings would reach Ink as they are: into it too.
+		if (isValidElement<{ children?: ReactNode }>(child) && child.type === Fragment) {
+			return <Fragment key={child.key}>{safeChildren(child.props.children, mode, inverse)}</Fragment>;
+		}
 		if (typeof child !== 'string' && typeof child !== 'number') return child;
 		const runs = safeRuns(String(child), mode);
 		return runs.length === 1 && !runs[0]!.visible ? runs[0]!.text : runNodes(runs, inverse);
