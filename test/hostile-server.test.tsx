@@ -24,7 +24,7 @@ const { FakeStdin } = await import('./helpers/render.js');
  * gets it (Ink in its normal, incremental mode on a TTY), against a server
  * that sends hostile strings in every field the protocol lets through: the
  * motd, aliases, group descriptions, message text live and in history and
- * search, notices and error sentences. The bytes written must hold no escape
+ * search, notices and error sentences; and local history from disk. The bytes written must hold no escape
  * sequence but those the same TUI writes against a clean server, and every
  * hostile string must be on screen, drawn visibly.
  */
@@ -47,6 +47,8 @@ class TtyStdout extends EventEmitter {
 		return true;
 	};
 }
+
+const FROM_DISK = 'from disk \u001B]0;disk\u0007';
 
 const text = (name: string) => HOSTILE_STRINGS.find((entry) => entry.name === name)!.text;
 
@@ -109,6 +111,8 @@ async function renderTui(hostile: boolean, loggedIn: boolean) {
 	const settings = new Settings(location);
 	const history = new HistoryStore(location);
 	if (loggedIn) settings.saveLogin(server.url, { username: 'alice', token: 'saved-token' });
+	// Local history is read back from disk, which may hold anything: one message there too.
+	history.add(server.url, 'alice', [hostileMessage('bob', { user: 'alice' }, hostile ? FROM_DISK : 'from disk, clean')]);
 	const clients: ChatClient[] = [];
 	const stdout = new TtyStdout(SIZE.columns, SIZE.rows);
 	const stdin = new FakeStdin();
@@ -223,6 +227,7 @@ describe('a hostile server', () => {
 		// (Compared composed: the log's wrapping composes a letter and its accent, as wrap-ansi does.)
 		for (const entry of fitting) expect(hostile.shown.normalize(), entry.name).toContain(DRAWN_AS.get(entry.name)!.normalize());
 		// Names and topics on one row: the alias in the sidebar and the log's title, the description in the header.
+		expect(hostile.shown).toContain('from disk ^[]0;disk^G'); // local history
 		expect(hostile.shown).toContain('@ ^[]52;c;cHduZWQ=^G'); // bob's alias, the log's title
 		expect(hostile.shown).toContain('# general — access <RLO>evil<PDF> level'); // the group's description, the header
 		// The stand-ins are in reverse video.
