@@ -30,7 +30,7 @@ const { FakeStdin } = await import('./helpers/render.js');
  */
 
 const SIZE = { columns: 120, rows: 40 };
-const KEY = { enter: '\r', escape: '\u001B', ctrlF: '\u0006', alt: (digit: number) => `\u001B${digit}` };
+const KEY = { enter: '\r', escape: '\u001B', ctrlF: '\u0006', ctrlK: '\u000B', alt: (digit: number) => `\u001B${digit}` };
 
 /** A terminal's stdout as Ink sees it: a TTY of a fixed size; keeps every byte written. */
 class TtyStdout extends EventEmitter {
@@ -171,6 +171,9 @@ async function tour(hostile: boolean): Promise<{ written: string; shown: string 
 	await tui.press(KEY.enter);
 	await tui.press(KEY.alt(3)); // the group: its description in the header, its history
 	await tui.waitFor(drawn('DCS'));
+	await tui.press(KEY.ctrlK); // the quick switcher: aliases and group names
+	await tui.waitFor('Switch to');
+	await tui.press(KEY.escape);
 	await tui.press(KEY.ctrlF);
 	await tui.press('clean');
 	await tui.press(KEY.enter);
@@ -228,6 +231,7 @@ describe('a hostile server', () => {
 		for (const entry of fitting) expect(hostile.shown.normalize(), entry.name).toContain(DRAWN_AS.get(entry.name)!.normalize());
 		// Names and topics on one row: the alias in the sidebar and the log's title, the description in the header.
 		expect(hostile.shown).toContain('from disk ^[]0;disk^G'); // local history
+		expect(hostile.shown).toContain('@ ^[]52;c;cHduZWQ=^G (bob)'); // the quick switcher
 		expect(hostile.shown).toContain('@ ^[]52;c;cHduZWQ=^G'); // bob's alias, the log's title
 		expect(hostile.shown).toContain('# general — access <RLO>evil<PDF> level'); // the group's description, the header
 		// The stand-ins are in reverse video.
