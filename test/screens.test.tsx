@@ -334,7 +334,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			const scrolled = await screen.waitFor('/create');
 			expectFits(scrolled, size);
 			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
-			expect(scrolled).toContain('/find <query>');
+			expect(scrolled).toContain('/add <user>');
 			expect(normalise(scrolled)).toMatchSnapshot();
 		}
 		screen.stdin.write(KEY.escape);

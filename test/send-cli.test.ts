@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { REVOKED_CLOSE_CODE } from '../source/client/index.js';
 import { Settings } from '../source/local/settings.js';
-import type { Message } from '../source/protocol/index.js';
+import { PROTOCOL_VERSION, type Message } from '../source/protocol/index.js';
 import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -187,6 +191,37 @@ describe('chat-tui send', () => {
 		const run = await send(['--config-dir', dir, '--to', bob.name, 'hi']);
 		expectOneSentence(run);
 		expect(run.stderr).toMatch(/refused the saved login.*log in again with the TUI, or pass --username \(UNAUTHENTICATED\)/);
+	});
+
+	// accounts
+	it('labels its session "chat-tui send on <host>", and says so in one sentence, exit 1, when it is logged out from another device', async () => {
+		// A server that takes the login, then revokes the session instead of storing the message.
+		const fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+		await once(fake, 'listening');
+		const devices: unknown[] = [];
+		fake.on('connection', (socket) => {
+			socket.send(JSON.stringify({ type: 'welcome', server: 'chat-tui', protocol: PROTOCOL_VERSION, version: 'fake', motd: '' }));
+			socket.on('message', (data) => {
+				const request = JSON.parse(String(data)) as { type: string; id: string; device?: string };
+				if (request.type !== 'login') {
+					socket.send(JSON.stringify({ type: 'session.revoked' }));
+					socket.close(REVOKED_CLOSE_CODE, 'session revoked');
+					return;
+				}
+				devices.push(request.device);
+				const login = { user: { username: 'alice' }, token: 'fake-token', friends: [], groups: [], requests: [] };
+				socket.send(JSON.stringify({ type: 'ok', re: request.id, ...login }));
+			});
+		});
+		try {
+			const url = `ws://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+			const run = await send(['--server', url, '--config-dir', configDir(), '--username', 'alice', '--to', 'bob', 'hi'], { password: PASSWORD });
+			expectOneSentence(run);
+			expect(run.stderr).toBe('chat-tui send: this session was logged out from another device (UNAUTHENTICATED)\n');
+			expect(devices).toEqual([`chat-tui send on ${hostname()}`]);
+		} finally {
+			fake.close();
+		}
 	});
 
 	it('fails with one sentence and exit 1 when the server cannot be reached', async () => {

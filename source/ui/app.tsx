@@ -1,6 +1,6 @@
 import { useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ChatClient, EventBuffer } from '../client/index.js';
+import { ChatClient, deviceLabel, EventBuffer } from '../client/index.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
@@ -31,11 +31,14 @@ export interface AppProps {
 
 type Phase =
 	| { kind: 'starting' }
-	| { kind: 'login'; error?: string | undefined; info?: string | undefined; busy?: boolean; mode?: LoginMode }
+	| { kind: 'login'; error?: string | undefined; info?: string | undefined; busy?: boolean; mode?: LoginMode; username?: string | undefined }
 	/** `early`: the events that came between the login's reply and the chat screen. */
 	| { kind: 'chat'; login: ResultOf<'login'>; early: EventBuffer };
 
-const defaultCreateClient = (url: string) => new ChatClient({ url });
+const defaultCreateClient = (url: string) => new ChatClient({ url, device: deviceLabel('chat-tui') });
+
+/** What the log-in screen says when the server logged this session out. */
+export const REVOKED_SENTENCE = 'This session was logged out from another device; log in again.';
 
 /** What a failed log-in or connection means, in one sentence for the login screen. */
 export function loginErrorText(error: unknown, server: string, mode: LoginMode): string {
@@ -57,8 +60,8 @@ function formProblem(form: LoginForm): string | undefined {
 	if (!form.username) return 'Enter a username.';
 	const name = Username.safeParse(form.username);
 	if (!name.success) return 'A username is 1–32 letters, digits, "_", "-" or ".".';
+	// What makes a good password is the server's rule: its BAD_REQUEST says it.
 	if (!form.password) return 'Enter a password.';
-	if (form.mode === 'register' && form.password.length < 8) return 'Choose a password of at least 8 characters.';
 	if (!/^wss?:\/\//.test(form.server)) return 'The server address starts with ws:// or wss://.';
 	return undefined;
 }
@@ -123,15 +126,31 @@ export function App(props: AppProps) {
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
 
-	// A reconnect whose token no longer works: back to the log-in screen.
-	useEffect(
-		() =>
-			client.on('auth-lost', () => {
-				settings.forgetLogin(server);
-				setPhase({ kind: 'login', error: 'Your login is no longer valid; log in again.' });
-			}),
-		[client, server, settings],
+	/**
+	 * The session is over here (logged out elsewhere, account deleted): its
+	 * token is forgotten, and the log-in screen says why, with the name filled
+	 * in when it can log in again.
+	 */
+	const ended = useCallback(
+		(why: { error: string } | { info: string }, nameLives = true) => {
+			settings.forgetLogin(server);
+			setPhase((current) => ({
+				kind: 'login',
+				...why,
+				username: nameLives && current.kind === 'chat' ? current.login.user.username : undefined,
+			}));
+		},
+		[server, settings],
 	);
+
+	// A reconnect whose token no longer works, or a session revoked from another device: back to the log-in screen.
+	useEffect(() => {
+		const offs = [
+			client.on('auth-lost', () => ended({ error: 'Your login is no longer valid; log in again.' })),
+			client.on('revoked', () => ended({ error: REVOKED_SENTENCE })),
+		];
+		return () => offs.forEach((off) => off());
+	}, [client, ended]);
 
 	const submit = useCallback(
 		async (form: LoginForm) => {
@@ -209,6 +228,7 @@ export function App(props: AppProps) {
 				width={size.columns}
 				height={size.rows}
 				onLogout={() => void logout()}
+				onEnded={(info) => ended({ info }, false)}
 				onQuit={quit}
 				ring={props.ring}
 			/>
@@ -219,7 +239,7 @@ export function App(props: AppProps) {
 			width={size.columns}
 			height={size.rows}
 			initialServer={server}
-			initialUsername={settings.loginFor(server)?.username}
+			initialUsername={(phase.kind === 'login' ? phase.username : undefined) ?? settings.loginFor(server)?.username}
 			initialMode={phase.kind === 'login' ? phase.mode : undefined}
 			error={phase.kind === 'login' ? phase.error : undefined}
 			info={phase.kind === 'starting' ? `Connecting to ${server}…` : phase.info}

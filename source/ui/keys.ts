@@ -126,9 +126,29 @@ export const KEY_BINDINGS: KeyBinding[] = [
 	{ action: 'history-next', keys: ['down'], summary: 'next line you typed' },
 	{ action: 'complete', keys: ['tab'], summary: 'complete a command, user or group name (again for the next)' },
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
-	{ action: 'close-overlay', keys: ['escape'], summary: 'close help, switcher or members; else cancel a file transfer' },
+	{ action: 'close-overlay', keys: ['escape'], summary: 'close an overlay; cancel a question or a file transfer' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
 ];
+
+// accounts
+
+export type SessionsKeyAction = 'session-previous' | 'session-next' | 'revoke-session' | 'revoke-others';
+
+/**
+ * The keys of the sessions overlay (/sessions): its own mode, so its letters
+ * are not taken from the chat's input line. The overlay's hint line and help
+ * are printed from this table. (Esc closes it, as every overlay.)
+ */
+export const SESSIONS_KEY_BINDINGS: Array<{ action: SessionsKeyAction; keys: string[]; summary: string }> = [
+	{ action: 'session-previous', keys: ['up'], summary: 'previous session' },
+	{ action: 'session-next', keys: ['down'], summary: 'next session' },
+	{ action: 'revoke-session', keys: ['r'], summary: 'log the chosen session out' },
+	{ action: 'revoke-others', keys: ['o'], summary: 'log out every session but this one' },
+];
+
+export function sessionsActionFor(press: KeyPress): SessionsKeyAction | undefined {
+	return SESSIONS_KEY_BINDINGS.find((binding) => binding.keys.includes(press.name))?.action;
+}
 
 export const LINE_EDITING_KEYS: Array<[string, string]> = [
 	['left / right', 'move the cursor'],

@@ -6,11 +6,12 @@ import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
 import { formatBytes } from '../format/transfer.js';
-import { selectedConversation, type ChatAction, type ChatState } from '../state/chat-state.js';
+import { selectedConversation, type ChatAction, type ChatState, type Question } from '../state/chat-state.js';
 import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
 import { searchScope, startSearch } from '../state/search.js';
 import { expandHome } from './path-completion.js';
+import { openSessions } from '../state/sessions.js';
 
 /** search: `/search --all <words>` looks in every conversation, not only the open one. */
 export const SEARCH_ALL_FLAG = '--all';
@@ -28,6 +29,10 @@ export interface CommandContext {
 	settings: { bell: boolean; unreadFirst: boolean };
 	/** files: runs /send and /save with the progress bar; absent where the screen has none. */
 	transfers?: TransferRunner | undefined;
+	/** accounts: asks in the input line (masked when secret); undefined when the user cancelled with Esc. */
+	ask(question: Question): Promise<string | undefined>;
+	/** accounts: this session is over (the account was deleted): forget the saved login, back to the log-in screen saying `sentence`. */
+	ended(sentence: string): void;
 }
 
 // files
@@ -135,8 +140,112 @@ const fileCommands: Command[] = [
 	},
 ];
 
+// accounts
+
+/** The answers to `questions`, asked one after another; undefined as soon as one is cancelled. */
+async function askInTurn(context: CommandContext, questions: Question[]): Promise<string[] | undefined> {
+	const answers: string[] = [];
+	for (const question of questions) {
+		const answer = await context.ask(question);
+		if (answer === undefined) return undefined;
+		answers.push(answer);
+	}
+	return answers;
+}
+
+/** The user's ignore list as the server has it now, kept for /unignore's completion. */
+async function refreshIgnored(context: CommandContext): Promise<string[]> {
+	const { users } = await context.client.request('ignore.list', {});
+	const names = users.map((user) => user.username);
+	context.dispatch({ type: 'ignored', users: names });
+	return names;
+}
+
+const accountCommands: Command[] = [
+	{
+		name: 'passwd',
+		usage: '',
+		summary: 'change your password (logs out your other sessions)',
+		args: [],
+		async run(context) {
+			say(context, 'changing your password: the current one, then the new one twice (Esc cancels)');
+			// The server judges the new password and says what is wrong with it: its rule lives there only.
+			const answers = await askInTurn(context, [
+				{ prompt: 'current password', secret: true },
+				{ prompt: 'new password', secret: true },
+				{ prompt: 'new password again', secret: true },
+			]);
+			if (!answers) return say(context, 'cancelled: your password is unchanged');
+			const [current, password, again] = answers as [string, string, string];
+			if (password !== again) throw new Error('the two new passwords differ; nothing was changed');
+			await context.client.request('account.password', { current, password });
+			say(context, 'Password changed; your other sessions were logged out.');
+		},
+	},
+	{
+		name: 'sessions',
+		usage: '',
+		summary: 'where you are logged in; log out one device or all others',
+		args: [],
+		run: (context) => openSessions(context),
+	},
+	{
+		name: 'deleteaccount',
+		usage: '',
+		summary: 'delete your account for good (asks to confirm)',
+		args: [],
+		async run(context) {
+			const me = context.state.me;
+			say(context, `deleting the account ${me}: your password, then "yes" to confirm (Esc cancels)`);
+			const answers = await askInTurn(context, [
+				{ prompt: 'your password', secret: true },
+				{ prompt: `delete ${me} for good? type yes`, secret: false },
+			]);
+			if (!answers) return say(context, 'cancelled: your account stays');
+			const [password, confirmation] = answers as [string, string];
+			if (confirmation.trim().toLowerCase() !== 'yes') return say(context, 'your account stays (you did not type yes)');
+			await context.client.request('account.delete', { password });
+			context.ended(`The account ${me} was deleted.`);
+		},
+	},
+	{
+		name: 'ignore',
+		usage: '<user>',
+		summary: 'hear nothing more from someone (they are not told)',
+		args: ['user'],
+		async run(context, args) {
+			const username = required(args, 0, 'the user to ignore');
+			await context.client.request('ignore.add', { username });
+			await refreshIgnored(context);
+			say(context, `you ignore ${username}: nothing of theirs reaches you now (/unignore ${username} undoes it)`);
+		},
+	},
+	{
+		name: 'unignore',
+		usage: '<user>',
+		summary: 'stop ignoring someone',
+		args: ['ignored'],
+		async run(context, args) {
+			const username = required(args, 0, 'the user to stop ignoring');
+			await context.client.request('ignore.remove', { username });
+			await refreshIgnored(context);
+			say(context, `you no longer ignore ${username}`);
+		},
+	},
+	{
+		name: 'ignored',
+		usage: '',
+		summary: 'list whom you ignore',
+		args: [],
+		async run(context) {
+			const names = (await refreshIgnored(context)).sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+			say(context, names.length === 0 ? 'you ignore nobody' : `you ignore ${names.length}: ${names.join(', ')}`);
+		},
+	},
+];
+
 /** What Tab completes for an argument. */
-export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'path' | 'text';
+export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'ignored' | 'path' | 'text';
 
 export interface Command {
 	name: string;
@@ -348,6 +457,7 @@ export const COMMANDS: Command[] = [
 		},
 	},
 	...fileCommands,
+	...accountCommands,
 	{
 		name: 'bell',
 		usage: '[on|off]',
@@ -420,6 +530,8 @@ export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 		case 'group':
 		case 'my-group':
 			return state.groups.map((group) => group.name);
+		case 'ignored':
+			return state.ignored ?? [];
 		case 'path': // completed from the file system (complete.ts), not from names
 		case 'text':
 			return [];

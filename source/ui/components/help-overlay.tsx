@@ -2,7 +2,7 @@ import { Box } from 'ink';
 import { Text } from './safe-text.js';
 import type { ReactNode } from 'react';
 import { COMMANDS } from '../commands/registry.js';
-import { displayKey, KEY_BINDINGS, LINE_EDITING_KEYS } from '../keys.js';
+import { displayKey, KEY_BINDINGS, LINE_EDITING_KEYS, SESSIONS_KEY_BINDINGS } from '../keys.js';
 import { theme } from '../theme.js';
 import { OverlayFrame } from './overlay-frame.js';
 
@@ -16,9 +16,9 @@ const FRAME_ROWS = 4;
 /** A name padded to its column, with at least one space after it however long it is. */
 const column = (text: string, width: number) => `${text.padEnd(width - 1)} `;
 
-function entry(name: string, nameWidth: number, summary: string): ReactNode {
+function entry(name: string, nameWidth: number, summary: string, key = name): ReactNode {
 	return (
-		<Text key={name} wrap="truncate">
+		<Text key={key} wrap="truncate">
 			<Text color={theme.accent}>{column(name, nameWidth)}</Text>
 			{summary}
 		</Text>
@@ -31,6 +31,13 @@ const keyRows: ReactNode[] = [
 	</Text>,
 	...KEY_BINDINGS.map((binding) => entry(binding.keys.map(displayKey).join(' / '), KEY_COLUMN, binding.summary)),
 	...LINE_EDITING_KEYS.map(([keys, summary]) => entry(displayKey(keys), KEY_COLUMN, summary)),
+	// accounts
+	<Text key="sessions" bold>
+		In /sessions
+	</Text>,
+	...SESSIONS_KEY_BINDINGS.map((binding) =>
+		entry(binding.keys.map(displayKey).join(' / '), KEY_COLUMN, binding.summary, `sessions-${binding.action}`),
+	),
 ];
 
 const commandRows: ReactNode[] = [

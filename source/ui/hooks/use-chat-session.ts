@@ -17,7 +17,15 @@ import {
 	type ResultOf,
 } from '../../protocol/index.js';
 import { mentions } from '../format/mentions.js';
-import { chatReducer, conversationList, initialChatState, STATUS, type ChatAction, type ChatState } from '../state/chat-state.js';
+import {
+	chatReducer,
+	conversationList,
+	initialChatState,
+	STATUS,
+	type ChatAction,
+	type ChatState,
+	type Question,
+} from '../state/chat-state.js';
 import { groupKey, keyOfMessage, keyOfPeer, userKey, type ConversationKey } from '../state/conversations.js';
 
 /** A conversation on screen is reported read at most this often (a busy group would otherwise send one per message). */
@@ -52,6 +60,10 @@ export interface ChatSession {
 	now: number;
 	/** search: opens a hit's conversation, loads the history around it and marks it. */
 	reveal(hit: Message): void;
+	/** accounts: asks in the input line; resolves with the answer, or undefined when cancelled (Esc, or another question). */
+	ask(question: Question): Promise<string | undefined>;
+	/** accounts: the input line's answer to the question asked (undefined cancels it). */
+	answer(text: string | undefined): void;
 }
 
 // search
@@ -160,6 +172,8 @@ export function useChatSession({ client, history, server, login, early, hosting,
 			'friend.update': ({ friend }) => dispatch({ type: 'friend-update', friend }),
 			'group.update': (update) => dispatch({ type: 'group-update', ...update }),
 			notice: ({ text }) => dispatch({ type: 'system', text, tone: 'notice' }),
+			// The App takes the user back to the log-in screen (ChatClient's `revoked`).
+			'session.revoked': () => undefined,
 		};
 		const offs = [
 			...EVENT_TYPES.map((type) => client.on(type, onEvent[type] as (event: EventOf<typeof type>) => void)),
@@ -182,6 +196,37 @@ export function useChatSession({ client, history, server, login, early, hosting,
 		for (const { type, ...event } of early?.take() ?? []) (onEvent[type] as (event: unknown) => void)(event);
 		return () => offs.forEach((off) => off());
 	}, [client, remember, fetchFromServer, getState, me, ring, settings, early]);
+
+	// accounts: whom the user ignores, for /unignore's completion; an older server without ignore.list leaves it unknown.
+	useEffect(() => {
+		client.request('ignore.list', {}).then(
+			({ users }) => dispatch({ type: 'ignored', users: users.map((user) => user.username) }),
+			() => undefined,
+		);
+	}, [client]);
+
+	// accounts: the command waiting for the input line's answer; only one question at a time.
+	const answering = useRef<((answer: string | undefined) => void) | undefined>(undefined);
+	const answer = useCallback(
+		(text: string | undefined) => {
+			const resolve = answering.current;
+			answering.current = undefined;
+			dispatch({ type: 'ask', question: undefined });
+			resolve?.(text);
+		},
+		[dispatch],
+	);
+	const ask = useCallback(
+		(question: Question) =>
+			new Promise<string | undefined>((resolve) => {
+				answering.current?.(undefined);
+				answering.current = resolve;
+				dispatch({ type: 'ask', question });
+			}),
+		[dispatch],
+	);
+	// A command still asking when the screen goes (logged out) is cancelled, not left waiting.
+	useEffect(() => () => answering.current?.(undefined), []);
 
 	// Someone's "typing…" ends on its own: draw again when the first of them runs out.
 	useEffect(() => {
@@ -303,5 +348,5 @@ export function useChatSession({ client, history, server, login, early, hosting,
 		[client, me, remember, fetchFromServer, getState],
 	);
 
-	return { state, getState, dispatch, sendText, noteTyping, loadOlder, now, reveal };
+	return { state, getState, dispatch, sendText, noteTyping, loadOlder, now, reveal, ask, answer };
 }

@@ -27,6 +27,8 @@ import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../sta
 import { SearchOverlay, searchPageSize } from '../components/search-overlay.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { searchOverlayKey, searchPrompt, searchScope, type SearchContext } from '../state/search.js';
+import { SessionsOverlay } from '../components/sessions-overlay.js';
+import { sessionsOverlayKey } from '../state/sessions.js';
 
 export interface ChatScreenProps {
 	client: ChatClient;
@@ -41,6 +43,8 @@ export interface ChatScreenProps {
 	width: number;
 	height: number;
 	onLogout(): void;
+	/** accounts: the session is over here (account deleted); the log-in screen says `sentence`. */
+	onEnded(sentence: string): void;
 	onQuit(): void;
 	/** Rings the terminal bell; no bell when not given (tests). */
 	ring?: (() => void) | undefined;
@@ -104,6 +108,8 @@ export function ChatScreen(props: ChatScreenProps) {
 		logout: async () => props.onLogout(),
 		settings,
 		transfers: transfers.runner,
+		ask: session.ask,
+		ended: props.onEnded,
 	};
 
 	/** Sends the line or runs its command; false when the line stays (a long message awaiting confirmation). */
@@ -187,6 +193,7 @@ export function ChatScreen(props: ChatScreenProps) {
 			return;
 		}
 		if (overlay.kind === 'search') return searchOverlayKey(searchContext, overlay, press);
+		if (overlay.kind === 'sessions') return sessionsOverlayKey({ client, dispatch }, overlay, press);
 		if (overlay.kind === 'help') {
 			const step = { down: 1, up: -1, pagedown: mainHeight - 5, pageup: -(mainHeight - 5) }[press.name];
 			if (step !== undefined) {
@@ -219,9 +226,26 @@ export function ChatScreen(props: ChatScreenProps) {
 		if (edited) dispatch({ type: 'overlay', overlay: { ...overlay, filter: edited.text, index: 0 } });
 	}
 
+	/**
+	 * accounts: while a command asks (a password), Enter answers and Esc
+	 * cancels; nothing else but editing, so no key recalls, completes or
+	 * remembers what is typed, and it is never sent as a message.
+	 */
+	function handleQuestionKey(press: KeyPress, line: LineState): void {
+		const action = actionFor(press)?.action;
+		if (action === 'quit') return props.onQuit();
+		if (action === 'submit' || action === 'close-overlay') {
+			setLine(EMPTY_LINE);
+			return session.answer(action === 'submit' ? line.text : undefined);
+		}
+		const edited = editLine(line, press);
+		if (edited) setLine(edited);
+	}
+
 	useKeypress((press) => {
 		const state = session.getState();
 		const line = getLine();
+		if (state.question) return handleQuestionKey(press, line);
 		if (state.overlay) return handleOverlayKey(press);
 		const bound = actionFor(press);
 		if (bound?.action !== 'complete') completion.current = undefined;
@@ -304,6 +328,8 @@ export function ChatScreen(props: ChatScreenProps) {
 		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} width={width} height={mainHeight} />;
 	} else if (state.overlay?.kind === 'search') {
 		main = <SearchOverlay search={state.overlay} me={state.me} width={width} height={mainHeight} />;
+	} else if (state.overlay?.kind === 'sessions') {
+		main = <SessionsOverlay sessions={state.overlay} now={Date.now()} width={width} height={mainHeight} />;
 	} else {
 		const { contacts, groups } = sidebarItems(state);
 		const friend = open?.kind === 'user' ? state.friends.find((candidate) => candidate.username === open.name) : undefined;
@@ -337,7 +363,8 @@ export function ChatScreen(props: ChatScreenProps) {
 		);
 	}
 
-	const target = open ? (open.kind === 'group' ? `#${open.name}` : open.label) : 'status';
+	const target = state.question?.prompt ?? (open ? (open.kind === 'group' ? `#${open.name}` : open.label) : 'status');
+	const placeholder = state.question ? 'Enter to go on · Esc cancels' : open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help';
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			{main}
@@ -346,7 +373,8 @@ export function ChatScreen(props: ChatScreenProps) {
 				line={line}
 				prompt={`${target} › `}
 				width={width}
-				placeholder={open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help'}
+				placeholder={placeholder}
+				mask={state.question?.secret === true}
 				focused={!state.overlay}
 			/>
 			<StatusBar

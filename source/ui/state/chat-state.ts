@@ -1,6 +1,16 @@
 import type { StateChange } from '../../client/index.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
-import type { Friend, FriendRequest, Group, Member, Message, Peer, ReadState, RemovedFriend } from '../../protocol/index.js';
+import type {
+	Friend,
+	FriendRequest,
+	Group,
+	Member,
+	Message,
+	Peer,
+	ReadState,
+	RemovedFriend,
+	SessionInfo,
+} from '../../protocol/index.js';
 import { mentions } from '../format/mentions.js';
 import {
 	friendConversation,
@@ -26,7 +36,26 @@ export type Overlay =
 	| { kind: 'help'; offset: number }
 	| { kind: 'switcher'; filter: string; index: number }
 	| { kind: 'members'; group: string; members: Member[] }
-	| SearchOverlay;
+	| SearchOverlay
+	| SessionsOverlay;
+
+// accounts
+
+/** /sessions: the user's logins, this one first; a line says what the last revoke did. */
+export interface SessionsOverlay {
+	kind: 'sessions';
+	sessions: SessionInfo[];
+	index: number;
+	note?: { text: string; tone: 'info' | 'error' } | undefined;
+}
+
+/** What the input line asks for a command (a password, a confirmation) instead of taking a message. */
+export interface Question {
+	/** Stands where the conversation's name does, e.g. `current password`. */
+	prompt: string;
+	/** Masked as it is typed, and never kept in the input history. */
+	secret: boolean;
+}
 
 // search
 
@@ -87,6 +116,10 @@ export interface ChatState {
 	mark?: LogMark | undefined;
 	/** files: the upload or download in progress, for the progress bar. */
 	transfer?: Transfer | undefined;
+	/** accounts: what the input line is asking for, while a command waits for the answer. */
+	question?: Question | undefined;
+	/** accounts: the users this user ignores, as far as known (for /unignore's completion). */
+	ignored?: string[] | undefined;
 }
 
 /** files: one transfer at a time, as the progress bar shows it. */
@@ -134,7 +167,13 @@ export type ChatAction =
 	| { type: 'search-failed'; run: number; error: string }
 	| { type: 'mark'; mark: LogMark | undefined }
 	/** files: a transfer's progress, or its end (undefined). */
-	| { type: 'transfer'; transfer: Transfer | undefined };
+	| { type: 'transfer'; transfer: Transfer | undefined }
+	// accounts
+	/** The input line asks this (undefined: it takes messages again). */
+	| { type: 'ask'; question: Question | undefined }
+	| { type: 'ignored'; users: string[] }
+	/** The sessions overlay changed (a choice, a revoke's outcome); dropped if it was closed meanwhile. */
+	| { type: 'sessions'; overlay: SessionsOverlay };
 
 export function initialChatState(me: string, server: string, hosting = false, unreadFirst = false): ChatState {
 	return {
@@ -430,6 +469,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 			return { ...state, mark: action.mark };
 		case 'transfer':
 			return { ...state, transfer: action.transfer };
+		case 'ask':
+			return { ...state, question: action.question };
+		case 'ignored':
+			return { ...state, ignored: action.users };
+		case 'sessions':
+			return state.overlay?.kind === 'sessions' ? { ...state, overlay: action.overlay } : state;
 	}
 }
 
