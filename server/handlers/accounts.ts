@@ -104,9 +104,9 @@ async function loginByToken(context: HandlerContext, token: string): Promise<Log
 
 async function loginByPassword(context: HandlerContext, username: string, password: string, device: string): Promise<Login> {
 	const user = await context.store.userByName(username);
-	if (!user || !(await passwordMatches(context, username, user, password))) {
-		throw new ProtocolError('UNAUTHENTICATED', WRONG_CREDENTIALS);
-	}
+	// Checked (and counted) whether or not the name exists: the reply must not tell them apart.
+	const matches = await passwordMatches(context, username, user, password);
+	if (!user || !matches) throw new ProtocolError('UNAUTHENTICATED', WRONG_CREDENTIALS);
 	await upgradeHash(context, user, password);
 	return { user, ...(await issueToken(context, user.id, device)) };
 }
