@@ -26,8 +26,8 @@ export interface HubOptions {
  */
 const CUT_SLACK_MS = 5_000;
 
-/** The event has no fields; zod types an empty object as Record<string, never>, which no frame with a `type` satisfies. */
-const SESSION_REVOKED = { type: 'session.revoked' } as EventFrame;
+/** What a revoked connection is sent before it is closed with 4001. */
+const SESSION_REVOKED: EventFrame = { type: 'session.revoked' };
 
 /** How long after a user's last session ends here a message for them, not queued, counts as missed. */
 const DEPARTED_GRACE_MS = 10_000;

@@ -20,7 +20,8 @@ export const eventFields = {
 	 * This session's login was revoked (`sessions.revoke`, a password change or
 	 * account deletion elsewhere); the server closes the connection with 4001 next.
 	 */
-	'session.revoked': z.object({}),
+	// Loose: zod types an empty strict object as Record<string, never>, which no frame with a `type` matches.
+	'session.revoked': z.looseObject({}),
 	/** `from` is typing to `to` (as a message would be addressed: the receiver's name, or the group). */
 	typing: z.object({ from: Username, to: Peer }),
 } as const;
