@@ -211,6 +211,12 @@ describe('sessions.list and sessions.revoke', () => {
 	const use = useServer();
 	const { user, loginAgain, tryLogin, connect } = makeHelpers(use);
 
+	it('labels the session a registration logs in with the device it gives', async () => {
+		const client = await connect();
+		await client.ok('register', { username: `dev${process.pid % 10000}_${Date.now() % 100000}`, password: PASSWORD, device: 'chat-tui on desk' });
+		expect((await sessionsOf(client)).map((session) => [session.device, session.current])).toEqual([['chat-tui on desk', true]]);
+	});
+
 	it('lists every session with its device, times, which one is asking and which are online', async () => {
 		const before = new Date().toISOString();
 		const alice = await user();

@@ -137,13 +137,13 @@ async function announceDeletion(context: HandlerContext, self: SessionUser, frie
 }
 
 export const accountHandlers: Handlers<'register' | 'login' | 'logout' | 'account.password' | 'account.delete'> = {
-	async register(context, { username, password }) {
+	async register(context, { username, password, device }) {
 		refuseSecondLogin(context);
 		checkPasswordRule(username, password, context.settings.minPasswordLength);
 		const passwordHash = await hashPassword(password, context.settings.passwordCost);
 		const user = await context.store.createUser(username, passwordHash);
 		if (!user) throw new ProtocolError('CONFLICT', `the username "${username}" is taken`);
-		const { token, sessionId } = await issueToken(context, user.id, '');
+		const { token, sessionId } = await issueToken(context, user.id, device ?? '');
 		await startSession(context, user, token, sessionId);
 		return { user: { username: user.username }, token };
 	},

@@ -36,7 +36,8 @@ function pageLimit(defaultLimit: number, maxLimit: number) {
  * newer clients can add optional fields without breaking older servers.
  */
 export const requestFields = {
-	register: z.object({ username: Username, password: Password }),
+	/** `device` labels the session the registration logs in, as `login`'s does. */
+	register: z.object({ username: Username, password: Password, device: Device.optional() }),
 	/** `device` labels the session in `sessions.list` (`chat-tui on laptop`). */
 	login: z.union([
 		z.object({ username: Username, password: Password, device: Device.optional() }),
