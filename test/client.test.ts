@@ -1,7 +1,10 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, EventBuffer, ProtocolError } from '../source/client/index.js';
+import { WebSocketServer } from 'ws';
+import { ChatClient, EventBuffer, ProtocolError, REVOKED_CLOSE_CODE } from '../source/client/index.js';
 import { backoffDelay } from '../source/client/backoff.js';
-import type { Message } from '../source/protocol/index.js';
+import { PROTOCOL_VERSION, type Message } from '../source/protocol/index.js';
 import { befriend, ClientPool, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
 import { FlakyProxy } from './helpers/flaky-proxy.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -325,6 +328,82 @@ describe('durability', () => {
 			]);
 		} finally {
 			await own.stop();
+		}
+	});
+});
+
+// accounts
+describe('revoked sessions', () => {
+	/** Two logins of one new user, each with a device label. */
+	async function twoDevices() {
+		const setup = await pool.registered(server.url, 'dev');
+		await setup.close();
+		const laptop = await pool.connect(server.url, { device: 'test laptop' });
+		await laptop.login({ username: setup.name, password: PASSWORD });
+		const phone = await pool.connect(server.url, { device: 'test phone' });
+		await phone.login({ username: setup.name, password: PASSWORD });
+		return { laptop, phone };
+	}
+
+	it('labels each session with its device, and a revoked one neither reconnects nor logs back in, but says so once', async () => {
+		const { laptop, phone } = await twoDevices();
+		const { sessions } = await laptop.request('sessions.list', {});
+		expect(sessions.filter((session) => session.online).map((session) => [session.device, session.current]).sort()).toEqual([
+			['test laptop', true],
+			['test phone', false],
+		]);
+		const token = phone.token!;
+		const revoked = record(phone, 'revoked');
+		const states = record(phone, 'state');
+		await laptop.request('sessions.revoke', { session: sessions.find((session) => session.device === 'test phone')!.id });
+		await until(() => revoked.length === 1 && phone.state === 'idle', 5000, 'the phone revoked');
+		// Backoff starts at 50 ms here: a reconnect would have begun well within this.
+		await sleep(400);
+		expect(revoked).toHaveLength(1);
+		expect(revoked[0]).toMatchObject({ code: 'UNAUTHENTICATED', message: 'this session was logged out from another device' });
+		expect(states.map((change) => change.state)).not.toContain('reconnecting');
+		expect(phone.token).toBeUndefined();
+		await expect(phone.request('friends.list', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+		const again = await pool.connect(server.url);
+		await expect(again.login({ token })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+		// The laptop is untouched.
+		await expect(laptop.request('friends.list', {})).resolves.toBeDefined();
+	});
+
+	it('ends the other sessions when the password changes: closed with 4001, no reconnect', async () => {
+		const { laptop, phone } = await twoDevices();
+		const revoked = record(laptop, 'revoked');
+		const states = record(laptop, 'state');
+		await phone.request('account.password', { current: PASSWORD, password: `${PASSWORD}!` });
+		await until(() => revoked.length === 1 && laptop.state === 'idle', 5000, 'the laptop revoked');
+		await sleep(400);
+		expect(revoked).toHaveLength(1);
+		expect(states.map((change) => change.state)).not.toContain('reconnecting');
+		expect(states.at(-1)?.reason).toContain(String(REVOKED_CLOSE_CODE));
+		await expect(phone.request('friends.list', {})).resolves.toBeDefined();
+	});
+
+	it('takes a close with 4001 alone, without the event, as the end of the session too, and fails unsent messages', async () => {
+		const fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+		await once(fake, 'listening');
+		let connections = 0;
+		fake.on('connection', (socket) => {
+			connections += 1;
+			socket.send(JSON.stringify({ type: 'welcome', server: 'chat-tui', protocol: PROTOCOL_VERSION, version: 'test', motd: '' }));
+			setTimeout(() => socket.close(REVOKED_CLOSE_CODE, 'session revoked'), 50);
+		});
+		try {
+			const client = await pool.connect(`ws://127.0.0.1:${(fake.address() as AddressInfo).port}`);
+			const revoked = record(client, 'revoked');
+			const states = record(client, 'state');
+			const unsent = client.send({ user: 'bob' }, 'never goes').catch((error: unknown) => error);
+			await until(() => revoked.length === 1 && client.state === 'idle', 5000, 'the close');
+			await sleep(400);
+			expect(connections).toBe(1);
+			expect(states.map((change) => change.state)).not.toContain('reconnecting');
+			expect(await unsent).toMatchObject({ code: 'UNAUTHENTICATED' });
+		} finally {
+			fake.close();
 		}
 	});
 });

@@ -588,3 +588,135 @@ describe('file transfer', () => {
 		await screen.waitFor('/send: /nonexistent/file.bin: no such file');
 	});
 });
+
+// accounts
+describe('accounts: sessions, password, deletion', () => {
+	let server: TestServer;
+	const pool = new ClientPool();
+	beforeAll(async () => {
+		server = await startTestServer({ motd: MOTD });
+	});
+	afterEach(() => pool.closeAll());
+	afterAll(() => server.stop());
+
+	/**
+	 * `name`'s window at 80×24, logged in by a token saved from a "laptop" login;
+	 * a "phone" session of the same user online, and a script's session gone offline.
+	 */
+	async function twoDevices(name: string) {
+		const setup = await pool.connect(server.url);
+		await setup.register(name, PASSWORD);
+		await setup.logout();
+		const laptop = await pool.connect(server.url, { device: 'chat-tui on laptop' });
+		const { token } = await laptop.login({ username: name, password: PASSWORD });
+		await laptop.close();
+		const script = await pool.connect(server.url, { device: 'chat-tui send on ci' });
+		await script.login({ username: name, password: PASSWORD });
+		await script.close();
+		const phone = await pool.connect(server.url, { device: 'chat-tui on phone' });
+		await phone.login({ username: name, password: PASSWORD });
+		const harness = renderApp(server.url, { columns: 80, rows: 24 }, (settings) => settings.saveLogin(server.url, { username: name, token }));
+		await harness.screen.waitFor(`logged in as ${name}`);
+		return { ...harness, phone };
+	}
+
+	it('/sessions lists them, this one first and marked, online ones dotted; r logs the chosen one out', async () => {
+		const { screen, phone } = await twoDevices('sam');
+		screen.stdin.write('/sessions');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('Sessions — 3 logged in, 2 online');
+		screen.stdin.write('\u001B[B'); // Down
+		const frame = await screen.waitFor((current) => /› ● chat-tui on phone/.test(current));
+		expectFits(frame, { columns: 80, rows: 24 });
+		expect(frame).toMatch(/● chat-tui on laptop +just now +this one/);
+		expect(frame).toMatch(/○ chat-tui send on ci +just now/);
+		expect(frame).toContain('r log the chosen session out');
+		expect(normalise(frame)).toMatchSnapshot();
+		const revoked = record(phone, 'revoked');
+		screen.stdin.write('r');
+		await screen.waitFor('logged out chat-tui on phone');
+		await until(() => revoked.length === 1, 5000, 'the phone logged out');
+		const after = await screen.waitFor('Sessions — 2 logged in, 1 online');
+		expect(after).not.toMatch(/[●○] chat-tui on phone/);
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('~ status');
+	});
+
+	it('/passwd asks masked, refuses two different new passwords, and changes it, logging out the other sessions', async () => {
+		const { screen, phone } = await twoDevices('pat');
+		screen.stdin.write('/passwd');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('current password ›');
+		screen.stdin.write(PASSWORD);
+		const frame = await screen.waitFor('•'.repeat(10));
+		expectFits(frame, { columns: 80, rows: 24 });
+		expect(frame).not.toContain(PASSWORD);
+		expect(frame).toContain('current password › ••••');
+		expect(normalise(frame)).toMatchSnapshot();
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('new password ›');
+		screen.stdin.write('a new one');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('new password again ›');
+		screen.stdin.write('a new two');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('/passwd: the two new passwords');
+		// Esc at any question cancels.
+		screen.stdin.write('/passwd');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('current password ›');
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('cancelled: your password');
+
+		const revoked = record(phone, 'revoked');
+		screen.stdin.write('/passwd');
+		screen.stdin.write(KEY.enter);
+		for (const [prompt, answer] of [
+			['current password ›', PASSWORD],
+			['new password ›', 'a better password'],
+			['new password again ›', 'a better password'],
+		] as const) {
+			await screen.waitFor(prompt);
+			screen.stdin.write(answer);
+			screen.stdin.write(KEY.enter);
+		}
+		const done = await screen.waitFor('Password changed; your other');
+		expect(done).not.toContain('a better password');
+		await until(() => revoked.length === 1, 5000, 'the phone logged out');
+		const check = await pool.connect(server.url);
+		await expect(check.login({ username: 'pat', password: 'a better password' })).resolves.toBeDefined();
+	});
+
+	it('a session revoked from another device goes back to the log-in screen, saying so, with its saved login forgotten', async () => {
+		const { screen, phone, settings } = await twoDevices('kim');
+		expect(settings.loginFor(server.url)).toBeDefined();
+		await phone.request('sessions.revoke', { all: true });
+		const frame = await screen.waitFor('This session was logged out from another device');
+		expect(frame).toContain('chat-tui · Log in');
+		expect(settings.loginFor(server.url)).toBeUndefined();
+		// It logs in again from there, the username filled in.
+		expect(frame).toMatch(/Username\s+kim/);
+		screen.stdin.write(KEY.tab);
+		screen.stdin.write(PASSWORD);
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('logged in as kim');
+		expect(settings.loginFor(server.url)?.username).toBe('kim');
+	});
+
+	it('/deleteaccount asks the password, then to confirm, and ends on the log-in screen without a saved login', async () => {
+		const { screen, settings } = await twoDevices('lee');
+		screen.stdin.write('/deleteaccount');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('your password ›');
+		screen.stdin.write(PASSWORD);
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('delete lee for good? type yes ›');
+		screen.stdin.write('yes');
+		screen.stdin.write(KEY.enter);
+		const frame = await screen.waitFor('The account lee was deleted.');
+		expect(frame).toContain('chat-tui · Log in');
+		expect(settings.loginFor(server.url)).toBeUndefined();
+		const check = await pool.connect(server.url);
+		await expect(check.login({ username: 'lee', password: PASSWORD })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+	});
+});

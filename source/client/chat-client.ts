@@ -179,7 +179,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 
 	/** Registers and logs this connection in. */
 	async register(username: string, password: string): Promise<ResultOf<'register'>> {
-		return this.request('register', { username, password });
+		return this.request('register', { username, password, ...this.deviceField() });
 	}
 
 	/** Logs in with a password, or with the saved token when called without one. */
@@ -199,6 +199,14 @@ export class ChatClient extends Emitter<ClientEvents> {
 	 */
 	send(to: Peer, text: string, cid: string = randomUUID()): Promise<Message> {
 		return this.queueSend({ to, text, cid });
+	}
+
+	/**
+	 * The server ended this session (revoked, or the account deleted). Its
+	 * connection is closing if not closed yet: log in again with a new client.
+	 */
+	get sessionEnded(): boolean {
+		return this.ended;
 	}
 
 	/** files: the socket's options (TLS trust), so HTTP transfers to the same server trust what the socket does. */

@@ -161,7 +161,8 @@ export function App(props: AppProps) {
 			}
 			setPhase({ kind: 'login', busy: true, mode: form.mode });
 			let target = client;
-			if (form.server !== server || client.state !== 'open') {
+			// A session ended by the server leaves its connection closing: log in on a new one.
+			if (form.server !== server || client.state !== 'open' || client.sessionEnded) {
 				await client.close();
 				target = createClient(form.server);
 				setClient(target);
