@@ -153,11 +153,20 @@ export class Hub {
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
 		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
-		await this.countSession(session, -1);
-		if (await this.presence.closed(user)) {
-			this.noteDeparture(user.id);
-			await this.announce(user, false);
+		try {
+			if (await this.presence.closed(user)) {
+				this.noteDeparture(user.id);
+				await this.announce(user, false);
+			}
+		} finally {
+			// Bookkeeping after presence: contacts hear of the departure without waiting on a store write.
+			await this.countSession(session, -1);
 		}
+	}
+
+	/** Resolves once every closed socket's detach has run (a shutdown waits for them before leaving the cluster). */
+	async detachesSettled(): Promise<void> {
+		await Promise.allSettled([...this.closingByUser.values()].flatMap((pending) => [...pending]));
 	}
 
 	/**

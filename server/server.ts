@@ -229,6 +229,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
 			http.closeAllConnections();
 			await new Promise<void>((resolve) => http.close(() => resolve()));
+			// Each closed session's detach (presence, its contacts told, its session count) before the parts it uses close.
+			await hub.detachesSettled();
 			// Leaving: sessions still counted here stop counting, and their contacts hear it (over the bus).
 			await presence.close();
 			await bus.close();
