@@ -4,78 +4,25 @@
  * sessions.revoke, account deletion, the scrypt cost upgrade at login, and
  * the bound on password hashes at once.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashing, HASH_CONCURRENCY, hashPassword } from '../server/auth/passwords.js';
 import { Semaphore } from '../server/auth/semaphore.js';
-import type { ServerOptions } from '../server/server.js';
-import { RawClient, type Frame } from './helpers/raw-client.js';
-import { startTestServer, TEST_PASSWORD_COST, type TestServer } from './helpers/server.js';
+import type { RawClient, Frame } from './helpers/raw-client.js';
+import { TEST_PASSWORD_COST } from './helpers/server.js';
+import { expectError, PASSWORD, uniqueName, useServer, wireHelpers, type WireUser } from './helpers/wire.js';
 
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a whole new password';
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const RULE = /^a password must be at least (\d+) characters and not your username$/;
 /** PROTOCOL.md: revoked connections are closed within 1 s. */
 const REVOKE_BOUND_MS = 1000;
 
-let nameCounter = 0;
-function uniqueName(prefix = 'a'): string {
-	nameCounter += 1;
-	return `${prefix}${process.pid % 10000}_${nameCounter}`;
-}
-
-const openClients: RawClient[] = [];
-
-afterEach(async () => {
-	const clients = openClients.splice(0);
-	for (const client of clients) client.close();
-	await Promise.all(clients.map((client) => client.waitClosed()));
-});
-
-function useServer(options: ServerOptions = {}): { readonly server: TestServer } {
-	let server: TestServer | undefined;
-	beforeAll(async () => {
-		server = await startTestServer(options);
-	});
-	afterAll(async () => {
-		await server?.stop();
-	});
-	return {
-		get server() {
-			if (!server) throw new Error('the server is not running');
-			return server;
-		},
-	};
-}
-
-interface User {
-	client: RawClient;
-	name: string;
-	token: string;
-}
-
-function expectError(reply: Frame, code: string, message?: RegExp): void {
-	expect(reply.type, JSON.stringify(reply)).toBe('error');
-	expect(reply.code).toBe(code);
-	if (message) expect(String(reply.message)).toMatch(message);
-}
-
-function makeHelpers(use: { readonly server: TestServer }) {
-	async function connect(): Promise<RawClient> {
-		const client = await RawClient.connect(use.server.url);
-		openClients.push(client);
-		return client;
-	}
-
-	async function user(prefix?: string): Promise<User> {
-		const client = await connect();
-		const name = uniqueName(prefix);
-		const reply = await client.ok('register', { username: name, password: PASSWORD });
-		return { client, name, token: reply.token as string };
-	}
+/** The wire helpers, plus logging in again by password with a device label, and a bare login attempt. */
+function makeHelpers(use: { readonly url: string }) {
+	const { connect, user, befriend } = wireHelpers(use);
 
 	/** Another login of the user, by password, labelled `device`. */
-	async function loginAgain(of: { name: string }, device?: string, password = PASSWORD): Promise<User> {
+	async function loginAgain(of: { name: string }, device?: string, password = PASSWORD): Promise<WireUser> {
 		const client = await connect();
 		const reply = await client.ok('login', { username: of.name, password, ...(device === undefined ? {} : { device }) });
 		return { client, name: of.name, token: reply.token as string };
@@ -85,11 +32,6 @@ function makeHelpers(use: { readonly server: TestServer }) {
 	async function tryLogin(fields: Record<string, unknown>): Promise<Frame> {
 		const client = await connect();
 		return client.request('login', fields);
-	}
-
-	async function befriend(a: User, b: User): Promise<void> {
-		await a.client.ok('friends.request', { username: b.name });
-		await b.client.ok('friends.accept', { username: a.name });
 	}
 
 	return { connect, user, loginAgain, tryLogin, befriend };

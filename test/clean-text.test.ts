@@ -4,14 +4,12 @@
  * when it holds a control character, and nothing is stored. Checked as an
  * outside client sees it: raw frames against the real server.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { cleanTextProblem, describeCodePoint, findUnclean, requestFields } from '../source/protocol/index.js';
 import { CLEAN_STRINGS, REFUSED_STRINGS } from './helpers/hostile-strings.js';
-import { RawClient, type Frame } from './helpers/raw-client.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-
-const PASSWORD = 'correct horse battery staple';
+import type { Frame } from './helpers/raw-client.js';
+import { expectError, uniqueCid, uniqueName, useServer, wireHelpers } from './helpers/wire.js';
 
 describe('the clean-text rule', () => {
 	it('names control characters as the contract writes them', () => {
@@ -56,44 +54,22 @@ describe('the clean-text rule', () => {
 });
 
 describe('the server refuses hostile strings in every field and stores nothing', () => {
-	let server: TestServer;
-	const clients: RawClient[] = [];
-	let counter = 0;
-
-	beforeAll(async () => {
-		server = await startTestServer();
-	});
-	afterAll(async () => {
-		await server.stop();
-	});
-	afterEach(() => {
-		for (const client of clients.splice(0)) client.close();
-	});
-
-	async function user(): Promise<{ client: RawClient; name: string; token: string }> {
-		const client = await RawClient.connect(server.url);
-		clients.push(client);
-		const name = `ct${process.pid % 10000}_${++counter}`;
-		const reply = await client.ok('register', { username: name, password: PASSWORD });
-		return { client, name, token: reply.token as string };
-	}
-
+	const use = useServer();
+	const { connect, user, befriend } = wireHelpers(use);
 	function expectRefused(reply: Frame, field: string, refusedAs: string): void {
-		expect(reply, JSON.stringify(reply)).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
-		expect(reply.message).toBe(`${field} holds ${refusedAs}`);
+		expectError(reply, 'BAD_REQUEST', `${field} holds ${refusedAs}`);
 	}
 
 	it.each(REFUSED_STRINGS.map((entry) => [entry.name, entry] as const))('%s', async (_name, { text, refusedAs }) => {
 		const alice = await user();
 		const bob = await user();
-		await alice.client.ok('friends.request', { username: bob.name });
-		await bob.client.ok('friends.accept', { username: alice.name });
-		const group = `g${process.pid % 10000}_${++counter}`;
+		await befriend(alice, bob);
+		const group = uniqueName('g');
 		await alice.client.ok('groups.create', { name: group });
 
 		// message text, to a friend and to a group: nothing is stored or delivered
-		expectRefused(await alice.client.request('send', { to: { user: bob.name }, text, cid: `cid-${counter}-dm` }), 'text', refusedAs!);
-		expectRefused(await alice.client.request('send', { to: { group }, text, cid: `cid-${counter}-gr` }), 'text', refusedAs!);
+		expectRefused(await alice.client.request('send', { to: { user: bob.name }, text, cid: uniqueCid() }), 'text', refusedAs!);
+		expectRefused(await alice.client.request('send', { to: { group }, text, cid: uniqueCid() }), 'text', refusedAs!);
 		expect((await bob.client.ok('history', { with: { user: alice.name } })).messages).toEqual([]);
 		expect((await alice.client.ok('history', { with: { group } })).messages).toEqual([]);
 		expect(bob.client.events('message')).toEqual([]);
@@ -104,7 +80,7 @@ describe('the server refuses hostile strings in every field and stores nothing',
 		expect(friends).toEqual([expect.objectContaining({ username: bob.name, alias: null })]);
 
 		// group description: no group made
-		const refusedGroup = `r${process.pid % 10000}_${++counter}`;
+		const refusedGroup = uniqueName('r');
 		expectRefused(
 			await alice.client.request('groups.create', { name: refusedGroup, description: text }),
 			'description',
@@ -129,8 +105,7 @@ describe('the server refuses hostile strings in every field and stores nothing',
 		expectRefused(await alice.client.request('users.find', { query: text }), 'query', refusedAs!);
 
 		// a device label: the login is refused, no session is made
-		const other = await RawClient.connect(server.url);
-		clients.push(other);
+		const other = await connect();
 		expectRefused(await other.request('login', { token: alice.token, device: text }), 'device', refusedAs!);
 		expect(await other.request('friends.list')).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
 	});
@@ -138,10 +113,9 @@ describe('the server refuses hostile strings in every field and stores nothing',
 	it('accepts and returns clean text of every script unchanged', async () => {
 		const alice = await user();
 		const bob = await user();
-		await alice.client.ok('friends.request', { username: bob.name });
-		await bob.client.ok('friends.accept', { username: alice.name });
-		for (const [index, text] of CLEAN_STRINGS.entries()) {
-			const { message } = await alice.client.ok('send', { to: { user: bob.name }, text, cid: `clean-${counter}-${index}` });
+		await befriend(alice, bob);
+		for (const text of CLEAN_STRINGS) {
+			const { message } = await alice.client.ok('send', { to: { user: bob.name }, text, cid: uniqueCid() });
 			expect((message as { text: string }).text).toBe(text);
 		}
 		const { messages } = await bob.client.ok('history', { with: { user: alice.name } });
@@ -154,9 +128,8 @@ describe('the server refuses hostile strings in every field and stores nothing',
 	it('allows a tab in message text but not in an alias', async () => {
 		const alice = await user();
 		const bob = await user();
-		await alice.client.ok('friends.request', { username: bob.name });
-		await bob.client.ok('friends.accept', { username: alice.name });
-		const { message } = await alice.client.ok('send', { to: { user: bob.name }, text: 'a\tb', cid: `tab-cid-${counter}` });
+		await befriend(alice, bob);
+		const { message } = await alice.client.ok('send', { to: { user: bob.name }, text: 'a\tb', cid: uniqueCid() });
 		expect((message as { text: string }).text).toBe('a\tb');
 		expectRefused(await alice.client.request('friends.alias', { username: bob.name, alias: 'a\tb' }), 'alias', 'U+0009 (HT) at character 2');
 	});

@@ -3,9 +3,9 @@
  * ignored user reaches the one who ignores them, and nothing tells the
  * ignored user.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawClient, type Frame } from './helpers/raw-client.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { expectError, uniqueCid, uniqueName, useServer, wireHelpers, type WireUser } from './helpers/wire.js';
 
 interface WireMessage {
 	id: string;
@@ -14,65 +14,9 @@ interface WireMessage {
 	text: string;
 }
 
-interface User {
-	client: RawClient;
-	name: string;
-	token: string;
-}
+type User = WireUser;
 
-const PASSWORD = 'correct horse battery staple';
-
-let counter = 0;
-function uniqueName(prefix = 'i'): string {
-	counter += 1;
-	return `${prefix}${process.pid % 10000}_${counter}`;
-}
-
-function uniqueCid(): string {
-	counter += 1;
-	return `cid-${process.pid}-${counter}`.padEnd(8, '0');
-}
-
-let server: TestServer;
-const openClients: RawClient[] = [];
-
-beforeAll(async () => {
-	server = await startTestServer();
-});
-
-afterAll(async () => {
-	await server.stop();
-});
-
-afterEach(async () => {
-	const clients = openClients.splice(0);
-	for (const client of clients) client.close();
-	await Promise.all(clients.map((client) => client.waitClosed()));
-});
-
-async function connect(): Promise<RawClient> {
-	const client = await RawClient.connect(server.url);
-	openClients.push(client);
-	return client;
-}
-
-async function user(prefix?: string): Promise<User> {
-	const client = await connect();
-	const name = uniqueName(prefix);
-	const reply = await client.ok('register', { username: name, password: PASSWORD });
-	return { client, name, token: reply.token as string };
-}
-
-/** Another session of the user, logged in by token; the login reply too. */
-async function session(of: User): Promise<{ client: RawClient; login: Frame }> {
-	const client = await connect();
-	return { client, login: await client.ok('login', { token: of.token }) };
-}
-
-async function befriend(a: User, b: User): Promise<void> {
-	await a.client.ok('friends.request', { username: b.name });
-	await b.client.ok('friends.accept', { username: a.name });
-}
+const { connect, user, session, befriend } = wireHelpers(useServer());
 
 /** Closes the user's connection and waits until the server has let it go. */
 async function goOffline(client: RawClient): Promise<void> {
@@ -104,11 +48,6 @@ async function group(creator: User, ...others: User[]): Promise<string> {
 function unreadWith(reply: Frame, peer: { user: string } | { group: string }): number | undefined {
 	const states = (reply.conversations ?? reply.unread) as Array<{ with: unknown; unread: number }>;
 	return states.find((state) => JSON.stringify(state.with) === JSON.stringify(peer))?.unread;
-}
-
-function expectError(reply: Frame, code: string): void {
-	expect(reply.type, JSON.stringify(reply)).toBe('error');
-	expect(reply.code).toBe(code);
 }
 
 describe('ignore.add, ignore.remove, ignore.list', () => {
