@@ -58,6 +58,11 @@ function script(hostile: boolean): HostileScript {
 	const now = new Date().toISOString();
 	const texts = HOSTILE_STRINGS.map((entry) => (hostile ? entry.text : `clean ${entry.name.replace(/\W+/g, ' ')}`));
 	const history = (peer: Message['to'], from: string) => texts.map((body) => hostileMessage(from, peer, body));
+	// A file whose name and type are hostile, as a hostile server may describe one.
+	const file = {
+		...hostileMessage('bob', { user: 'alice' }, 'a file'),
+		file: { id: '9', name: say('OSC 8 hyperlink'), size: 10, mime: say('8-bit OSC'), sha256: '0'.repeat(64) },
+	};
 	const events: EventFrame[] = [
 		{ type: 'notice', text: say('clear screen') },
 		{ type: 'message', message: hostileMessage('bob', { user: 'alice' }, say('cursor up')) },
@@ -82,8 +87,14 @@ function script(hostile: boolean): HostileScript {
 		replies: {
 			history: (fields) => {
 				const peer = fields['with'] as Message['to'];
-				return { messages: 'user' in peer ? history(peer, peer.user) : history(peer, 'carol') };
+				return { messages: 'user' in peer ? [...history(peer, peer.user), file] : history(peer, 'carol') };
 			},
+			'sessions.list': () => ({
+				sessions: [
+					{ id: 's1', device: say('OSC 2 window title (ST)'), created: now, lastSeen: now, current: true, online: true },
+					{ id: 's2', device: say('carriage-return overwrite'), created: now, lastSeen: now, current: false, online: false },
+				],
+			}),
 			search: () => ({ messages: history({ user: 'alice' }, 'bob').slice(0, 8) }),
 		},
 		fallback: { error: { code: 'BAD_REQUEST', message: say('SGR red background') } },
@@ -164,6 +175,7 @@ async function tour(hostile: boolean): Promise<{ written: string; shown: string 
 	await tui.press(KEY.alt(1)); // bob: history, a live message, typing
 	await tui.waitFor(drawn('cursor up'));
 	await tui.waitFor(drawn('NUL'));
+	await tui.waitFor(drawn('8-bit OSC')); // a file line: its name and type
 	await tui.press('hello bob');
 	await tui.press(KEY.enter); // refused: the error sentence shows on the failed line
 	await tui.waitFor(drawn('SGR red background'));
@@ -173,6 +185,10 @@ async function tour(hostile: boolean): Promise<{ written: string; shown: string 
 	await tui.waitFor(drawn('DCS'));
 	await tui.press(KEY.ctrlK); // the quick switcher: aliases and group names
 	await tui.waitFor('Switch to');
+	await tui.press(KEY.escape);
+	await tui.press('/sessions'); // device labels as the server lists them
+	await tui.press(KEY.enter);
+	await tui.waitFor(drawn('carriage-return overwrite'));
 	await tui.press(KEY.escape);
 	await tui.press(KEY.ctrlF);
 	await tui.press('clean');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cid, FileName, FileType, GroupName, Peer, Seq, Sha256, Timestamp, Username } from './fields.js';
+import { Cid, GroupName, Peer, Seq, Sha256, Timestamp, Username } from './fields.js';
 
 /** A registered account as others see it. */
 export const User = z.object({
@@ -55,13 +55,18 @@ export const FoundUser = z.object({
 });
 export type FoundUser = z.infer<typeof FoundUser>;
 
-/** A file as a message carries it: fetch its bytes over HTTP at `/files/<id>`. */
+/**
+ * A file as a message carries it: fetch its bytes over HTTP at `/files/<id>`.
+ * Its name and type are plain strings here, not clean text: what a server
+ * sends is drawn through the client's sanitiser, and one hostile file name
+ * must not make a whole history page unreadable.
+ */
 export const FileInfo = z.object({
 	id: z.string(),
-	name: FileName,
+	name: z.string(),
 	size: z.number().int().nonnegative(),
 	/** The MIME type (`mime`, since a request's own `type` is its op). */
-	mime: FileType,
+	mime: z.string(),
 	sha256: Sha256,
 });
 export type FileInfo = z.infer<typeof FileInfo>;
