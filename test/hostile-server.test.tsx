@@ -15,9 +15,15 @@ import { hostileMessage, startHostileServer, type HostileScript } from './helper
 // Colours on, as in a user's terminal (the bytes are what this test is about): chalk reads
 // FORCE_COLOR when it is first imported, so Ink and the App are imported after setting it.
 process.env['FORCE_COLOR'] = '3';
+// Ink draws only its last frame when it thinks it runs in CI, and reads that (is-in-ci) once, at
+// import: this test reads every frame a terminal gets, so Ink is imported without the CI variables.
+const ciVariables = { CI: process.env['CI'], CONTINUOUS_INTEGRATION: process.env['CONTINUOUS_INTEGRATION'] };
+delete process.env['CI'];
+delete process.env['CONTINUOUS_INTEGRATION'];
 const { render } = await import('ink');
 const { App } = await import('../source/ui/app.js');
 const { FakeStdin } = await import('./helpers/render.js');
+for (const [name, value] of Object.entries(ciVariables)) if (value !== undefined) process.env[name] = value;
 
 /**
  * The client trusts no server. The real TUI, rendered as a user's terminal
