@@ -63,7 +63,8 @@ async function tui(options: ConnectionOptions): Promise<void> {
 	// React's development build checks more and draws slower; a user gets the production one.
 	process.env['NODE_ENV'] ??= 'production';
 	const { runTui } = await import('./ui/run.js');
-	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL });
+	const { hostServer } = await import('./host.js');
+	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL, hostServer });
 }
 
 // Options before a subcommand belong to the TUI, those after it to the subcommand.

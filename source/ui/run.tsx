@@ -2,7 +2,6 @@ import { render } from 'ink';
 import { HistoryStore } from '../local/history-store.js';
 import type { ProfileLocation } from '../local/profile.js';
 import { Settings } from '../local/settings.js';
-import { defaultDataDir } from '../paths.js';
 import { App, type HostedServer } from './app.js';
 
 export interface TuiOptions {
@@ -10,26 +9,14 @@ export interface TuiOptions {
 	location: ProfileLocation;
 	/** The address the TUI may host the bundled server at when nothing answers there. */
 	hostableServer: string;
+	/** Starts the bundled server in this process (Ctrl-O on the log-in screen); the caller brings it, so the UI never imports the server. */
+	hostServer?(url: string): Promise<HostedServer>;
 }
 
 // Bracketed paste (2004): the terminal marks pasted text, so its newlines are not Enter presses.
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H\u001B[?2004h';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?2004l\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
-
-/** Starts the bundled server inside this process, quietly, on the address it was asked for. */
-async function hostServer(url: string): Promise<HostedServer> {
-	const { startServer } = await import('../../server/server.js');
-	const { silentLogger } = await import('../../server/logger.js');
-	const address = new URL(url);
-	const server = await startServer({
-		host: address.hostname,
-		port: Number(address.port),
-		dataDir: defaultDataDir(),
-		logger: silentLogger,
-	});
-	return { url: server.url, close: () => server.close() };
-}
 
 /**
  * Runs the full-screen TUI in the terminal's alternate screen, and puts the
@@ -70,7 +57,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
 			settings={settings}
 			history={history}
 			hostableServer={options.hostableServer}
-			hostServer={hostServer}
+			hostServer={options.hostServer}
 			ring={ringBell}
 		/>,
 		{ exitOnCtrlC: false, patchConsole: true, incrementalRendering: true },
