@@ -15,6 +15,12 @@ export function groupKey(name: string): ConversationKey {
 	return `group:${name.toLowerCase()}`;
 }
 
+/** The peer to ask the server about for a conversation key (names compare case-insensitively there). */
+export function peerOfKey(key: ConversationKey): Peer {
+	const [kind, name] = key.split(':') as ['user' | 'group', string];
+	return kind === 'user' ? { user: name } : { group: name };
+}
+
 export function keyOfPeer(peer: Peer): ConversationKey {
 	return 'user' in peer ? userKey(peer.user) : groupKey(peer.group);
 }

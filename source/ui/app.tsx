@@ -7,6 +7,7 @@ import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
 import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { ChatScreen } from './screens/chat-screen.js';
+import { ChatSession } from './session/chat-session.js';
 import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
@@ -32,8 +33,8 @@ export interface AppProps {
 type Phase =
 	| { kind: 'starting' }
 	| { kind: 'login'; error?: string | undefined; info?: string | undefined; busy?: boolean; mode?: LoginMode; username?: string | undefined }
-	/** `early`: the events that came between the login's reply and the chat screen. */
-	| { kind: 'chat'; login: ResultOf<'login'>; early: EventBuffer };
+	/** The session lives as long as the login, whatever the screen shows meanwhile. */
+	| { kind: 'chat'; session: ChatSession };
 
 const defaultCreateClient = (url: string) => new ChatClient({ url, device: deviceLabel('chat-tui') });
 
@@ -82,6 +83,33 @@ export function App(props: AppProps) {
 	const [canHost, setCanHost] = useState(false);
 	const hosted = useRef<HostedServer | undefined>(undefined);
 
+	/** `early`: the events that came between the login's reply and the session listening. */
+	const chatPhase = useCallback(
+		(target: ChatClient, url: string, login: ResultOf<'login'>, early: EventBuffer): Phase => ({
+			kind: 'chat',
+			session: new ChatSession({
+				client: target,
+				history,
+				settings,
+				server: url,
+				login,
+				early,
+				hosting: hosted.current !== undefined,
+				motd: target.welcome?.motd,
+				ring: props.ring,
+			}),
+		}),
+		[history, settings, props.ring],
+	);
+
+	// The session listens from the chat phase's start to its end (logged out, ended), not only while the chat screen shows.
+	useEffect(() => {
+		if (phase.kind !== 'chat') return;
+		const { session } = phase;
+		session.start();
+		return () => session.stop();
+	}, [phase]);
+
 	const quit = useCallback(() => {
 		void (async () => {
 			await client.close();
@@ -110,14 +138,14 @@ export function App(props: AppProps) {
 			const early = new EventBuffer(target);
 			try {
 				const login = await target.login({ token: saved.token });
-				setPhase({ kind: 'chat', login, early });
+				setPhase(chatPhase(target, url, login, early));
 			} catch (error) {
 				early.stop();
 				if (error instanceof ProtocolError && error.code === 'UNAUTHENTICATED') settings.forgetLogin(url);
 				setPhase({ kind: 'login', error: 'Your saved login has expired or was revoked; log in again.' });
 			}
 		},
-		[settings, hostableServer],
+		[settings, hostableServer, chatPhase],
 	);
 
 	useEffect(() => {
@@ -137,7 +165,7 @@ export function App(props: AppProps) {
 			setPhase((current) => ({
 				kind: 'login',
 				...why,
-				username: nameLives && current.kind === 'chat' ? current.login.user.username : undefined,
+				username: nameLives && current.kind === 'chat' ? current.session.me : undefined,
 			}));
 		},
 		[server, settings],
@@ -182,13 +210,13 @@ export function App(props: AppProps) {
 						? { ...(await target.register(form.username, form.password)), friends: [], groups: [], requests: [] }
 						: await target.login({ username: form.username, password: form.password });
 				settings.saveLogin(form.server, { username: login.user.username, token: login.token });
-				setPhase({ kind: 'chat', login, early });
+				setPhase(chatPhase(target, form.server, login, early));
 			} catch (error) {
 				early.stop();
 				setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
 			}
 		},
-		[client, server, settings, createClient, hostableServer],
+		[client, server, settings, createClient, hostableServer, chatPhase],
 	);
 
 	const host = useCallback(async () => {
@@ -217,21 +245,14 @@ export function App(props: AppProps) {
 	if (phase.kind === 'chat') {
 		return (
 			<ChatScreen
-				key={`${server}:${phase.login.user.username}`}
-				client={client}
-				history={history}
+				key={`${server}:${phase.session.me}`}
+				session={phase.session}
 				settings={settings}
-				server={server}
-				login={phase.login}
-				early={phase.early}
-				hosting={hosted.current !== undefined}
-				motd={client.welcome?.motd}
 				width={size.columns}
 				height={size.rows}
 				onLogout={() => void logout()}
 				onEnded={(info) => ended({ info }, false)}
 				onQuit={quit}
-				ring={props.ring}
 			/>
 		);
 	}

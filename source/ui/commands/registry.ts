@@ -6,10 +6,10 @@ import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
 import { formatBytes } from '../format/transfer.js';
-import { selectedConversation, type ChatAction, type ChatState, type Question } from '../state/chat-state.js';
+import { selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
 import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
-import { searchScope, startSearch } from '../state/search.js';
+import { searchScope } from '../state/search.js';
 import { expandHome } from './path-completion.js';
 import { openSessions } from '../state/sessions.js';
 
@@ -25,14 +25,22 @@ export interface CommandContext {
 	sendText(peer: Peer, text: string): void;
 	quit(): void;
 	logout(): Promise<void>;
-	/** The settings commands change (kept in the profile). */
-	settings: { bell: boolean; unreadFirst: boolean };
+	/** The settings commands change (kept in the profile; the session keeps the screen in step with them). */
+	settings: CommandSettings;
+	/** search: runs a search in the overlay; absent where the screen has none. */
+	search?: { start(within: SearchOverlay['within'], query: string): void } | undefined;
 	/** files: runs /send and /save with the progress bar; absent where the screen has none. */
 	transfers?: TransferRunner | undefined;
 	/** accounts: asks in the input line (masked when secret); undefined when the user cancelled with Esc. */
 	ask(question: Question): Promise<string | undefined>;
 	/** accounts: this session is over (the account was deleted): forget the saved login, back to the log-in screen saying `sentence`. */
 	ended(sentence: string): void;
+}
+
+/** The settings commands change: `/bell` and `/sort`. */
+export interface CommandSettings {
+	bell: boolean;
+	unreadFirst: boolean;
 }
 
 // files
@@ -442,7 +450,8 @@ export const COMMANDS: Command[] = [
 		args: ['text'],
 		run(context, args) {
 			const all = args.words[0] === SEARCH_ALL_FLAG;
-			startSearch(context, searchScope(context.state, all), args.after(all ? 1 : 0));
+			if (!context.search) throw new Error('search is not available here');
+			context.search.start(searchScope(context.state, all), args.after(all ? 1 : 0));
 		},
 	},
 	{
@@ -477,10 +486,7 @@ export const COMMANDS: Command[] = [
 		run(context, args) {
 			const word = args.words[0]?.toLowerCase();
 			if (word !== undefined && word !== 'unread' && word !== 'name') throw new UsageError(`sort by "unread" or "name", not "${word}"`);
-			if (word !== undefined) {
-				context.settings.unreadFirst = word === 'unread';
-				context.dispatch({ type: 'unread-first', on: context.settings.unreadFirst });
-			}
+			if (word !== undefined) context.settings.unreadFirst = word === 'unread';
 			say(context, context.settings.unreadFirst ? 'conversations with unread messages come first' : 'conversations are listed by name');
 		},
 	},

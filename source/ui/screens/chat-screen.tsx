@@ -1,10 +1,8 @@
 import { Box } from 'ink';
 import { useEffect, useRef } from 'react';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
-import type { ChatClient, EventBuffer } from '../../client/index.js';
-import type { HistoryStore } from '../../local/history-store.js';
 import type { Settings } from '../../local/settings.js';
-import { ProtocolError, type ResultOf } from '../../protocol/index.js';
+import { ProtocolError } from '../../protocol/index.js';
 import { completeLine } from '../commands/complete.js';
 import { parseInput } from '../commands/parse.js';
 import { findCommand, UsageError, type CommandContext } from '../commands/registry.js';
@@ -17,37 +15,30 @@ import { filterConversations, QuickSwitcher } from '../components/quick-switcher
 import { Sidebar, type SidebarItem } from '../components/sidebar.js';
 import { StatusBar } from '../components/status-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
-import { useTransfers } from '../hooks/use-transfers.js';
 import { TransferBar } from '../components/transfer-bar.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { actionFor, type KeyPress } from '../keys.js';
-import { conversationList, selectedConversation, STATUS, typingIn, type ChatState } from '../state/chat-state.js';
+import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { SearchOverlay, searchPageSize } from '../components/search-overlay.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { searchOverlayKey, searchPrompt, searchScope, type SearchContext } from '../state/search.js';
+import type { ChatSession } from '../session/chat-session.js';
 import { SessionsOverlay } from '../components/sessions-overlay.js';
 import { sessionsOverlayKey } from '../state/sessions.js';
 
 export interface ChatScreenProps {
-	client: ChatClient;
-	history: HistoryStore;
+	/** The chat's application; it outlives this screen (a resize below the minimum size unmounts it). */
+	session: ChatSession;
+	/** The profile: the lines typed before, for Up/Down. */
 	settings: Settings;
-	server: string;
-	login: ResultOf<'login'>;
-	/** What the server sent between the login's reply and this screen's first render. */
-	early?: EventBuffer | undefined;
-	hosting: boolean;
-	motd?: string | undefined;
 	width: number;
 	height: number;
 	onLogout(): void;
 	/** accounts: the session is over here (account deleted); the log-in screen says `sentence`. */
 	onEnded(sentence: string): void;
 	onQuit(): void;
-	/** Rings the terminal bell; no bell when not given (tests). */
-	ring?: (() => void) | undefined;
 }
 
 export const SIDEBAR_WIDTH = 26;
@@ -73,9 +64,9 @@ function describeError(error: unknown): string {
 
 /** The chat: sidebar, log, input line and status bar, or an overlay in place of the panes. */
 export function ChatScreen(props: ChatScreenProps) {
-	const { client, settings, width, height } = props;
-	const session = useChatSession(props);
-	const { state, dispatch } = session;
+	const { session, settings, width, height } = props;
+	const { client, dispatch, transfers } = session;
+	const { state, now } = useChatSession(session);
 	const [line, setLine, getLine] = useSyncReducer((_previous: LineState, next: LineState) => next, () => EMPTY_LINE);
 	const recall = useRef({ index: -1, draft: '' });
 	const completion = useRef<{ options: string[]; index: number } | undefined>(undefined);
@@ -83,7 +74,6 @@ export function ChatScreen(props: ChatScreenProps) {
 	const confirming = useRef<string | undefined>(undefined);
 
 	// files: the progress bar takes a row above the input line while a transfer runs.
-	const transfers = useTransfers({ dispatch, history: props.history, server: props.server, me: state.me });
 	const mainHeight = height - 2 - (state.transfer ? 1 : 0);
 	const logHeight = mainHeight;
 	const logWidth = width - SIDEBAR_WIDTH;
@@ -106,8 +96,9 @@ export function ChatScreen(props: ChatScreenProps) {
 		sendText: session.sendText,
 		quit: props.onQuit,
 		logout: async () => props.onLogout(),
-		settings,
+		settings: session.settings,
 		transfers: transfers.runner,
+		search: session.search,
 		ask: session.ask,
 		ended: props.onEnded,
 	};
@@ -173,7 +164,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	}
 
 	// search
-	const searchContext: SearchContext = { client, dispatch, reveal: session.reveal, pageSize: searchPageSize(mainHeight) };
+	const searchContext: SearchContext = { dispatch, search: session.search, pageSize: searchPageSize(mainHeight) };
 	const marked = state.mark?.key === state.selected ? state.mark : undefined;
 	const markedEntries = marked && state.logs[marked.key];
 	// A hit a search jumped to stays a third of the way down the log while history around it
@@ -379,12 +370,12 @@ export function ChatScreen(props: ChatScreenProps) {
 			/>
 			<StatusBar
 				user={state.me}
-				server={props.server}
+				server={state.server}
 				connection={state.connection}
-				now={session.now}
+				now={now}
 				hosting={state.hosting}
-				pending={client.unacknowledged().length}
-				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, session.now)}
+				pending={unsentCount(state)}
+				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, now)}
 				width={width}
 			/>
 		</Box>

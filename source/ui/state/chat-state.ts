@@ -67,8 +67,8 @@ export interface SearchOverlay {
 	query: string;
 	/** The words the hits were found for; undefined before the first search. */
 	searched: string | undefined;
-	/** Tells a page of hits for this search from a late one for an earlier search. */
-	run: number;
+	/** Tells a page of hits for this search from a late one for an earlier search (each prompt has its own). */
+	run: symbol;
 	/** Newest first, as the server answers. */
 	hits: Message[];
 	index: number;
@@ -163,8 +163,8 @@ export type ChatAction =
 	| { type: 'overlay'; overlay: Overlay | undefined }
 	// search
 	/** A page of hits for search `run`: the first page replaces the hits, later ones add to them. */
-	| { type: 'search-page'; run: number; hits: Message[]; complete: boolean; append: boolean }
-	| { type: 'search-failed'; run: number; error: string }
+	| { type: 'search-page'; run: symbol; hits: Message[]; complete: boolean; append: boolean }
+	| { type: 'search-failed'; run: symbol; error: string }
 	| { type: 'mark'; mark: LogMark | undefined }
 	/** files: a transfer's progress, or its end (undefined). */
 	| { type: 'transfer'; transfer: Transfer | undefined }
@@ -217,6 +217,17 @@ export function typingIn(state: ChatState, key: string, now: number): string[] {
 	return Object.entries(state.typing[key] ?? {})
 		.filter(([, until]) => until > now)
 		.map(([username]) => username);
+}
+
+/**
+ * The outbox as the screen shows it: the user's lines not yet acknowledged
+ * (a failed one is no longer waiting). The log's pending lines are the one
+ * record of them on this side; ChatClient's outbox is only the wire's.
+ */
+export function unsentCount(state: ChatState): number {
+	let count = 0;
+	for (const log of Object.values(state.logs)) for (const entry of log) if (entry.kind === 'pending' && !entry.failed) count++;
+	return count;
 }
 
 export function selectedConversation(state: ChatState): ConversationRef | undefined {
