@@ -1,53 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { ProtocolError, type ErrorCode } from '../source/protocol/index.js';
+import {
+	BEARER,
+	FILE_STATUS,
+	fileIdInPath,
+	HTTP_STATUS,
+	parseFileId,
+	ProtocolError,
+	SHA256_HEADER,
+	UPLOAD_LENGTH_HEADER,
+	UPLOAD_OFFSET_HEADER,
+	type ErrorCode,
+} from '../source/protocol/index.js';
+import { toUpload } from './attachments.js';
 import { hashToken } from './auth/tokens.js';
 import { remoteAddress } from './connection.js';
+import { mayReadKey } from './conversations/access.js';
 import { createHttpAdmission } from './http-admission.js';
-import { parseFileId, toUpload } from './handlers/files.js';
 import type { Logger } from './logger.js';
 import type { ServerSettings } from './settings.js';
-import { parseConversationKey } from './store/conversation.js';
 import { MAX_FILE_CHUNK_BYTES, type FileRecord, type Store, type UserRecord } from './store/store.js';
 
 /**
- * Files over plain HTTP(S) on the WebSocket's own port, so a deployment opens
- * nothing new: `PUT` appends bytes at an offset (resumable), `HEAD` tells the
- * offset, `GET` hands the bytes to the conversation's participants. Every
- * request carries the session token as `Authorization: Bearer <token>`.
- * Every error is a JSON body `{code, message}` with the protocol's codes.
+ * The file endpoints of source/protocol/files-http.ts, served on the
+ * WebSocket's own port so a deployment opens nothing new.
  */
-
-export const FILE_ROUTE = /^\/files\/([^/?#]*)$/;
-
-/** The headers of the resumable upload: where the next byte goes, and how many there are in all. */
-export const UPLOAD_OFFSET_HEADER = 'upload-offset';
-export const UPLOAD_LENGTH_HEADER = 'upload-length';
-/** The file's sha256 (hex) on every download, so the client can check what it wrote. */
-export const SHA256_HEADER = 'x-content-sha256';
-
-/** The HTTP status each protocol code maps to. */
-const STATUS: Record<ErrorCode, number> = {
-	BAD_REQUEST: 400,
-	UNAUTHENTICATED: 401,
-	FORBIDDEN: 403,
-	NOT_FOUND: 404,
-	CONFLICT: 409,
-	TOO_LARGE: 413,
-	RATE_LIMITED: 429,
-	INTERNAL: 500,
-	UNAVAILABLE: 503,
-};
-
-/** A checksum mismatch is bad input, but 400 would not say "your bytes, not your request". */
-const CHECKSUM_MISMATCH_STATUS = 422;
 
 /** An HTTP failure: the protocol code, its status (unless the code's own), and headers to add. */
 class HttpFailure extends ProtocolError {
 	constructor(
 		code: ErrorCode,
 		message: string,
-		readonly status = STATUS[code],
+		readonly status = HTTP_STATUS[code],
 		readonly headers: Record<string, string> = {},
 	) {
 		super(code, message);
@@ -72,14 +56,14 @@ export function createFilesHttp(options: FilesHttpOptions): FilesHttp {
 	});
 	return (request, response) => {
 		const url = request.url ?? '';
-		const match = FILE_ROUTE.exec(url.split('?')[0]!);
-		if (!match) return false;
+		const idText = fileIdInPath(url);
+		if (idText === undefined) return false;
 		const refusal = admit(remoteAddress(request, settings.trustProxy), request, response);
 		if (refusal) {
-			fail(request, response, new HttpFailure('RATE_LIMITED', refusal, STATUS.RATE_LIMITED, { 'retry-after': '1' }));
+			fail(request, response, new HttpFailure('RATE_LIMITED', refusal, HTTP_STATUS.RATE_LIMITED, { 'retry-after': '1' }));
 			return true;
 		}
-		serveFile(options, request, response, match[1]!).catch((error: unknown) => {
+		serveFile(options, request, response, idText).catch((error: unknown) => {
 			if (!(error instanceof ProtocolError)) options.logger.error(`${request.method} ${url} failed`, error);
 			fail(request, response, error);
 		});
@@ -124,13 +108,11 @@ async function serveFile(options: FilesHttpOptions, request: IncomingMessage, re
 		case 'GET':
 			return getBytes(options.store, request, response, user, file);
 		default:
-			throw new HttpFailure('BAD_REQUEST', `${request.method} is not a method for files; use PUT, HEAD or GET`, 405, {
+			throw new HttpFailure('BAD_REQUEST', `${request.method} is not a method for files; use PUT, HEAD or GET`, FILE_STATUS.methodNotAllowed, {
 				allow: 'PUT, HEAD, GET',
 			});
 	}
 }
-
-const BEARER = /^Bearer ([A-Za-z0-9_-]{1,128})$/;
 
 async function authorised(store: Store, request: IncomingMessage): Promise<UserRecord> {
 	const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -140,16 +122,8 @@ async function authorised(store: Store, request: IncomingMessage): Promise<UserR
 	return user;
 }
 
-/** Who may fetch a file: the two users of a direct conversation, or the group's current members. */
-async function isParticipant(store: Store, user: UserRecord, file: FileRecord): Promise<boolean> {
-	const conversation = parseConversationKey(file.conversation);
-	if (!conversation) return false;
-	if ('userIds' in conversation) return conversation.userIds.includes(user.id);
-	return (await store.roleIn(conversation.groupId, user.id)) !== undefined;
-}
-
 async function mayRead(store: Store, user: UserRecord, file: FileRecord): Promise<void> {
-	if (file.uploaderId === user.id || (await isParticipant(store, user, file))) return;
+	if (file.uploaderId === user.id || (await mayReadKey(store, user.id, file.conversation))) return;
 	throw new HttpFailure('FORBIDDEN', 'this file belongs to a conversation you are not in');
 }
 
@@ -159,7 +133,7 @@ function offsetHeaders(file: FileRecord): Record<string, string> {
 
 async function headFile(store: Store, response: ServerResponse, user: UserRecord, file: FileRecord): Promise<void> {
 	await mayRead(store, user, file);
-	response.writeHead(200, { ...offsetHeaders(file), 'cache-control': 'no-store' }).end();
+	response.writeHead(FILE_STATUS.ok, { ...offsetHeaders(file), 'cache-control': 'no-store' }).end();
 }
 
 /** A whole decimal number in a header, or undefined. */
@@ -188,14 +162,14 @@ async function putBytes(
 	const offset = headerNumber(request.headers[UPLOAD_OFFSET_HEADER]);
 	if (offset === undefined) throw new HttpFailure('BAD_REQUEST', `${UPLOAD_OFFSET_HEADER}: a whole number of bytes is required`);
 	if (offset !== file.received) {
-		throw new HttpFailure('CONFLICT', `${UPLOAD_OFFSET_HEADER}: the server has ${file.received} bytes`, 409, offsetHeaders(file));
+		throw new HttpFailure('CONFLICT', `${UPLOAD_OFFSET_HEADER}: the server has ${file.received} bytes`, HTTP_STATUS.CONFLICT, offsetHeaders(file));
 	}
 	const limit = Math.min(file.size, settings.maxFileBytes);
 	const declared = headerNumber(request.headers['content-length']);
 	if (declared !== undefined && offset + declared > limit) throw tooLarge(file, settings);
 	if (file.complete) {
-		if (declared) throw new HttpFailure('CONFLICT', 'the upload is already complete', 409, offsetHeaders(file));
-		response.writeHead(200, { 'content-type': 'application/json', ...offsetHeaders(file) });
+		if (declared) throw new HttpFailure('CONFLICT', 'the upload is already complete', HTTP_STATUS.CONFLICT, offsetHeaders(file));
+		response.writeHead(FILE_STATUS.ok, { 'content-type': 'application/json', ...offsetHeaders(file) });
 		response.end(JSON.stringify(toUpload(file)));
 		return;
 	}
@@ -213,7 +187,7 @@ async function putBytes(
 			if (next === undefined) {
 				// Another PUT of the same upload got there first.
 				const now = (await store.fileById(file.id)) ?? file;
-				throw new HttpFailure('CONFLICT', 'another upload of these bytes is under way', 409, offsetHeaders(now));
+				throw new HttpFailure('CONFLICT', 'another upload of these bytes is under way', HTTP_STATUS.CONFLICT, offsetHeaders(now));
 			}
 			received = next;
 		}
@@ -242,13 +216,13 @@ async function putBytes(
 			throw new HttpFailure(
 				'BAD_REQUEST',
 				'the bytes do not match the announced sha256; the upload starts again from 0',
-				CHECKSUM_MISMATCH_STATUS,
+				FILE_STATUS.checksumMismatch,
 				{ [UPLOAD_OFFSET_HEADER]: '0', [UPLOAD_LENGTH_HEADER]: String(file.size) },
 			);
 		}
 		current = (await store.fileById(file.id))!;
 	}
-	response.writeHead(200, { 'content-type': 'application/json', ...offsetHeaders(current) });
+	response.writeHead(FILE_STATUS.ok, { 'content-type': 'application/json', ...offsetHeaders(current) });
 	response.end(JSON.stringify(toUpload(current)));
 }
 
@@ -257,7 +231,7 @@ function tooLarge(file: FileRecord, settings: ServerSettings): HttpFailure {
 		file.size <= settings.maxFileBytes
 			? `the file was announced as ${file.size} bytes; send no more`
 			: `the largest file this server takes is ${settings.maxFileBytes} bytes`;
-	return new HttpFailure('TOO_LARGE', message, 413, offsetHeaders(file));
+	return new HttpFailure('TOO_LARGE', message, HTTP_STATUS.TOO_LARGE, offsetHeaders(file));
 }
 
 const RANGE = /^bytes=(\d{1,16})-$/;
@@ -284,13 +258,13 @@ async function getBytes(
 		if (start === undefined) throw new HttpFailure('BAD_REQUEST', 'range: only "bytes=N-" is supported');
 		from = Number(start);
 		if (from >= file.size && !(from === 0 && file.size === 0)) {
-			throw new HttpFailure('BAD_REQUEST', `range: the file has ${file.size} bytes`, 416, {
+			throw new HttpFailure('BAD_REQUEST', `range: the file has ${file.size} bytes`, FILE_STATUS.rangeNotSatisfiable, {
 				'content-range': `bytes */${file.size}`,
 			});
 		}
 	}
 	const partial = range !== undefined && file.size > 0;
-	response.writeHead(partial ? 206 : 200, {
+	response.writeHead(partial ? FILE_STATUS.partial : FILE_STATUS.ok, {
 		'content-type': file.mime,
 		'content-length': String(file.size - from),
 		'content-disposition': contentDisposition(file.name),

@@ -1,10 +1,11 @@
 import type { EventFrame, Message } from '../source/protocol/index.js';
 import type { Bus, Delivery } from './bus/bus.js';
+import { participationsOf, recipientsAmong } from './conversations/access.js';
 import { audienceOf } from './ignore-filter.js';
 import { silentLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
 import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
-import { conversationsOf, messagesSince } from './recovery.js';
+import { messagesSince } from './recovery.js';
 import type { Session, SessionUser } from './session.js';
 import type { Store } from './store/store.js';
 
@@ -226,7 +227,7 @@ export class Hub {
 		let republished = 0;
 		for (const user of lost.users) {
 			if (user.offline) await this.presence.markMissed(user.id, span);
-			for (const conversation of await conversationsOf(this.store, user.id)) {
+			for (const conversation of await participationsOf(this.store, user.id)) {
 				if (seen.has(conversation.key)) continue;
 				seen.add(conversation.key);
 				for (const message of await messagesSince(this.store, user.id, conversation, since)) {
@@ -248,7 +249,7 @@ export class Hub {
 	private async audienceOfMessage(message: Message, participants: number[], senderIds: Map<string, number | undefined>): Promise<number[]> {
 		if (!senderIds.has(message.from)) senderIds.set(message.from, (await this.store.userByName(message.from))?.id);
 		const senderId = senderIds.get(message.from);
-		return senderId === undefined ? participants : audienceOf(this.store, senderId, participants);
+		return senderId === undefined ? participants : recipientsAmong(this.store, senderId, participants);
 	}
 
 	/** Only the named sessions get the event (and are closed); the user's other sessions hear nothing. */

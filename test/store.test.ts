@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
 import { SQLITE_MIGRATIONS } from '../server/store/sqlite-migrations.js';
 import { MAX_FILE_CHUNK_BYTES, type NewMessage, type NewUpload, type Store, type UserRecord } from '../server/store/store.js';
-import { conversationKey } from '../server/store/conversation.js';
+import { conversationKey } from '../server/conversations/key.js';
 
 /**
  * One behaviour suite for the Store interface, run against every engine:

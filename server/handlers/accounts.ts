@@ -5,11 +5,9 @@ import { hashToken, newToken } from '../auth/tokens.js';
 import type { SessionUser } from '../session.js';
 import type { UserRecord } from '../store/store.js';
 import { me, type HandlerContext, type Handlers } from './context.js';
-import { friendsAndRequests } from './friends.js';
-import { groupView } from './groups.js';
-import { replayMissed, replayPending } from './messages.js';
-import { readStatesOf } from './read-state.js';
-import { endRevoked } from './sessions.js';
+import { replayMissed, replayPending } from '../replay.js';
+import { endRevoked } from '../revocation.js';
+import { friendsAndRequests, groupView, readStatesOf } from '../views.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -40,8 +38,8 @@ async function startSession(context: HandlerContext, user: SessionUser, token: s
 	await hub.attach(session, user);
 	context.afterReply(async () => {
 		try {
-			await replayPending(context, user.id);
-			await replayMissed(context, user.id);
+			await replayPending(context.store, session, user.id);
+			await replayMissed(context.store, hub, session, user.id);
 		} finally {
 			session.releaseEvents();
 		}
@@ -195,7 +193,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout' | 'accoun
 		}
 		await store.setPasswordHash(self.id, await hashPassword(password, settings.passwordCost));
 		const revoked = await store.revokeSessions(self.id, { allExcept: session.sessionId });
-		await endRevoked(context, self.id, revoked);
+		await endRevoked(context.hub, context, self.id, revoked);
 		return {};
 	},
 
@@ -219,7 +217,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout' | 'accoun
 		const revoked = await store.revokeSessions(self.id, { allExcept: undefined });
 		await store.deleteUser(self.id, new Date().toISOString());
 		await announceDeletion(context, self, friendIds, joined);
-		await endRevoked(context, self.id, revoked);
+		await endRevoked(context.hub, context, self.id, revoked);
 		return {};
 	},
 };

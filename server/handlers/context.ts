@@ -2,7 +2,7 @@ import { ProtocolError, type Op, type RequestOf, type ResultOf } from '../../sou
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Hub } from '../hub.js';
 import type { Session, SessionUser } from '../session.js';
-import type { GroupRecord, Store, UserRecord } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { ServerSettings } from '../settings.js';
 
 /** What a handler works with: the store, the hub, the asking session and the server's settings. */
@@ -24,24 +24,4 @@ export function me(context: HandlerContext): SessionUser {
 	const user = context.session.user;
 	if (!user) throw new ProtocolError('UNAUTHENTICATED', 'log in first');
 	return user;
-}
-
-/** Any account, deleted ones too (their history stays readable). */
-export async function existingUser(store: Store, username: string): Promise<UserRecord> {
-	const user = await store.userByName(username);
-	if (!user) throw new ProtocolError('NOT_FOUND', `there is no user named "${username}"`);
-	return user;
-}
-
-/** An account that is not deleted: one a user can befriend. A deleted one keeps its name but is not there to ask. */
-export async function liveUser(store: Store, username: string): Promise<UserRecord> {
-	const user = await existingUser(store, username);
-	if (user.deleted) throw new ProtocolError('NOT_FOUND', `there is no user named "${username}"`);
-	return user;
-}
-
-export async function existingGroup(store: Store, name: string): Promise<GroupRecord> {
-	const group = await store.groupByName(name);
-	if (!group) throw new ProtocolError('NOT_FOUND', `there is no group named "${name}"`);
-	return group;
 }

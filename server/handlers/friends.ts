@@ -1,26 +1,8 @@
 import { FIND_RESULT_LIMIT, ProtocolError, type Friend } from '../../source/protocol/index.js';
-import type { Hub } from '../hub.js';
-import type { FriendRecord, Store } from '../store/store.js';
+import { existingUser, liveUser } from '../directory.js';
 import { audienceOf, ignoreViewOf } from '../ignore-filter.js';
-import { existingUser, liveUser, me, type HandlerContext, type Handlers } from './context.js';
-
-/** `seesPresence` false (the viewer ignores the friend): always shown offline, as no presence event reaches the viewer. */
-export function friendView(hub: Hub, friend: FriendRecord, seesPresence = true): Friend {
-	return { username: friend.username, alias: friend.alias, online: seesPresence && hub.isOnline(friend.id) };
-}
-
-/** What login and friends.list show; through the ignore list, since presence events skip those who ignore a user. */
-export async function friendsAndRequests(store: Store, hub: Hub, userId: number) {
-	const [friends, requests, view] = await Promise.all([
-		store.friendsOf(userId),
-		store.friendRequestsOf(userId),
-		ignoreViewOf(store, userId),
-	]);
-	return {
-		friends: friends.map((friend) => friendView(hub, friend, view.seesPresenceOf(friend.id))),
-		requests: requests.filter((request) => view.seesRequest(request)),
-	};
-}
+import { friendsAndRequests, friendView } from '../views.js';
+import { me, type HandlerContext, type Handlers } from './context.js';
 
 /** The other user, who must exist and not be the asker. */
 async function otherUser(context: HandlerContext, username: string) {

@@ -1,20 +1,14 @@
-import { ProtocolError, type Group, type Role } from '../../source/protocol/index.js';
+import { ProtocolError, type Role } from '../../source/protocol/index.js';
+import { groupAsMember as memberOf } from '../conversations/access.js';
+import { existingGroup } from '../directory.js';
 import type { GroupRecord } from '../store/store.js';
 import { ignoreViewOf } from '../ignore-filter.js';
-import { existingGroup, me, type HandlerContext, type Handlers } from './context.js';
-
-export function groupView(group: GroupRecord, role?: Role): Group {
-	const view: Group = { name: group.name, description: group.description, creator: group.creator };
-	if (role) view.role = role;
-	return view;
-}
+import { groupView } from '../views.js';
+import { me, type HandlerContext, type Handlers } from './context.js';
 
 /** The group, with the asker's role in it; FORBIDDEN for a group the asker is not in. */
-export async function groupAsMember(context: HandlerContext, name: string): Promise<{ group: GroupRecord; role: Role }> {
-	const group = await existingGroup(context.store, name);
-	const role = await context.store.roleIn(group.id, me(context).id);
-	if (!role) throw new ProtocolError('FORBIDDEN', `you are not a member of ${group.name}`);
-	return { group, role };
+function groupAsMember(context: HandlerContext, name: string): Promise<{ group: GroupRecord; role: Role }> {
+	return memberOf(context.store, me(context).id, name);
 }
 
 function memberIds(context: HandlerContext, group: GroupRecord): Promise<number[]> {

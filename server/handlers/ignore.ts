@@ -1,6 +1,7 @@
 import { ProtocolError } from '../../source/protocol/index.js';
 import type { UserRecord } from '../store/store.js';
-import { existingUser, me, type HandlerContext, type Handlers } from './context.js';
+import { existingUser } from '../directory.js';
+import { me, type HandlerContext, type Handlers } from './context.js';
 
 /** The user named, who must exist and not be the asker. */
 async function otherUser(context: HandlerContext, username: string): Promise<UserRecord> {

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../source/protocol/index.js';
-import { existingUser, me, type Handlers } from './context.js';
-import { groupAsMember } from './groups.js';
+import { readable } from '../conversations/access.js';
+import { me, type Handlers } from './context.js';
 
 /** Message ids are decimal strings of positive integers (see PROTOCOL.md); anything else cannot page. */
 const MESSAGE_ID = /^[1-9]\d*$/;
@@ -15,19 +15,12 @@ function messageIdBound(before: string | undefined): number | undefined {
 }
 
 export const searchHandlers: Handlers<'search'> = {
-	/** One conversation is checked as `history` checks it; without one, the store keeps to what the user may read. */
+	/** One conversation must be readable; without one, the store keeps to what the user may read. */
 	async search(context, { query, with: peer, before, limit }) {
 		const { store } = context;
 		const self = me(context);
 		const bound = messageIdBound(before);
-		let conversation: { userId: number } | { groupId: number } | undefined;
-		if (peer === undefined) {
-			conversation = undefined;
-		} else if ('user' in peer) {
-			conversation = { userId: (await existingUser(store, peer.user)).id };
-		} else {
-			conversation = { groupId: (await groupAsMember(context, peer.group)).group.id };
-		}
+		const conversation = peer === undefined ? undefined : (await readable(store, self.id, peer)).with;
 		return { messages: await store.search({ userId: self.id, text: query, with: conversation, before: bound, limit }) };
 	},
 };

@@ -1,19 +1,8 @@
 import { ProtocolError, type SessionInfo } from '../../source/protocol/index.js';
 import { SESSION_SEEN } from '../settings.js';
 import type { SessionRecord } from '../store/store.js';
-import { me, type HandlerContext, type Handlers } from './context.js';
-
-/**
- * Ends the live connections of login sessions whose tokens the store has
- * just revoked, on whichever instance holds them: the others at once, the
- * asking connection (if it is among them) only after its `ok` reply.
- */
-export async function endRevoked(context: HandlerContext, userId: number, sessionIds: string[]): Promise<void> {
-	const { hub } = context;
-	const own = context.session.sessionId;
-	await hub.revokeSessions(userId, sessionIds.filter((id) => id !== own));
-	if (own !== undefined && sessionIds.includes(own)) context.afterReply(() => hub.revokeSessions(userId, [own]));
-}
+import { endRevoked } from '../revocation.js';
+import { me, type Handlers } from './context.js';
 
 /**
  * Whether a session has a live connection: one here we know of, or one
@@ -53,7 +42,7 @@ export const sessionHandlers: Handlers<'sessions.list' | 'sessions.revoke'> = {
 		if ('session' in request && revoked.length === 0) {
 			throw new ProtocolError('NOT_FOUND', `you have no session "${request.session}"`);
 		}
-		await endRevoked(context, self.id, revoked);
+		await endRevoked(context.hub, context, self.id, revoked);
 		return {};
 	},
 };

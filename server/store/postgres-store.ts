@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Message, Role } from '../../source/protocol/index.js';
-import { conversationKey } from './conversation.js';
+import { conversationKey, groupKey, keySql } from '../conversations/key.js';
 import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type {
@@ -581,11 +581,11 @@ export class PostgresStore implements Store {
 
 	/** Deletes a group inside the caller's transaction. */
 	private async deleteGroupIn(client: pg.PoolClient, groupId: number): Promise<void> {
-		await client.query(`DELETE FROM conversations WHERE key = $1`, [`g:${groupId}`]);
+		await client.query(`DELETE FROM conversations WHERE key = $1`, [groupKey(groupId)]);
 		// Cascades to members, messages and their pending deliveries.
 		await client.query(`DELETE FROM groups WHERE id = $1`, [groupId]);
 		// files: they go with the messages (cascading to their chunks).
-		await client.query(`DELETE FROM files WHERE conversation = $1`, [`g:${groupId}`]);
+		await client.query(`DELETE FROM files WHERE conversation = $1`, [groupKey(groupId)]);
 	}
 
 	async contactsOf(userId: number): Promise<number[]> {
@@ -703,10 +703,10 @@ export class PostgresStore implements Store {
 			this.pool,
 			`WITH mine (kind, id, name, key) AS (
 				SELECT 'user', u.id, u.username,
-				       'd:' || least(f.owner_id, f.friend_id) || ':' || greatest(f.owner_id, f.friend_id)
+				       ${keySql.direct('least(f.owner_id, f.friend_id)', 'greatest(f.owner_id, f.friend_id)')}
 				FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.owner_id = $1
 				UNION ALL
-				SELECT 'group', g.id, g.name, 'g:' || g.id
+				SELECT 'group', g.id, g.name, ${keySql.group('g.id')}
 				FROM members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1
 			)
 			SELECT mine.kind, mine.id, mine.name, c.last_seq AS last, coalesce(r.seq, 0) AS read,

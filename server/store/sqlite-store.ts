@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Role } from '../../source/protocol/index.js';
-import { conversationKey } from './conversation.js';
+import { conversationKey, groupKey, keySql } from '../conversations/key.js';
 import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, toFileInfo, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
@@ -426,11 +426,11 @@ export class SqliteStore implements Store {
 
 	/** Deletes a group inside the caller's transaction. */
 	private deleteGroupNow(groupId: number): void {
-		this.sql(`DELETE FROM conversations WHERE key = ?`).run(`g:${groupId}`);
+		this.sql(`DELETE FROM conversations WHERE key = ?`).run(groupKey(groupId));
 		// Cascades to members, messages and their pending deliveries.
 		this.sql(`DELETE FROM groups WHERE id = ?`).run(groupId);
 		// files: they go with the messages (cascading to their chunks); a later group may get this id.
-		this.sql(`DELETE FROM files WHERE conversation = ?`).run(`g:${groupId}`);
+		this.sql(`DELETE FROM files WHERE conversation = ?`).run(groupKey(groupId));
 	}
 
 	async contactsOf(userId: number): Promise<number[]> {
@@ -595,10 +595,10 @@ export class SqliteStore implements Store {
 		const rows = this.sql(
 			`WITH mine (kind, id, name, key) AS (
 				SELECT 'user', u.id, u.username,
-				       'd:' || min(f.owner_id, f.friend_id) || ':' || max(f.owner_id, f.friend_id)
+				       ${keySql.direct('min(f.owner_id, f.friend_id)', 'max(f.owner_id, f.friend_id)')}
 				FROM friends f JOIN users u ON u.id = f.friend_id WHERE f.owner_id = :me
 				UNION ALL
-				SELECT 'group', g.id, g.name, 'g:' || g.id
+				SELECT 'group', g.id, g.name, ${keySql.group('g.id')}
 				FROM members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = :me
 			)
 			SELECT mine.kind, mine.id, mine.name, c.last_seq AS last, coalesce(r.seq, 0) AS read,

@@ -3,6 +3,7 @@ export * from './clean-text.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './fields.js';
+export * from './files-http.js';
 export * from './frames.js';
 export * from './limits.js';
 export * from './objects.js';
