@@ -69,7 +69,7 @@ describe('the password rule', () => {
 		const name = uniqueName('Rule');
 		for (const password of ['seven77', name, name.toUpperCase(), name.toLowerCase()]) {
 			const reply = await client.request('register', { username: name, password });
-			expectError(reply, 'BAD_REQUEST', RULE);
+			expectError(reply, 'BAD_REQUEST', { message: RULE });
 			expect(String(reply.message)).toContain('at least 8 characters');
 		}
 		expectError(await client.request('login', { username: name, password: 'seven77' }), 'UNAUTHENTICATED');
@@ -80,7 +80,7 @@ describe('the password rule', () => {
 	it('counts characters as a person does (code points), not UTF-16 units', async () => {
 		const client = await connect();
 		// Seven emoji are fourteen UTF-16 units, but seven characters.
-		expectError(await client.request('register', { username: uniqueName(), password: '🔑'.repeat(7) }), 'BAD_REQUEST', RULE);
+		expectError(await client.request('register', { username: uniqueName(), password: '🔑'.repeat(7) }), 'BAD_REQUEST', { message: RULE });
 		await client.ok('register', { username: uniqueName(), password: '🔑'.repeat(8) });
 	});
 });
@@ -92,10 +92,10 @@ describe('the password rule, with --min-password-length 12', () => {
 	it('applies the server setting to register and account.password', async () => {
 		const client = await connect();
 		const reply = await client.request('register', { username: uniqueName(), password: 'eleven-char' });
-		expectError(reply, 'BAD_REQUEST', /at least 12 characters/);
+		expectError(reply, 'BAD_REQUEST', { message: /at least 12 characters/ });
 		const alice = await user();
-		expectError(await alice.client.request('account.password', { current: PASSWORD, password: 'eleven-char' }), 'BAD_REQUEST', RULE);
-		expectError(await alice.client.request('account.password', { current: PASSWORD, password: alice.name.toUpperCase() }), 'BAD_REQUEST', RULE);
+		expectError(await alice.client.request('account.password', { current: PASSWORD, password: 'eleven-char' }), 'BAD_REQUEST', { message: RULE });
+		expectError(await alice.client.request('account.password', { current: PASSWORD, password: alice.name.toUpperCase() }), 'BAD_REQUEST', { message: RULE });
 		await alice.client.ok('account.password', { current: PASSWORD, password: 'twelve-chars' });
 	});
 });
@@ -323,7 +323,7 @@ describe('account.delete', () => {
 		const left = await carol.client.event('group.update', (frame) => frame.event === 'left');
 		expect(left).toMatchObject({ event: 'left', username: alice.name, group: { name: club } });
 
-		expectError(await tryLogin({ username: alice.name, password: PASSWORD }), 'UNAUTHENTICATED', /^wrong username or password$/);
+		expectError(await tryLogin({ username: alice.name, password: PASSWORD }), 'UNAUTHENTICATED', { message: /^wrong username or password$/ });
 		expectError(await tryLogin({ token: alice.token }), 'UNAUTHENTICATED');
 		const again = await connect();
 		expectError(await again.request('register', { username: alice.name.toUpperCase(), password: PASSWORD }), 'CONFLICT');

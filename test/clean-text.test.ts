@@ -57,7 +57,7 @@ describe('the server refuses hostile strings in every field and stores nothing',
 	const use = useServer();
 	const { connect, user, befriend } = wireHelpers(use);
 	function expectRefused(reply: Frame, field: string, refusedAs: string): void {
-		expectError(reply, 'BAD_REQUEST', `${field} holds ${refusedAs}`);
+		expectError(reply, 'BAD_REQUEST', { message: `${field} holds ${refusedAs}` });
 	}
 
 	it.each(REFUSED_STRINGS.map((entry) => [entry.name, entry] as const))('%s', async (_name, { text, refusedAs }) => {

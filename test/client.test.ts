@@ -67,7 +67,7 @@ describe('delivery', () => {
 		const bobAgain = await pool.connect(server.url);
 		const received = record(bobAgain, 'message');
 		await bobAgain.login({ token });
-		await until(() => received.length >= 50, 5000, '50 messages');
+		await until(() => received.length >= 50, '50 messages');
 		await sleep(200);
 		expect(received.map((event) => event.message.text)).toEqual(sent.map((message) => message.text));
 		expect(received.map((event) => event.message.seq)).toEqual(sent.map((message) => message.seq));
@@ -99,7 +99,7 @@ describe('delivery', () => {
 		);
 		// Taken once; after that the buffer keeps nothing and the listener gets what comes.
 		await alice.send({ user: bob.name }, 'now live');
-		await until(() => later.length === 1, 5000, 'the live message');
+		await until(() => later.length === 1, 'the live message');
 		expect(early.take()).toEqual([]);
 		expect(later[0]!.message.text).toBe('now live');
 	});
@@ -127,7 +127,7 @@ describe('delivery', () => {
 		const onLaptop = record(aliceLaptop, 'message');
 		const onPhone = record(alice, 'message');
 		const message = await alice.send({ user: bob.name }, 'from my phone');
-		await until(() => onLaptop.length === 1, 2000, 'the copy on the other session');
+		await until(() => onLaptop.length === 1, 'the copy on the other session', 2000);
 		expect(onLaptop[0]!.message).toEqual(message);
 		expect(onPhone).toEqual([]);
 	});
@@ -148,12 +148,12 @@ describe('presence', () => {
 		await phone.login({ token });
 		const laptop = await pool.connect(server.url);
 		await laptop.login({ token });
-		await until(() => presence.length >= 1, 2000, 'online');
+		await until(() => presence.length >= 1, 'online', 2000);
 		await phone.close();
 		await sleep(200);
 		expect(presence).toEqual([{ username: bob.name, online: true }]);
 		await laptop.close();
-		await until(() => presence.length >= 2, 2000, 'offline');
+		await until(() => presence.length >= 2, 'offline', 2000);
 		await sleep(200);
 		expect(presence).toEqual([
 			{ username: bob.name, online: true },
@@ -192,7 +192,7 @@ describe('reconnect and outbox', () => {
 			expect(states.some((change) => change.state === 'reconnecting' && typeof change.retryAt === 'number')).toBe(true);
 			expect(aliceLogins.length).toBeGreaterThanOrEqual(1);
 
-			await until(() => bob.state === 'open' && bob.user !== undefined && aliceLogins.length > 0, 5000, 'bob back');
+			await until(() => bob.state === 'open' && bob.user !== undefined && aliceLogins.length > 0, 'bob back');
 			const { messages } = await bob.request('history', { with: { user: alice.name } });
 			expect(messages.map((message) => message.text)).toEqual([
 				'before the restart',
@@ -240,7 +240,7 @@ describe('reconnect and outbox', () => {
 			await expect(attacker.login({ username: 'nobody', password: 'wrong' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
 			const logins = record(alice, 'login');
 			proxy.cutAll();
-			await until(() => logins.length > 0, 5000, 'the login after the block');
+			await until(() => logins.length > 0, 'the login after the block');
 			expect(alice.user?.username).toBeDefined();
 		} finally {
 			await proxy.close();
@@ -356,7 +356,7 @@ describe('revoked sessions', () => {
 		const revoked = record(phone, 'revoked');
 		const states = record(phone, 'state');
 		await laptop.request('sessions.revoke', { session: sessions.find((session) => session.device === 'test phone')!.id });
-		await until(() => revoked.length === 1 && phone.state === 'idle', 5000, 'the phone revoked');
+		await until(() => revoked.length === 1 && phone.state === 'idle', 'the phone revoked');
 		// Backoff starts at 50 ms here: a reconnect would have begun well within this.
 		await sleep(400);
 		expect(revoked).toHaveLength(1);
@@ -375,7 +375,7 @@ describe('revoked sessions', () => {
 		const revoked = record(laptop, 'revoked');
 		const states = record(laptop, 'state');
 		await phone.request('account.password', { current: PASSWORD, password: `${PASSWORD}!` });
-		await until(() => revoked.length === 1 && laptop.state === 'idle', 5000, 'the laptop revoked');
+		await until(() => revoked.length === 1 && laptop.state === 'idle', 'the laptop revoked');
 		await sleep(400);
 		expect(revoked).toHaveLength(1);
 		expect(states.map((change) => change.state)).not.toContain('reconnecting');
@@ -397,7 +397,7 @@ describe('revoked sessions', () => {
 			const revoked = record(client, 'revoked');
 			const states = record(client, 'state');
 			const unsent = client.send({ user: 'bob' }, 'never goes').catch((error: unknown) => error);
-			await until(() => revoked.length === 1 && client.state === 'idle', 5000, 'the close');
+			await until(() => revoked.length === 1 && client.state === 'idle', 'the close');
 			await sleep(400);
 			expect(connections).toBe(1);
 			expect(states.map((change) => change.state)).not.toContain('reconnecting');

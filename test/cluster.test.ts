@@ -134,7 +134,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			...Array.from({ length: 10 }, (_, i) => bob.send({ group }, `bob in group ${i}`)),
 			...Array.from({ length: 10 }, (_, i) => carol.send({ group }, `carol in group ${i}`)),
 		]);
-		await until(() => toBob.length === count + 20 && toAlice.length === count + 20 && toCarol.length === 20, 10_000, 'deliveries');
+		await until(() => toBob.length === count + 20 && toAlice.length === count + 20 && toCarol.length === 20, 'deliveries', 10_000);
 		await new Promise((resolve) => setTimeout(resolve, 300)); // anything extra would show up now
 
 		const texts = (events: Array<{ message: Message }>, from: string, to: 'user' | 'group') =>
@@ -179,7 +179,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		const back = await connect(b.url);
 		const replayed = record(back, 'message');
 		await back.login({ token });
-		await until(() => replayed.length >= 3, 5000, 'the replay');
+		await until(() => replayed.length >= 3, 'the replay');
 		await new Promise((resolve) => setTimeout(resolve, 300));
 		expect(replayed.map((e) => e.message.id)).toEqual(whileAway.map((m) => m.id));
 		await waitOnline(alice, group, carol.name, true);
@@ -202,7 +202,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			const message = await uploadFile(alice, { to: { user: bob.name }, path: source, onProgress: (p) => uploadProgress.push(p) });
 			const sha256 = createHash('sha256').update(bytes).digest('hex');
 			expect(message.file).toMatchObject({ name: 'twenty.bin', size: bytes.length, sha256 });
-			await until(() => toBob.length === 1, 10_000, 'the file message on the other instance');
+			await until(() => toBob.length === 1, 'the file message on the other instance', 10_000);
 			expect(toBob[0]!.message).toEqual(message);
 			const into = mkdtempSync(path.join(dir, 'into-'));
 			const downloadProgress: TransferProgress[] = [];
@@ -227,10 +227,10 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		// A clean logout on b, a login on c: alice (on a) hears both.
 		const token = bob.token!;
 		await bob.close();
-		await until(() => presence.some((p) => p.username === bob.name && !p.online), 5000, 'bob offline');
+		await until(() => presence.some((p) => p.username === bob.name && !p.online), 'bob offline');
 		const bobOnC = await connect(c.url, { reconnect: false });
 		await bobOnC.login({ token });
-		await until(() => presence.filter((p) => p.online).length === 1, 5000, 'bob online again');
+		await until(() => presence.filter((p) => p.online).length === 1, 'bob online again');
 		expect(presence).toEqual([
 			{ username: bob.name, online: false },
 			{ username: bob.name, online: true },
@@ -242,7 +242,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		await c.stop('SIGKILL');
 		// Sent while a still counts bob online (nothing is queued for him); he must get it all the same.
 		const duringWindow = await alice.send({ user: bob.name }, 'sent while c was dead but not yet noticed');
-		await until(() => presence.length === 3, cluster.offlineBoundMs + 5000, 'bob offline after the kill');
+		await until(() => presence.length === 3, 'bob offline after the kill', cluster.offlineBoundMs + 5000);
 		const offlineAfter = Date.now() - killedAt;
 		log(`SIGKILLed instance: its user offline for the others after ${offlineAfter} ms (bound ${cluster.offlineBoundMs} ms)`);
 		expect(presence[2]).toEqual({ username: bob.name, online: false });
@@ -255,16 +255,16 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		const bobAgain = await connect(b.url);
 		const got = record(bobAgain, 'message');
 		await bobAgain.login({ token });
-		await until(() => got.length >= 2, 5000, 'bob’s replay');
+		await until(() => got.length >= 2, 'bob’s replay');
 		await new Promise((resolve) => setTimeout(resolve, 300));
 		expect(got.map((e) => e.message.id).sort()).toEqual([duringWindow.id, afterward.id].sort());
-		await until(() => presence.length === 4, 5000, 'bob online once more');
+		await until(() => presence.length === 4, 'bob online once more');
 		expect(presence[3]).toEqual({ username: bob.name, online: true });
 
 		// A clean shutdown (SIGTERM) needs no reaping: bob is offline at once, not after the TTL.
 		const stoppingAt = Date.now();
 		expect(await b.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-		await until(() => presence.length === 5, 5000, 'bob offline after the shutdown');
+		await until(() => presence.length === 5, 'bob offline after the shutdown');
 		expect(presence[4]).toEqual({ username: bob.name, online: false });
 		const afterShutdown = Date.now() - stoppingAt;
 		log(`SIGTERMed instance: its user offline for the others after ${afterShutdown} ms`);
@@ -352,7 +352,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			frozen = true;
 			const token = bob.token!;
 			await bob.close();
-			await until(() => presenceEvents.length === 1, 5000, 'bob offline');
+			await until(() => presenceEvents.length === 1, 'bob offline');
 			const unqueued = await alice.send({ user: bob.name }, 'a still thinks you are online');
 			await new Promise((resolve) => setTimeout(resolve, 200));
 			frozen = false;
@@ -360,7 +360,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			const back = await connect(a.url);
 			const got = record(back, 'message');
 			await back.login({ token });
-			await until(() => got.length >= 1, 5000, 'the missed message');
+			await until(() => got.length >= 1, 'the missed message');
 			expect(got.map((e) => e.message.id)).toEqual([unqueued.id]);
 		} finally {
 			await Promise.all(clients.splice(0).map((client) => client.close()));
@@ -439,7 +439,6 @@ describe.runIf(ready && (missingNginx.length === 0 || inCi))('cluster: fail-over
 			const meant = stored.filter((m) => m.from !== me && ('group' in m.to || (m.from === previous && m.to.user === me)));
 			await until(
 				() => meant.every((m) => received[i]!.some((e) => e.message.id === m.id)),
-				5000,
 				`${me} to receive all ${meant.length} messages`,
 			).catch(() => undefined);
 			const ids = received[i]!.map((e) => e.message.id);

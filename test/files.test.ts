@@ -87,7 +87,7 @@ describe('upload', () => {
 		});
 		const file: FileInfo = { id: expect.stringMatching(/^\d+$/) as unknown as string, name: 'report.pdf', size: bytes.length, mime: 'application/pdf', sha256: sha(bytes) };
 		expect(message).toMatchObject({ from: alice.name, to: { user: bob.name }, text: 'the report', file });
-		await until(() => heard.length === 1, 5000, 'the file message');
+		await until(() => heard.length === 1, 'the file message');
 		expect(heard[0]!.message).toEqual(message);
 		const { messages } = await bob.request('history', { with: { user: alice.name }, limit: 10 });
 		expect(messages).toEqual([message]);

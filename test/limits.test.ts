@@ -72,7 +72,7 @@ describe('rate limit', () => {
 		const received = record(bob, 'message');
 		for (let i = 0; i < 500 && !flooder.client.closed; i++) flooder.client.sendRaw('{"type":"friends.list","id":"x"}');
 		for (let i = 0; i < 10; i++) await alice.send({ user: bob.name }, `still here ${i}`);
-		await until(() => received.length === 10, 5000, 'ten messages');
+		await until(() => received.length === 10, 'ten messages');
 		expect(await flooder.client.waitClosed()).toMatchObject({ code: 1008 });
 	});
 });
@@ -140,7 +140,7 @@ describe('slow readers and connection caps', () => {
 
 		const received = record(bob, 'message');
 		await alice.send({ user: bob.name }, 'unaffected');
-		await until(() => received.length === 1, 3000, 'the message to bob');
+		await until(() => received.length === 1, 'the message to bob', 3000);
 	});
 
 	it('refuses connections past the per-address cap with 1013 and a reason', async () => {
@@ -186,7 +186,7 @@ describe('heartbeats', () => {
 		// A pulled cable: nothing arrives and nothing is answered.
 		(ghost.client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
 		const started = Date.now();
-		await until(() => presence.some((event) => event.username === ghost.name && !event.online), 3000, 'offline');
+		await until(() => presence.some((event) => event.username === ghost.name && !event.online), 'offline', 3000);
 		expect(Date.now() - started).toBeLessThan(1000);
 	});
 
@@ -255,7 +255,7 @@ describe('wss://', () => {
 			await bob.request('friends.accept', { username: alice.user!.username });
 			const received = record(bob, 'message');
 			await alice.send({ user: bobName }, 'over TLS');
-			await until(() => received.length === 1, 3000, 'the message');
+			await until(() => received.length === 1, 'the message', 3000);
 			expect(received[0]!.message.text).toBe('over TLS');
 
 			// A client that does not trust the certificate cannot connect.

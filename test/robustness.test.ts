@@ -258,7 +258,7 @@ describe('fuzz: a live server fed garbage', () => {
 		await alice.request('groups.create', { name: group, description: 'after the storm' });
 		await bob.request('groups.join', { name: group });
 		conversation.push(await alice.send({ group }, 'welcome to the group'), await bob.send({ group }, 'glad to be here'));
-		await until(() => toBob.length === 2 && toAlice.length === 2, 5000, 'the conversation to arrive');
+		await until(() => toBob.length === 2 && toAlice.length === 2, 'the conversation to arrive');
 		expect(toBob.map((event) => event.message.text)).toEqual(['hello bob, still there after all that?', 'welcome to the group']);
 		expect(toAlice.map((event) => event.message.text)).toEqual(['hello alice, all good', 'glad to be here']);
 		expect((await alice.request('history', { with: { user: bob.name } })).messages.map((m) => m.text)).toEqual([
@@ -446,12 +446,12 @@ describe('chaos: connections cut at random', () => {
 
 		// Let everyone get back on and receive what was waiting for them.
 		const expectedLive = clients.map((client) => plans.flat().filter((planned) => isFor(client.name, planned, members)).length);
-		await until(() => clients.every((client) => client.state === 'open'), 10_000, 'every client back online');
+		await until(() => clients.every((client) => client.state === 'open'), 'every client back online', 10_000);
 		const settleUntil = Date.now() + 3000;
 		await until(
 			() => Date.now() > settleUntil || live.every((seen, i) => seen.filter((e) => e.message.from !== clients[i]!.name).length >= expectedLive[i]!),
-			10_000,
 			'live delivery to settle',
+			10_000,
 		);
 		await sleep(300);
 
@@ -474,7 +474,7 @@ describe('chaos: connections cut at random', () => {
 			const received = new Set(live[i]!.map((event) => event.message.cid));
 			return plans.flat().filter((planned) => isFor(clients[i]!.name, planned, members) && !received.has(planned.cid));
 		};
-		await until(() => clients.every((_, i) => missingFor(i).length === 0), 10_000, 'every message live').catch(() => undefined);
+		await until(() => clients.every((_, i) => missingFor(i).length === 0), 'every message live', 10_000).catch(() => undefined);
 
 		// Live: never twice, only what was meant for the client, and in each sender's order.
 		const missingLive: string[] = [];
@@ -648,8 +648,8 @@ describe('crash: the server SIGKILLed mid-stream', () => {
 		expect((await fullHistory(bob, { user: alice.name })).map((message) => message.id)).toEqual(history.map((m) => m.id));
 
 		// Bob, online throughout but for the crash: never twice, in order; what the kill cut off is in history.
-		await until(() => bob.state === 'open', 5000, 'bob back online');
-		await until(() => toBob.length >= CRASH_TOTAL, 3000, 'live delivery to bob').catch(() => undefined);
+		await until(() => bob.state === 'open', 'bob back online');
+		await until(() => toBob.length >= CRASH_TOTAL, 'live delivery to bob', 3000).catch(() => undefined);
 		const live = toBob.map((event) => event.message);
 		expect(new Set(live.map((message) => message.id)).size).toBe(live.length);
 		expect(live.map((message) => message.seq)).toEqual([...live.map((message) => message.seq)].sort((a, b) => a - b));

@@ -190,7 +190,7 @@ async function chatScenario(size: TerminalSize): Promise<Harness & { server: Tes
 	// bob is offline when alice's window logs in; her own set-up session is gone.
 	const presence = record(alice, 'presence');
 	await bob.close();
-	await until(() => presence.some((event) => event.username === 'bob' && !event.online), 5000, 'bob offline');
+	await until(() => presence.some((event) => event.username === 'bob' && !event.online), 'bob offline');
 	await alice.close();
 
 	const harness = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'alice', token: alice.token }));
@@ -289,7 +289,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		screen.stdin.write('second line');
 		await screen.waitFor('first line↵second line');
 		screen.stdin.write(KEY.enter);
-		await until(() => received.length === 1, 5000, 'the two-line message');
+		await until(() => received.length === 1, 'the two-line message');
 		expect(received[0]!.message.text).toBe('first line\nsecond line');
 		let frame = await screen.waitFor((candidate) => /alice first line +│\n│ +││ +second line/.test(candidate));
 		expect(frame).toContain('second line');
@@ -304,7 +304,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(frame).not.toContain('[201~');
 		expect(received).toHaveLength(1);
 		screen.stdin.write(KEY.enter);
-		await until(() => received.length === 2, 5000, 'the pasted message');
+		await until(() => received.length === 2, 'the pasted message');
 		expect(received[1]!.message.text.split('\n')).toEqual(Array.from({ length: 7 }, (_, index) => `pasted ${index + 1}`));
 		frame = await screen.waitFor('pasted 7');
 		expectFits(frame, size);
@@ -567,7 +567,7 @@ describe('file transfer', () => {
 		await screen.waitFor('saved report.pdf (1.2 MiB) as');
 		screen.stdin.write(`/save 1 ${into}`);
 		screen.stdin.write(KEY.enter);
-		await until(() => saved().includes('notes (1).txt'), 5000, 'the third file');
+		await until(() => saved().includes('notes (1).txt'), 'the third file');
 		expect(saved()).toEqual(['notes (1).txt', 'notes.txt', 'report.pdf']);
 		expect(readFileSync(path.join(into, 'report.pdf')).equals(REPORT)).toBe(true);
 		expect(readFileSync(path.join(into, 'notes (1).txt'), 'utf8')).toBe('remember the milk\n');
@@ -581,7 +581,7 @@ describe('file transfer', () => {
 		screen.stdin.write(KEY.enter);
 		const frame = await screen.waitFor((current) => /alice 📎 reply\.txt · 6 B · text\/plain/.test(current));
 		expect(frame).not.toContain('↑ reply.txt');
-		await until(() => heard.length === 1, 5000, 'the file at bob');
+		await until(() => heard.length === 1, 'the file at bob');
 		expect(heard[0]!.message.file).toMatchObject({ name: 'reply.txt', size: 6 });
 		screen.stdin.write('/send /nonexistent/file.bin');
 		screen.stdin.write(KEY.enter);
@@ -635,7 +635,7 @@ describe('accounts: sessions, password, deletion', () => {
 		const revoked = record(phone, 'revoked');
 		screen.stdin.write('r');
 		await screen.waitFor('logged out chat-tui on phone');
-		await until(() => revoked.length === 1, 5000, 'the phone logged out');
+		await until(() => revoked.length === 1, 'the phone logged out');
 		const after = await screen.waitFor('Sessions — 2 logged in, 1 online');
 		expect(after).not.toMatch(/[●○] chat-tui on phone/);
 		screen.stdin.write(KEY.escape);
@@ -682,7 +682,7 @@ describe('accounts: sessions, password, deletion', () => {
 		}
 		const done = await screen.waitFor('Password changed; your other');
 		expect(done).not.toContain('a better password');
-		await until(() => revoked.length === 1, 5000, 'the phone logged out');
+		await until(() => revoked.length === 1, 'the phone logged out');
 		const check = await pool.connect(server.url);
 		await expect(check.login({ username: 'pat', password: 'a better password' })).resolves.toBeDefined();
 	});

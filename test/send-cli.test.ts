@@ -104,7 +104,7 @@ describe('chat-tui send', () => {
 		expect(run.stdout).toMatch(/^\S+\n$/);
 		const id = run.stdout.trim();
 
-		await until(() => live.length > 0, 5000, 'the live message');
+		await until(() => live.length > 0, 'the live message');
 		expect(live[0]!.message).toMatchObject({ id, from: alice.name, to: { user: bob.name }, text: 'hello from a script' });
 		const { messages } = await bob.request('history', { with: { user: alice.name } });
 		expect(messages.map((m: Message) => [m.id, m.text])).toEqual([[id, 'hello from a script']]);
@@ -290,7 +290,7 @@ describe('chat-tui send --file', () => {
 		const run = await send([...where, '--username', alice.name, '--to', bob.name, '--file', file, 'the', 'slides'], { password: PASSWORD });
 		expect(run).toMatchObject({ code: 0, stderr: '' });
 		expect(run.stdout).toMatch(/^\d+\n$/);
-		await until(() => live.length > 0, 5000, 'the file message');
+		await until(() => live.length > 0, 'the file message');
 		expect(live[0]!.message).toMatchObject({
 			id: run.stdout.trim(),
 			text: 'the slides',

@@ -1,15 +1,10 @@
 import { ChatClient, type ChatClientOptions, type ClientEvents } from '../../source/client/index.js';
 import type { Message, Peer } from '../../source/protocol/index.js';
+import { PASSWORD, uniqueName } from './names.js';
 
-let counter = 0;
-
-/** A username no other test in this process uses. */
-export function uniqueName(prefix = 'u'): string {
-	counter += 1;
-	return `${prefix}${process.pid % 1000}_${counter}`;
-}
-
-export const PASSWORD = 'correct horse battery staple';
+// The suites on ChatClient and on the raw wire share these; one import for each kind of suite.
+export { PASSWORD, uniqueName } from './names.js';
+export { sleep, until } from './wait.js';
 
 /** Closes every client a test made, whatever happened in it. */
 export class ClientPool {
@@ -47,17 +42,6 @@ export function record<E extends keyof ClientEvents>(client: ChatClient, event: 
 	client.on(event, (payload) => seen.push(payload));
 	return seen;
 }
-
-/** Polls until the condition holds, failing after the timeout. */
-export async function until(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every message of a conversation, oldest first, paging back through `history`. */
 export async function fullHistory(client: ChatClient, peer: Peer): Promise<Message[]> {

@@ -7,20 +7,50 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { ServerOptions } from '../../server/server.js';
 import { RawClient, type Frame } from './raw-client.js';
 import { startTestServer, type TestServer } from './server.js';
+import { PASSWORD, uniqueName } from './names.js';
 
-export const PASSWORD = 'correct horse battery staple';
+// One import for a wire suite: the shared names and waits come along.
+export { PASSWORD, uniqueCid, uniqueName } from './names.js';
+export { sleep, until } from './wait.js';
 
-let counter = 0;
-/** A name (user or group) no other test in this process uses; at most 32 characters. */
-export function uniqueName(prefix = 'w'): string {
-	counter += 1;
-	return `${prefix}${process.pid % 10000}_${counter}`;
+/** ISO 8601 in UTC, as every `ts` on the wire is written. */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+
+// The shapes PROTOCOL.md gives, as a raw frame carries them.
+
+export interface WireMessage {
+	id: string;
+	seq: number;
+	from: string;
+	to: { user: string } | { group: string };
+	text: string;
+	ts: string;
+	cid: string;
 }
 
-/** A `send` cid no other test in this process uses (8–64 characters). */
-export function uniqueCid(): string {
-	counter += 1;
-	return `cid-${process.pid}-${counter}`.padEnd(8, '0');
+export interface WireFriend {
+	username: string;
+	alias: string | null;
+	online: boolean;
+}
+
+export interface WireRequest {
+	from: string;
+	to: string;
+	ts: string;
+}
+
+export interface WireGroup {
+	name: string;
+	description: string;
+	creator?: string;
+	role?: string;
+}
+
+export interface WireMember {
+	username: string;
+	role: string;
+	online: boolean;
 }
 
 export interface WireUser {
@@ -86,10 +116,21 @@ export function wireHelpers(use: { readonly url: string }) {
 	return { connect, user, session, befriend };
 }
 
-/** The reply is an error with this code (and, when given, a message that matches). */
-export function expectError(reply: Frame, code: string, message?: RegExp | string): void {
-	expect(reply.type, JSON.stringify(reply)).toBe('error');
+/**
+ * The reply is an error with this code and a message for people; when given,
+ * the message matches and `re` names the request it answers.
+ */
+export function expectError(reply: Frame, code: string, expected: { message?: RegExp | string; re?: string } = {}): void {
+	expect(reply.type, `expected ${code}, got ${JSON.stringify(reply)}`).toBe('error');
 	expect(reply.code).toBe(code);
-	if (typeof message === 'string') expect(reply.message).toBe(message);
-	else if (message) expect(String(reply.message)).toMatch(message);
+	expect(typeof reply.message).toBe('string');
+	expect((reply.message as string).length).toBeGreaterThan(0);
+	if (typeof expected.message === 'string') expect(reply.message).toBe(expected.message);
+	else if (expected.message) expect(String(reply.message)).toMatch(expected.message);
+	if (expected.re !== undefined) expect(reply.re).toBe(expected.re);
+}
+
+/** Every message event the client has received so far, oldest first. */
+export function messagesOf(client: RawClient): WireMessage[] {
+	return client.events('message').map((event) => event.message as WireMessage);
 }

@@ -1,0 +1,236 @@
+/**
+ * Finding users and making friends on the wire: users.find and the friends.* ops
+ * with the events each side gets.
+ * Raw JSON frames over a plain `ws` socket (RawClient), never our ChatClient.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectError, ISO_UTC, PASSWORD, sleep, uniqueCid, uniqueName, until, useServer, type WireFriend, wireHelpers, type WireRequest, type WireUser } from './helpers/wire.js';
+
+describe('users.find', () => {
+	const server = useServer();
+	const { connect, user } = wireHelpers(server);
+
+	/** A query key no other test uses, with no `_` in it: nothing in it but letters and digits to match. */
+	const uniqueKey = (prefix: string) => uniqueName(prefix).replace('_', 'x');
+
+	async function registerNamed(name: string): Promise<WireUser> {
+		const client = await connect();
+		const reply = await client.ok('register', { username: name, password: PASSWORD });
+		return { client, name, token: reply.token as string };
+	}
+
+	it('matches names containing the query, case-insensitively, prefix matches first', async () => {
+		const key = uniqueKey('fq');
+		const upper = key.toUpperCase();
+		const inner1 = await registerNamed(`a_${key}`);
+		const inner2 = await registerNamed(`Z${upper}z`);
+		const prefix1 = await registerNamed(`${upper}_b`);
+		const prefix2 = await registerNamed(`${key}_y`);
+		const unrelated = await registerNamed(`${key.slice(0, -1)}_nope`);
+		const asker = await user();
+
+		for (const query of [key, upper, `  ${key}  `]) {
+			const reply = await asker.client.ok('users.find', { query });
+			const users = reply.users as Array<{ username: string; online: boolean }>;
+			const names = users.map((found) => found.username);
+			expect(names, query).toHaveLength(4);
+			expect(names).not.toContain(unrelated.name);
+			expect(new Set(names.slice(0, 2))).toEqual(new Set([prefix1.name, prefix2.name]));
+			expect(new Set(names.slice(2))).toEqual(new Set([inner1.name, inner2.name]));
+		}
+	});
+
+	it('answers at most 20 users', async () => {
+		const key = uniqueKey('tw');
+		const names = Array.from({ length: 25 }, (_, index) => `${index % 2 ? key : `q${key}`}_${index}`);
+		await Promise.all(names.map((name) => registerNamed(name)));
+		const asker = await user();
+		const reply = await asker.client.ok('users.find', { query: key });
+		const found = (reply.users as Array<{ username: string }>).map((entry) => entry.username);
+		expect(found).toHaveLength(20);
+		expect(new Set(found).size).toBe(20);
+		for (const name of found) expect(names).toContain(name);
+		// The 12 prefix matches all make it, before the containment matches.
+		const prefixNames = names.filter((name) => name.startsWith(key));
+		expect(prefixNames).toHaveLength(12);
+		expect(new Set(found.slice(0, 12))).toEqual(new Set(prefixNames));
+	});
+
+	it('reports who is online', async () => {
+		const key = uniqueKey('on');
+		const online = await registerNamed(`${key}_on`);
+		const offline = await registerNamed(`${key}_off`);
+		const loggedOut = await registerNamed(`${key}_out`);
+		offline.client.close();
+		await offline.client.waitClosed();
+		await loggedOut.client.ok('logout');
+		const asker = await user();
+		const find = async () =>
+			Object.fromEntries(
+				((await asker.client.ok('users.find', { query: key })).users as Array<{ username: string; online: boolean }>).map(
+					(entry) => [entry.username, entry.online],
+				),
+			);
+		await until(async () => (await find())[offline.name] === false, 'the closed session to count as offline');
+		expect(await find()).toEqual({ [online.name]: true, [offline.name]: false, [loggedOut.name]: false });
+	});
+});
+
+describe('friends', () => {
+	const server = useServer();
+	const { connect, user, befriend } = wireHelpers(server);
+
+	async function list(of: WireUser): Promise<{ friends: WireFriend[]; requests: WireRequest[] }> {
+		const reply = await of.client.ok('friends.list');
+		return { friends: reply.friends as WireFriend[], requests: reply.requests as WireRequest[] };
+	}
+
+	it('a request reaches the other side as a friend.request event', async () => {
+		const alice = await user();
+		const bob = await user();
+		const reply = await alice.client.request('friends.request', { username: bob.name });
+		expect(reply.type).toBe('ok');
+		const event = await bob.client.event('friend.request');
+		expect(event).toMatchObject({ type: 'friend.request', from: alice.name });
+		expect('re' in event).toBe(false);
+		// Both see it in `requests`.
+		const expected = [{ from: alice.name, to: bob.name, ts: expect.stringMatching(ISO_UTC) }];
+		expect((await list(alice)).requests).toEqual(expected);
+		expect((await list(bob)).requests).toEqual(expected);
+		expect((await list(bob)).friends).toEqual([]);
+		// The asker gets no friend.request event of its own.
+		await sleep(100);
+		expect(alice.client.events('friend.request')).toEqual([]);
+	});
+
+	it('refuses a duplicate request (CONFLICT), an unknown user (NOT_FOUND) and oneself (BAD_REQUEST)', async () => {
+		const alice = await user();
+		const bob = await user();
+		await alice.client.ok('friends.request', { username: bob.name });
+		expectError(await alice.client.request('friends.request', { username: bob.name }), 'CONFLICT');
+		expectError(await alice.client.request('friends.request', { username: bob.name.toUpperCase() }), 'CONFLICT');
+		expectError(await alice.client.request('friends.request', { username: uniqueName('ghost') }), 'NOT_FOUND');
+		expectError(await alice.client.request('friends.request', { username: alice.name }), 'BAD_REQUEST');
+		await sleep(100);
+		expect(bob.client.events('friend.request')).toHaveLength(1);
+	});
+
+	it('refuses a request between friends with CONFLICT', async () => {
+		const alice = await user();
+		const bob = await user();
+		await befriend(alice, bob);
+		expectError(await alice.client.request('friends.request', { username: bob.name }), 'CONFLICT');
+		expectError(await bob.client.request('friends.request', { username: alice.name }), 'CONFLICT');
+	});
+
+	it('accept gives both sides the friend; the requester gets a friend.update event', async () => {
+		const alice = await user();
+		const bob = await user();
+		await alice.client.ok('friends.request', { username: bob.name });
+		const accepted = await bob.client.ok('friends.accept', { username: alice.name });
+		expect(accepted.friend).toEqual({ username: alice.name, alias: null, online: true });
+		const update = await alice.client.event('friend.update');
+		expect(update.friend).toEqual({ username: bob.name, alias: null, online: true });
+		expect((await list(alice)).friends).toEqual([{ username: bob.name, alias: null, online: true }]);
+		expect((await list(bob)).friends).toEqual([{ username: alice.name, alias: null, online: true }]);
+		expect((await list(alice)).requests).toEqual([]);
+		expect((await list(bob)).requests).toEqual([]);
+	});
+
+	it('accept without a request is NOT_FOUND (also the wrong way round)', async () => {
+		const alice = await user();
+		const bob = await user();
+		expectError(await bob.client.request('friends.accept', { username: alice.name }), 'NOT_FOUND');
+		await alice.client.ok('friends.request', { username: bob.name });
+		// Alice asked Bob: Alice cannot accept her own request.
+		expectError(await alice.client.request('friends.accept', { username: bob.name }), 'NOT_FOUND');
+		expect((await list(alice)).friends).toEqual([]);
+	});
+
+	it('decline removes the request', async () => {
+		const alice = await user();
+		const bob = await user();
+		await alice.client.ok('friends.request', { username: bob.name });
+		expect((await list(bob)).requests).toEqual([{ from: alice.name, to: bob.name, ts: expect.any(String) }]);
+		const reply = await bob.client.request('friends.decline', { username: alice.name });
+		expect(reply.type).toBe('ok');
+		expect((await list(bob)).requests).toEqual([]);
+		expect((await list(alice)).requests).toEqual([]);
+		expect((await list(bob)).friends).toEqual([]);
+		expectError(await bob.client.request('friends.accept', { username: alice.name }), 'NOT_FOUND');
+		expectError(await bob.client.request('friends.decline', { username: alice.name }), 'NOT_FOUND');
+		// Declined, Alice may ask again.
+		await alice.client.ok('friends.request', { username: bob.name });
+	});
+
+	it('mutual requests become a friendship', async () => {
+		const alice = await user();
+		const bob = await user();
+		await alice.client.ok('friends.request', { username: bob.name });
+		const reply = await bob.client.ok('friends.request', { username: alice.name });
+		expect(reply.friend).toEqual({ username: alice.name, alias: null, online: true });
+		const update = await alice.client.event('friend.update');
+		expect(update.friend).toEqual({ username: bob.name, alias: null, online: true });
+		expect((await list(alice)).friends.map((friend) => friend.username)).toEqual([bob.name]);
+		expect((await list(bob)).friends.map((friend) => friend.username)).toEqual([alice.name]);
+		expect((await list(alice)).requests).toEqual([]);
+		expect((await list(bob)).requests).toEqual([]);
+	});
+
+	it('sets and clears an alias; an alias of a non-friend is NOT_FOUND', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		await befriend(alice, bob);
+		const set = await alice.client.ok('friends.alias', { username: bob.name, alias: 'Bobby' });
+		expect(set.friend).toEqual({ username: bob.name, alias: 'Bobby', online: true });
+		expect((await list(alice)).friends).toEqual([{ username: bob.name, alias: 'Bobby', online: true }]);
+		// The alias is Alice's own: Bob's view of Alice is unchanged.
+		expect((await list(bob)).friends).toEqual([{ username: alice.name, alias: null, online: true }]);
+
+		const cleared = await alice.client.ok('friends.alias', { username: bob.name, alias: '' });
+		expect(cleared.friend).toEqual({ username: bob.name, alias: null, online: true });
+		expect((await list(alice)).friends).toEqual([{ username: bob.name, alias: null, online: true }]);
+
+		expectError(await alice.client.request('friends.alias', { username: carol.name, alias: 'C' }), 'NOT_FOUND');
+		expectError(await alice.client.request('friends.alias', { username: uniqueName('ghost'), alias: 'G' }), 'NOT_FOUND');
+	});
+
+	it('lists friends with their online state', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		await befriend(alice, bob);
+		await befriend(alice, carol);
+		const online = async () =>
+			Object.fromEntries((await list(alice)).friends.map((friend) => [friend.username, friend.online]));
+		expect(await online()).toEqual({ [bob.name]: true, [carol.name]: true });
+		carol.client.close();
+		await carol.client.waitClosed();
+		await until(async () => (await online())[carol.name] === false, 'carol offline');
+		expect(await online()).toEqual({ [bob.name]: true, [carol.name]: false });
+		const again = await connect();
+		await again.ok('login', { token: carol.token });
+		expect(await online()).toEqual({ [bob.name]: true, [carol.name]: true });
+	});
+
+	it('remove tells the other side with friend.update {username, removed: true}', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		await befriend(alice, bob);
+		const reply = await alice.client.request('friends.remove', { username: bob.name });
+		expect(reply.type).toBe('ok');
+		const update = await bob.client.event('friend.update', (frame) => 'removed' in (frame.friend as object));
+		expect(update.friend).toEqual({ username: alice.name, removed: true });
+		expect((await list(alice)).friends).toEqual([]);
+		expect((await list(bob)).friends).toEqual([]);
+		expectError(await alice.client.request('friends.remove', { username: bob.name }), 'NOT_FOUND');
+		expectError(await alice.client.request('friends.remove', { username: carol.name }), 'NOT_FOUND');
+		// No longer friends: direct messages are refused.
+		expectError(
+			await bob.client.request('send', { to: { user: alice.name }, text: 'still there?', cid: uniqueCid() }),
+			'FORBIDDEN',
+		);
+	});
+});
