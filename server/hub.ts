@@ -7,7 +7,7 @@ import { LocalPresence } from './presence/local-presence.js';
 import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
 import { messagesSince } from './recovery.js';
 import type { Session, SessionUser } from './session.js';
-import type { Store } from './store/store.js';
+import type { AppendResult, NewMessage, Store } from './store/store.js';
 
 export interface HubOptions {
 	/** Who is online; LocalPresence (this process only) unless the server runs in a cluster. */
@@ -47,6 +47,8 @@ export class Hub {
 	private readonly closingByUser = new Map<number, Set<Promise<void>>>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
+	/** Per user, the appends in flight that were queued for them (see storeMessage). */
+	private readonly queuingByUser = new Map<number, Set<Promise<unknown>>>();
 	readonly presence: Presence;
 	private readonly lostSlackMs: number;
 	private readonly logger: Logger;
@@ -94,6 +96,70 @@ export class Hub {
 		sessions.add(session);
 		await this.countSession(session, 1);
 		if (await this.presence.opened(user)) await this.announce(user, true);
+		// Online from here on; appends that counted the user offline before are waited for (see storeMessage).
+		await this.queuedSettled(user.id);
+	}
+
+	/**
+	 * Stores a new message and hands it to the sender's other sessions and the
+	 * recipients. The hub decides who is offline and the store records it:
+	 * those get the message at their next login. A login or a logout racing
+	 * the send must leave the message neither both delivered and queued nor
+	 * neither, so the decision is ordered against attach and detach:
+	 * - counted offline (queued): until the append commits, it is in flight
+	 *   for the user, and an attach of theirs, once it has made them online,
+	 *   waits for it; the login's replay then reads the committed message
+	 *   (a live copy too, if any, reaches only the held session and the client
+	 *   drops it by id). Appends decided after they are online do not queue.
+	 * - counted online (not queued): if their last session ended before the
+	 *   message reached it, they are offline once it is published, and are
+	 *   marked as having missed it (their next login replays it).
+	 */
+	async storeMessage(message: Omit<NewMessage, 'pendingFor'>, recipients: number[], sender: Session): Promise<AppendResult> {
+		const pendingFor = recipients.filter((id) => !this.isOnline(id));
+		const appended = this.store.appendMessage({ ...message, pendingFor });
+		this.trackQueuing(pendingFor, appended);
+		const result = await appended;
+		if (result.duplicate) return result;
+		await this.publish([...recipients, message.senderId], { type: 'message', message: result.message }, sender, result.queuedFor);
+		const queued = new Set(result.queuedFor);
+		const ts = Date.parse(result.message.ts);
+		for (const id of recipients) {
+			if (!queued.has(id) && !this.isOnline(id)) await this.noteMissed(id, { from: ts, to: ts }, 'could not note a missed message');
+		}
+		return result;
+	}
+
+	/** Remembers an append queued for these users until it settles (attach waits for it). */
+	private trackQueuing(userIds: number[], append: Promise<unknown>): void {
+		if (userIds.length === 0) return;
+		const settled = append.then(
+			() => undefined,
+			() => undefined,
+		);
+		for (const userId of userIds) {
+			let pending = this.queuingByUser.get(userId);
+			if (!pending) this.queuingByUser.set(userId, (pending = new Set()));
+			pending.add(settled);
+		}
+		void settled.then(() => {
+			for (const userId of userIds) {
+				const pending = this.queuingByUser.get(userId);
+				pending?.delete(settled);
+				if (pending?.size === 0) this.queuingByUser.delete(userId);
+			}
+		});
+	}
+
+	/** Resolves once every append queued for the user so far has committed (or failed). */
+	private async queuedSettled(userId: number): Promise<void> {
+		const pending = this.queuingByUser.get(userId);
+		if (pending) await Promise.all([...pending]);
+	}
+
+	/** Notes that the user may have missed messages in the span; bookkeeping, so a failure is only logged. */
+	private noteMissed(userId: number, span: MissedSpan, failure: string): Promise<void> {
+		return this.presence.markMissed(userId, span).catch((error: unknown) => this.logger.error(failure, error));
 	}
 
 	/**
@@ -147,9 +213,11 @@ export class Hub {
 		else this.anonymous.add(session);
 		if (!user) return;
 		if (cut) {
-			await this.presence
-				.markMissed(user.id, { from: session.lastHeard - CUT_SLACK_MS, to: Date.now() })
-				.catch((error: unknown) => this.logger.error('could not note messages a cut connection may have missed', error));
+			await this.noteMissed(
+				user.id,
+				{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
+				'could not note messages a cut connection may have missed',
+			);
 		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
@@ -292,9 +360,7 @@ export class Hub {
 				const departedAt = this.departed.get(userId);
 				if (departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId)) {
 					const ts = Date.parse(event.message.ts);
-					this.presence
-						.markMissed(userId, { from: ts, to: ts })
-						.catch((error: unknown) => this.logger.error('could not note a missed message', error));
+					void this.noteMissed(userId, { from: ts, to: ts }, 'could not note a missed message');
 				}
 			}
 		}

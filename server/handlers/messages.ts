@@ -8,19 +8,12 @@ export const messageHandlers: Handlers<'send' | 'history'> = {
 		const self = me(context);
 		const route = await writable(store, self.id, to);
 		const fileId = file === undefined ? undefined : (await attachableFile(store, self.id, file, route.key)).id;
-		// Decided as it is stored: whoever is offline then gets the message at their next login.
-		const { message, duplicate, queuedFor } = await store.appendMessage({
-			senderId: self.id,
-			to: route.with,
-			text,
-			cid,
-			ts: new Date().toISOString(),
-			pendingFor: () => route.recipients.filter((id) => !hub.isOnline(id)),
-			fileId,
-		});
-		if (!duplicate) {
-			await hub.publish([...route.recipients, self.id], { type: 'message', message }, session, queuedFor);
-		}
+		// The hub decides who is offline (they get it at their next login) and delivers it.
+		const { message } = await hub.storeMessage(
+			{ senderId: self.id, to: route.with, text, cid, ts: new Date().toISOString(), fileId },
+			route.recipients,
+			session,
+		);
 		return { message };
 	},
 

@@ -25,7 +25,7 @@ import type {
 	FileRecord,
 	NewUpload,
 } from './store.js';
-import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
 import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
@@ -633,7 +633,7 @@ export class PostgresStore implements Store {
 					 ) SELECT ${MESSAGE_COLUMNS} FROM m ${MESSAGE_JOINS}`,
 					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null],
 				);
-				const queuedFor = queuedRecipients(message);
+				const queuedFor = message.pendingFor;
 				if (queuedFor.length > 0) {
 					await client.query(
 						`INSERT INTO pending (user_id, message_id)

@@ -27,7 +27,7 @@ import type {
 	FileRecord,
 	NewUpload,
 } from './store.js';
-import { MAX_FILE_CHUNK_BYTES, queuedRecipients, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
 import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
@@ -515,7 +515,7 @@ export class SqliteStore implements Store {
 		).run(key, seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null);
 		const messageId = Number(result.lastInsertRowid);
 		const queue = this.sql(`INSERT INTO pending (user_id, message_id) VALUES (?, ?)`);
-		const queuedFor = queuedRecipients(message);
+		const queuedFor = message.pendingFor;
 		for (const userId of queuedFor) queue.run(userId, messageId);
 		// Built from what was just written rather than read back (a three-way join per message).
 		const stored: Message = {

@@ -71,13 +71,11 @@ export interface NewMessage {
 	text: string;
 	cid: string;
 	ts: string;
-	/** Users with no online session: the message waits for their next login. */
 	/**
 	 * Users with no online session: the message waits for their next login.
-	 * A function is asked at the moment the message is stored, so that a
-	 * login in between cannot leave it both delivered and queued.
+	 * The hub decides who they are (Hub.storeMessage); the store records it.
 	 */
-	pendingFor: number[] | (() => number[]);
+	pendingFor: number[];
 	/** A completed upload the message carries (its FileInfo comes back in every read of the message). */
 	fileId?: number | undefined;
 }
@@ -294,8 +292,3 @@ export interface Store {
 	close(): Promise<void>;
 }
 
-
-/** The users a new message is queued for, decided now. */
-export function queuedRecipients(message: NewMessage): number[] {
-	return typeof message.pendingFor === 'function' ? message.pendingFor() : message.pendingFor;
-}
