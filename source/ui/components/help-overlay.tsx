@@ -2,7 +2,7 @@ import { Box } from 'ink';
 import { Text } from './safe-text.js';
 import type { ReactNode } from 'react';
 import { COMMANDS } from '../commands/registry.js';
-import { displayKey, KEY_BINDINGS, LINE_EDITING_KEYS, SESSIONS_KEY_BINDINGS } from '../keys.js';
+import { displayKey, helpLines, KEY_BINDINGS, LINE_EDITING_KEYS, SESSIONS_KEY_BINDINGS } from '../keys.js';
 import { theme } from '../theme.js';
 import { OverlayFrame } from './overlay-frame.js';
 
@@ -25,19 +25,18 @@ function entry(name: string, nameWidth: number, summary: string, key = name): Re
 	);
 }
 
+const keysText = (keys: string[]) => keys.map(displayKey).join(' / ');
+
 const keyRows: ReactNode[] = [
 	<Text key="keys" bold>
 		Keys
 	</Text>,
-	...KEY_BINDINGS.map((binding) => entry(binding.keys.map(displayKey).join(' / '), KEY_COLUMN, binding.summary)),
-	...LINE_EDITING_KEYS.map(([keys, summary]) => entry(displayKey(keys), KEY_COLUMN, summary)),
+	...[...helpLines(KEY_BINDINGS), ...helpLines(LINE_EDITING_KEYS)].map((line) => entry(keysText(line.keys), KEY_COLUMN, line.summary)),
 	// accounts
 	<Text key="sessions" bold>
 		In /sessions
 	</Text>,
-	...SESSIONS_KEY_BINDINGS.map((binding) =>
-		entry(binding.keys.map(displayKey).join(' / '), KEY_COLUMN, binding.summary, `sessions-${binding.action}`),
-	),
+	...helpLines(SESSIONS_KEY_BINDINGS).map((line) => entry(keysText(line.keys), KEY_COLUMN, line.summary, `sessions-${line.action}`)),
 ];
 
 const commandRows: ReactNode[] = [

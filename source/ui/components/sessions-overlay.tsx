@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { sinceText } from '../format/time.js';
-import { displayKey, SESSIONS_KEY_BINDINGS } from '../keys.js';
+import { displayKey, helpLines, SESSIONS_KEY_BINDINGS } from '../keys.js';
 import type { SessionsOverlay as SessionsState } from '../state/chat-state.js';
 import { sessionLabel } from '../state/sessions.js';
 import { theme } from '../theme.js';
@@ -15,7 +15,7 @@ const THIS_ONE = 'this one';
 const CHROME_ROWS = 7;
 
 /** The keys, from the key table: each with what it does, wrapped between keys, never within one. */
-const HINTS = SESSIONS_KEY_BINDINGS.map((binding) => ({ key: binding.action, text: `${binding.keys.map(displayKey).join('/')} ${binding.summary}` }));
+const HINTS = helpLines(SESSIONS_KEY_BINDINGS).map((line) => ({ key: line.action, text: `${line.keys.map(displayKey).join('/')} ${line.summary}` }));
 
 export interface SessionsOverlayProps {
 	sessions: SessionsState;

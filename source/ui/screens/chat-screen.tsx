@@ -17,7 +17,7 @@ import { StatusBar } from '../components/status-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
 import { TransferBar } from '../components/transfer-bar.js';
 import { useKeypress } from '../hooks/use-keypress.js';
-import { actionFor, type KeyPress } from '../keys.js';
+import { actionFor, boundAction, HELP_KEYS, MEMBERS_KEYS, OVERLAY_KEYS, SWITCHER_KEYS, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
@@ -179,39 +179,39 @@ export function ChatScreen(props: ChatScreenProps) {
 	function handleOverlayKey(press: KeyPress): void {
 		const state = session.getState();
 		const overlay = state.overlay!;
-		if (press.name === 'escape' || press.name === 'ctrl+c') {
+		if (boundAction(OVERLAY_KEYS, press) === 'close') {
 			dispatch({ type: 'overlay', overlay: undefined });
 			return;
 		}
 		if (overlay.kind === 'search') return searchOverlayKey(searchContext, overlay, press);
 		if (overlay.kind === 'sessions') return sessionsOverlayKey({ client, dispatch }, overlay, press);
 		if (overlay.kind === 'help') {
-			const step = { down: 1, up: -1, pagedown: mainHeight - 5, pageup: -(mainHeight - 5) }[press.name];
+			const action = boundAction(HELP_KEYS, press);
+			const page = mainHeight - 5;
+			const step = action && { 'scroll-down': 1, 'scroll-up': -1, 'page-down': page, 'page-up': -page, close: undefined }[action];
 			if (step !== undefined) {
 				const offset = Math.max(0, Math.min(helpScrollLimit(width, mainHeight), overlay.offset + step));
 				dispatch({ type: 'overlay', overlay: { ...overlay, offset } });
-			} else if (press.name === 'enter' || press.name === 'f1') {
+			} else if (action === 'close') {
 				dispatch({ type: 'overlay', overlay: undefined });
 			}
 			return;
 		}
-		if (overlay.kind !== 'switcher') {
-			if (press.name === 'enter' || press.name === 'f1') dispatch({ type: 'overlay', overlay: undefined });
+		if (overlay.kind === 'members') {
+			if (boundAction(MEMBERS_KEYS, press) === 'close') dispatch({ type: 'overlay', overlay: undefined });
 			return;
 		}
 		const matches = filterConversations(conversationList(state), overlay.filter);
-		if (press.name === 'enter') {
-			const chosen = matches[overlay.index];
-			if (chosen) dispatch({ type: 'select', key: chosen.key });
-			return;
-		}
-		if (press.name === 'down' || press.name === 'tab' || press.name === 'ctrl+n') {
-			dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.min(matches.length - 1, overlay.index + 1) } });
-			return;
-		}
-		if (press.name === 'up' || press.name === 'shift+tab' || press.name === 'ctrl+p') {
-			dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.max(0, overlay.index - 1) } });
-			return;
+		switch (boundAction(SWITCHER_KEYS, press)) {
+			case 'open': {
+				const chosen = matches[overlay.index];
+				if (chosen) dispatch({ type: 'select', key: chosen.key });
+				return;
+			}
+			case 'next':
+				return dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.min(matches.length - 1, overlay.index + 1) } });
+			case 'previous':
+				return dispatch({ type: 'overlay', overlay: { ...overlay, index: Math.max(0, overlay.index - 1) } });
 		}
 		const edited = editLine(lineOf(overlay.filter), press);
 		if (edited) dispatch({ type: 'overlay', overlay: { ...overlay, filter: edited.text, index: 0 } });

@@ -2,6 +2,7 @@ import { Box } from 'ink';
 import { Text } from '../components/safe-text.js';
 import { InputLine } from '../components/input-line.js';
 import { useKeypress } from '../hooks/use-keypress.js';
+import { boundAction, displayKey, keysFor, LOGIN_HINTS, LOGIN_KEYS, type LoginKeyAction } from '../keys.js';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
 import { editLine, lineOf, type LineState } from '../state/line-editor.js';
 import { theme } from '../theme.js';
@@ -34,6 +35,9 @@ export interface LoginScreenProps {
 }
 
 const FIELDS = ['username', 'password', 'server'] as const;
+
+/** How hints name an action's key: its first key in the log-in table. */
+const keyName = (action: LoginKeyAction) => displayKey(keysFor(LOGIN_KEYS, action)[0] ?? '');
 type Field = (typeof FIELDS)[number];
 
 interface FormState {
@@ -64,22 +68,21 @@ export function LoginScreen(props: LoginScreenProps) {
 	const { mode, focus, values } = form;
 
 	useKeypress((press) => {
-		if (press.name === 'ctrl+c') return props.onQuit();
 		const current = getForm();
 		const index = FIELDS.indexOf(current.focus);
-		switch (press.name) {
-			case 'tab':
-			case 'down':
+		switch (boundAction(LOGIN_KEYS, press)) {
+			case 'quit':
+				return props.onQuit();
+			case 'next-field':
 				return update({ ...current, focus: FIELDS[(index + 1) % FIELDS.length]! });
-			case 'shift+tab':
-			case 'up':
+			case 'previous-field':
 				return update({ ...current, focus: FIELDS[(index + FIELDS.length - 1) % FIELDS.length]! });
-			case 'ctrl+r':
+			case 'switch-mode':
 				return update({ ...current, mode: current.mode === 'login' ? 'register' : 'login' });
-			case 'ctrl+o':
+			case 'host':
 				if (canHost && !busy) props.onHost?.();
 				return;
-			case 'enter':
+			case 'submit':
 				if (busy) return;
 				return props.onSubmit({
 					mode: current.mode,
@@ -130,7 +133,7 @@ export function LoginScreen(props: LoginScreenProps) {
 				) : null}
 				{canHost && !busy ? (
 					<Text color={theme.notice} wrap="wrap">
-						Press Ctrl-O to host the server in this window.
+						{`Press ${keyName('host')} to host the server in this window.`}
 					</Text>
 				) : null}
 				{info && !error && !busy ? (
@@ -139,7 +142,7 @@ export function LoginScreen(props: LoginScreenProps) {
 					</Text>
 				) : null}
 				<Text color={theme.system} wrap="wrap">
-					{`Enter ${mode === 'login' ? 'logs in' : 'registers'} · Tab next field · Ctrl-R ${mode === 'login' ? 'register instead' : 'log in instead'} · Ctrl-C quit`}
+					{LOGIN_HINTS.map((hint) => `${keyName(hint.action)} ${hint[mode]}`).join(' · ')}
 				</Text>
 			</Box>
 		</Box>

@@ -1,4 +1,4 @@
-import type { KeyPress } from '../keys.js';
+import { boundAction, LINE_EDITING_KEYS, type KeyPress } from '../keys.js';
 
 /** The input line: its text and where the cursor is (an index into the text). */
 export interface LineState {
@@ -23,30 +23,30 @@ export function insertText(line: LineState, text: string, lines = false): LineSt
 	return { text: current.slice(0, cursor) + clean + current.slice(cursor), cursor: cursor + clean.length };
 }
 
-/** Applies one editing key; returns undefined for keys that do not edit. */
+/** Applies one editing key (LINE_EDITING_KEYS, or text typed); returns undefined for keys that do not edit. */
 export function editLine(line: LineState, press: KeyPress): LineState | undefined {
 	const { text, cursor } = line;
-	switch (press.name) {
-		case 'left':
+	switch (boundAction(LINE_EDITING_KEYS, press)) {
+		case 'cursor-left':
 			return { text, cursor: Math.max(0, cursor - 1) };
-		case 'right':
+		case 'cursor-right':
 			return { text, cursor: Math.min(text.length, cursor + 1) };
-		case 'ctrl+a':
+		case 'line-start':
 			return { text, cursor: 0 };
-		case 'ctrl+e':
+		case 'line-end':
 			return { text, cursor: text.length };
-		case 'backspace':
+		case 'delete-back':
 			if (cursor === 0) return line;
 			return { text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 };
-		case 'delete':
+		case 'delete-forward':
 			return { text: text.slice(0, cursor) + text.slice(cursor + 1), cursor };
-		case 'ctrl+u':
+		case 'delete-to-start':
 			return { text: text.slice(cursor), cursor: 0 };
-		case 'ctrl+w': {
+		case 'delete-word': {
 			const start = text.slice(0, cursor).replace(/\S+\s*$/, '').length;
 			return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
 		}
-		default:
+		case undefined:
 			// Typed text (a bracketed paste keeps its lines); control characters become spaces.
 			if (!press.text) return undefined;
 			return insertText(line, press.text, press.name === 'paste');

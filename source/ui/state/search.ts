@@ -1,4 +1,4 @@
-import type { KeyPress } from '../keys.js';
+import { boundAction, SEARCH_KEYS, type KeyPress } from '../keys.js';
 import type { ChatAction, ChatState, SearchOverlay } from './chat-state.js';
 import { selectedConversation } from './chat-state.js';
 import { peerOf } from './conversations.js';
@@ -32,23 +32,19 @@ export function searchPrompt(within: SearchOverlay['within'], query = ''): Searc
 	return { kind: 'search', within, query, searched: undefined, run: Symbol('search'), hits: [], index: 0, status: 'idle', complete: false };
 }
 
-/**
- * A key in the search overlay (Esc is handled with the other overlays):
- * Up/Down and PgUp/PgDn choose a hit, Enter searches when the words changed
- * and otherwise jumps to the chosen hit; the rest edits the words.
- */
+/** A key in the search overlay (SEARCH_KEYS; Esc is handled with the other overlays); the rest edits the words. */
 export function searchOverlayKey(context: SearchContext, overlay: SearchOverlay, press: KeyPress): void {
 	const { search, pageSize } = context;
-	switch (press.name) {
-		case 'enter':
+	switch (boundAction(SEARCH_KEYS, press)) {
+		case 'submit':
 			return search.submit(overlay);
-		case 'down':
+		case 'next-hit':
 			return search.move(overlay, 1);
-		case 'up':
+		case 'previous-hit':
 			return search.move(overlay, -1);
-		case 'pagedown':
+		case 'next-page':
 			return search.move(overlay, pageSize);
-		case 'pageup':
+		case 'previous-page':
 			return search.move(overlay, -pageSize);
 	}
 	const edited = editLine(lineOf(overlay.query), press);
