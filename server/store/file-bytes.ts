@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FileInfo } from '../../source/protocol/index.js';
-import type { FileRecord } from './store.js';
+import { MAX_FILE_CHUNK_BYTES, type CompleteResult, type FileRecord } from './store.js';
 
 /** Chunks read per query while streaming a file out: a few MiB in memory at most. */
 export const FILE_READ_PAGE_CHUNKS = 4;
@@ -42,4 +42,50 @@ export function messageFile(row: MessageFileColumns): { file?: FileInfo } {
 			sha256: row.file_sha256!,
 		}),
 	};
+}
+
+/** A stored piece of a file: where it starts, and its bytes. */
+export interface StoredChunk {
+	offset: number;
+	data: Buffer;
+}
+
+/**
+ * Reads the chunks that end after `position`, in order, at most
+ * FILE_READ_PAGE_CHUNKS of them; `minOffset` is MAX_FILE_CHUNK_BYTES before
+ * the position: the first chunk may begin before it, but by less than a
+ * chunk's size, which bounds the index range scanned.
+ */
+export type ChunkPageReader = (position: number, minOffset: number) => StoredChunk[] | Promise<StoredChunk[]>;
+
+/** A file's bytes from `from` on, chunk by chunk, a page of chunks read at a time (both engines' readFile). */
+export async function* fileBytesFrom(from: number, readPage: ChunkPageReader): AsyncIterable<Uint8Array> {
+	let position = from;
+	for (;;) {
+		const page = await readPage(position, position - MAX_FILE_CHUNK_BYTES);
+		if (page.length === 0) return;
+		for (const chunk of page) {
+			const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
+			position = chunk.offset + chunk.data.length;
+			yield bytes;
+		}
+	}
+}
+
+/**
+ * Both engines' completeFile: the stored bytes are checked against the
+ * announced sha256, then `settle` marks the file complete (matches) or drops
+ * its bytes so the upload starts again from 0 (mismatch), in one transaction.
+ */
+export async function completeUpload(
+	fileId: number,
+	file: FileRecord | undefined,
+	bytes: () => AsyncIterable<Uint8Array>,
+	settle: (matches: boolean) => unknown,
+): Promise<CompleteResult> {
+	if (!file) throw new Error(`no file ${fileId}`);
+	if (file.complete) return 'complete';
+	const matches = file.received === file.size && (await sha256Of(bytes())) === file.sha256;
+	await settle(matches);
+	return matches ? 'complete' : 'mismatch';
 }

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Message, Role } from '../../source/protocol/index.js';
 import { conversationKey, groupKey, keySql } from '../conversations/key.js';
-import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
+import { completeUpload, FILE_READ_PAGE_CHUNKS, fileBytesFrom, type StoredChunk } from './file-bytes.js';
+import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './messages-sql.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type {
 	AppendResult,
@@ -28,7 +29,7 @@ import type {
 import { MAX_FILE_CHUNK_BYTES, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { foldedText, searchVector } from './postgres-search.js';
 import { searchWords } from './search-words.js';
-import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
+import { newSessionId, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface PostgresStoreOptions {
@@ -74,39 +75,8 @@ function isDatabaseError(error: unknown, code: string): error is pg.DatabaseErro
 	return error instanceof Error && (error as Partial<pg.DatabaseError>).code === code;
 }
 
-interface MessageRow extends MessageFileColumns {
-	id: string;
-	seq: number;
-	text: string;
-	cid: string;
-	ts: string;
-	sender: string;
-	to_user: string | null;
-	to_group: string | null;
-	sender_deleted: string | null;
-}
-
-const MESSAGE_COLUMNS = `
-	m.id::text AS id, m.seq, m.text, m.cid, m.ts, s.username AS sender, s.deleted_at AS sender_deleted,
-	tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
-const MESSAGE_JOINS = `
-	JOIN users s ON s.id = m.sender_id
-	LEFT JOIN users tu ON tu.id = m.to_user_id
-	LEFT JOIN groups g ON g.id = m.to_group_id` + MESSAGE_FILE_JOIN;
-
-function toMessage(row: MessageRow): Message {
-	return {
-		id: row.id,
-		seq: row.seq,
-		from: row.sender,
-		to: row.to_group === null ? { user: row.to_user ?? '' } : { group: row.to_group },
-		text: row.text,
-		ts: row.ts,
-		cid: row.cid,
-		...messageFile(row),
-		...senderDeleted(row.sender_deleted),
-	};
-}
+/** Message ids are BIGINTs, selected as text (see the INT8 parser above). */
+const MESSAGE_COLUMNS = messageColumns('m.id::text');
 
 type FileRow = FileRecord;
 const FILE_COLUMNS = `id, uploader_id AS "uploaderId", conversation, name, size, mime, sha256, received, complete`;
@@ -800,40 +770,28 @@ export class PostgresStore implements Store {
 	}
 
 	async completeFile(fileId: number): Promise<CompleteResult> {
-		const file = await this.fileById(fileId);
-		if (!file) throw new Error(`no file ${fileId}`);
-		if (file.complete) return 'complete';
-		const matches = file.received === file.size && (await sha256Of(this.readFile(fileId, 0))) === file.sha256;
-		await this.transaction(async (client) => {
-			if (matches) {
-				await client.query(`UPDATE files SET complete = TRUE WHERE id = $1`, [fileId]);
-			} else {
-				await client.query(`DELETE FROM file_chunks WHERE file_id = $1`, [fileId]);
-				await client.query(`UPDATE files SET received = 0 WHERE id = $1`, [fileId]);
-			}
-		});
-		return matches ? 'complete' : 'mismatch';
+		return completeUpload(fileId, await this.fileById(fileId), () => this.readFile(fileId, 0), (matches) =>
+			this.transaction(async (client) => {
+				if (matches) {
+					await client.query(`UPDATE files SET complete = TRUE WHERE id = $1`, [fileId]);
+				} else {
+					await client.query(`DELETE FROM file_chunks WHERE file_id = $1`, [fileId]);
+					await client.query(`UPDATE files SET received = 0 WHERE id = $1`, [fileId]);
+				}
+			}),
+		);
 	}
 
-	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
-		let position = from;
-		for (;;) {
-			// Chunks that end after the position, in order; the first may begin before it, but by less
-			// than a chunk's size, which bounds the index range scanned.
-			const page = await this.rows<{ offset: number; data: Buffer }>(
+	readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
+		return fileBytesFrom(from, (position, minOffset) =>
+			this.rows<StoredChunk>(
 				this.pool,
 				`SELECT "offset", data FROM file_chunks
 				 WHERE file_id = $1 AND "offset" > $4 AND "offset" + length(data) > $2
 				 ORDER BY "offset" LIMIT $3`,
-				[fileId, position, FILE_READ_PAGE_CHUNKS, position - MAX_FILE_CHUNK_BYTES],
-			);
-			if (page.length === 0) return;
-			for (const chunk of page) {
-				const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
-				position = chunk.offset + chunk.data.length;
-				yield bytes;
-			}
-		}
+				[fileId, position, FILE_READ_PAGE_CHUNKS, minOffset],
+			),
+		);
 	}
 
 	async close(): Promise<void> {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message, Role } from '../../source/protocol/index.js';
 import { conversationKey, groupKey, keySql } from '../conversations/key.js';
-import { FILE_READ_PAGE_CHUNKS, messageFile, MESSAGE_FILE_COLUMNS, sha256Of, toFileInfo, MESSAGE_FILE_JOIN, type MessageFileColumns } from './file-bytes.js';
+import { completeUpload, FILE_READ_PAGE_CHUNKS, fileBytesFrom, toFileInfo, type StoredChunk } from './file-bytes.js';
+import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './messages-sql.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
 	AppendResult,
@@ -29,7 +30,7 @@ import type {
 } from './store.js';
 import { MAX_FILE_CHUNK_BYTES, toReadStateRecord, UNREAD_COUNT_CAP, type ReadStateRow } from './store.js';
 import { fts5Query, searchWords } from './search-words.js';
-import { newSessionId, senderDeleted, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
+import { newSessionId, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
 
 export interface SqliteStoreOptions {
@@ -58,39 +59,7 @@ const BUSY_GAP_MS = 20;
 
 export const SQLITE_FILE_NAME = 'chat-tui.db';
 
-interface MessageRow extends MessageFileColumns {
-	id: number;
-	seq: number;
-	text: string;
-	cid: string;
-	ts: string;
-	sender: string;
-	to_user: string | null;
-	to_group: string | null;
-	sender_deleted: string | null;
-}
-
-const MESSAGE_COLUMNS = `
-	m.id, m.seq, m.text, m.cid, m.ts, s.username AS sender, s.deleted_at AS sender_deleted,
-	tu.username AS to_user, g.name AS to_group` + MESSAGE_FILE_COLUMNS;
-const MESSAGE_JOINS = `
-	JOIN users s ON s.id = m.sender_id
-	LEFT JOIN users tu ON tu.id = m.to_user_id
-	LEFT JOIN groups g ON g.id = m.to_group_id` + MESSAGE_FILE_JOIN;
-
-function toMessage(row: MessageRow): Message {
-	return {
-		id: String(row.id),
-		seq: row.seq,
-		from: row.sender,
-		to: row.to_group === null ? { user: row.to_user ?? '' } : { group: row.to_group },
-		text: row.text,
-		ts: row.ts,
-		cid: row.cid,
-		...messageFile(row),
-		...senderDeleted(row.sender_deleted),
-	};
-}
+const MESSAGE_COLUMNS = messageColumns('m.id');
 
 /** better-sqlite3 binds a Buffer as a BLOB (a plain Uint8Array it refuses). */
 function asBuffer(data: Uint8Array): Buffer {
@@ -684,38 +653,28 @@ export class SqliteStore implements Store {
 	}
 
 	async completeFile(fileId: number): Promise<CompleteResult> {
-		const file = this.fileRow(fileId);
-		if (!file) throw new Error(`no file ${fileId}`);
-		if (file.complete) return 'complete';
-		const matches = file.received === file.size && (await sha256Of(this.readFile(fileId, 0))) === file.sha256;
-		this.db.transaction(() => {
-			if (matches) {
-				this.sql(`UPDATE files SET complete = 1 WHERE id = ?`).run(fileId);
-			} else {
-				this.sql(`DELETE FROM file_chunks WHERE file_id = ?`).run(fileId);
-				this.sql(`UPDATE files SET received = 0 WHERE id = ?`).run(fileId);
-			}
-		}).immediate();
-		return matches ? 'complete' : 'mismatch';
+		return completeUpload(fileId, this.fileRow(fileId), () => this.readFile(fileId, 0), (matches) =>
+			this.db
+				.transaction(() => {
+					if (matches) {
+						this.sql(`UPDATE files SET complete = 1 WHERE id = ?`).run(fileId);
+					} else {
+						this.sql(`DELETE FROM file_chunks WHERE file_id = ?`).run(fileId);
+						this.sql(`UPDATE files SET received = 0 WHERE id = ?`).run(fileId);
+					}
+				})
+				.immediate(),
+		);
 	}
 
-	async *readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
-		let position = from;
-		for (;;) {
-			// Chunks that end after the position, in order; the first may begin before it, but by less
-			// than a chunk's size, which bounds the index range scanned.
-			const page = this.sql(
+	readFile(fileId: number, from: number): AsyncIterable<Uint8Array> {
+		return fileBytesFrom(from, (position, minOffset) =>
+			this.sql(
 				`SELECT "offset", data FROM file_chunks
 				 WHERE file_id = ? AND "offset" > ? AND "offset" + length(data) > ?
 				 ORDER BY "offset" LIMIT ?`,
-			).all(fileId, position - MAX_FILE_CHUNK_BYTES, position, FILE_READ_PAGE_CHUNKS) as Array<{ offset: number; data: Buffer }>;
-			if (page.length === 0) return;
-			for (const chunk of page) {
-				const bytes = chunk.offset < position ? chunk.data.subarray(position - chunk.offset) : chunk.data;
-				position = chunk.offset + chunk.data.length;
-				yield bytes;
-			}
-		}
+			).all(fileId, minOffset, position, FILE_READ_PAGE_CHUNKS) as StoredChunk[],
+		);
 	}
 
 	async close(): Promise<void> {
