@@ -7,10 +7,18 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+	bearer,
 	ErrorCode,
+	FILE_STATUS,
 	FileName,
+	filePath,
+	HTTP_STATUS,
 	MAX_FILE_TYPE_CHARS,
 	ProtocolError,
+	retryableStatus,
+	SHA256_HEADER,
+	UPLOAD_CONTENT_TYPE,
+	UPLOAD_OFFSET_HEADER,
 	type FileInfo,
 	type Message,
 	type Peer,
@@ -154,7 +162,7 @@ function request(
 	signal: AbortSignal | undefined,
 ): http.ClientRequest {
 	const url = new URL(filePath, endpoint.base);
-	const options = { method, headers: { authorization: `Bearer ${endpoint.token}`, ...headers }, signal };
+	const options = { method, headers: { authorization: bearer(endpoint.token), ...headers }, signal };
 	return url.protocol === 'https:' ? https.request(url, { ...options, ...endpoint.tls }) : http.request(url, options);
 }
 
@@ -174,7 +182,7 @@ async function bodyText(response: IncomingMessage): Promise<string> {
 /** The server's `{code, message}` as a TransferError (a proxy's HTML page becomes a plain sentence). */
 async function failureOf(response: IncomingMessage): Promise<TransferError> {
 	const status = response.statusCode ?? 0;
-	const offsetHeader = response.headers['upload-offset'];
+	const offsetHeader = response.headers[UPLOAD_OFFSET_HEADER];
 	const offset = typeof offsetHeader === 'string' ? Number(offsetHeader) : undefined;
 	const text = await bodyText(response).catch(() => '');
 	try {
@@ -184,12 +192,12 @@ async function failureOf(response: IncomingMessage): Promise<TransferError> {
 	} catch {
 		// not JSON: fall through
 	}
-	return new TransferError(status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST', `the server answered HTTP ${status}`, status, offset);
+	return new TransferError(status >= HTTP_STATUS.INTERNAL ? 'UNAVAILABLE' : 'BAD_REQUEST', `the server answered HTTP ${status}`, status, offset);
 }
 
 /** Worth another try: the network broke, the server was busy, or the offset moved under us. */
 function retryable(error: unknown): boolean {
-	if (error instanceof TransferError) return error.status === 409 || error.status >= 500;
+	if (error instanceof TransferError) return retryableStatus(error.status);
 	return !(error instanceof ProtocolError);
 }
 
@@ -215,8 +223,8 @@ async function uploadOffset(endpoint: Endpoint, filePath: string, signal: AbortS
 	req.end();
 	const response = await responseOf(req);
 	response.resume();
-	if (response.statusCode !== 200) throw await failureOf(response);
-	return Number(response.headers['upload-offset'] ?? 0);
+	if (response.statusCode !== FILE_STATUS.ok) throw await failureOf(response);
+	return Number(response.headers[UPLOAD_OFFSET_HEADER] ?? 0);
 }
 
 /** A pass-through stream that tells the meter how many bytes have gone through it, counting on from `start`. */
@@ -246,9 +254,9 @@ async function putFrom(
 		'PUT',
 		upload.path,
 		{
-			'upload-offset': String(offset),
+			[UPLOAD_OFFSET_HEADER]: String(offset),
 			'content-length': String(upload.size - offset),
-			'content-type': 'application/offset+octet-stream',
+			'content-type': UPLOAD_CONTENT_TYPE,
 		},
 		signal,
 	);
@@ -263,7 +271,7 @@ async function putFrom(
 	// request too: the answer, or the request's error, is what counts.
 	body.catch(() => undefined);
 	const response = await answered;
-	if (response.statusCode !== 200) throw await failureOf(response);
+	if (response.statusCode !== FILE_STATUS.ok) throw await failureOf(response);
 	response.resume();
 	meter.update(upload.size, true);
 }
@@ -338,12 +346,12 @@ async function getFrom(endpoint: Endpoint, file: FileInfo, partial: string, mete
 		() => 0,
 	);
 	if (have >= file.size) return;
-	const req = request(endpoint, 'GET', `/files/${encodeURIComponent(file.id)}`, have > 0 ? { range: `bytes=${have}-` } : {}, signal);
+	const req = request(endpoint, 'GET', filePath(file.id), have > 0 ? { range: `bytes=${have}-` } : {}, signal);
 	req.end();
 	const response = await responseOf(req);
-	const resumed = response.statusCode === 206;
-	if (response.statusCode !== 200 && !resumed) throw await failureOf(response);
-	const announced = response.headers['x-content-sha256'];
+	const resumed = response.statusCode === FILE_STATUS.partial;
+	if (response.statusCode !== FILE_STATUS.ok && !resumed) throw await failureOf(response);
+	const announced = response.headers[SHA256_HEADER];
 	if (typeof announced === 'string' && announced !== file.sha256) {
 		response.resume();
 		throw new ProtocolError('BAD_REQUEST', `${file.name}: the server's checksum is not the one in the message`);
