@@ -1,12 +1,8 @@
 import type { ChatClient } from '../../client/index.js';
-import { ProtocolError, SEARCH_DEFAULT_LIMIT, type Message } from '../../protocol/index.js';
+import { SEARCH_DEFAULT_LIMIT, type Message } from '../../protocol/index.js';
+import { describeError } from '../format/error-text.js';
 import type { ChatAction, SearchOverlay } from '../state/chat-state.js';
 import { searchPrompt } from '../state/search.js';
-
-function describeError(error: unknown): string {
-	if (error instanceof ProtocolError) return `${error.message} (${error.code})`;
-	return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The search overlay's work against the server: running a search and its

@@ -1,5 +1,6 @@
 import type { ChatClient } from '../../client/index.js';
-import { ProtocolError, type SessionInfo } from '../../protocol/index.js';
+import type { SessionInfo } from '../../protocol/index.js';
+import { describeError } from '../format/error-text.js';
 import { sessionsActionFor, type KeyPress } from '../keys.js';
 import type { ChatAction, SessionsOverlay } from './chat-state.js';
 
@@ -25,11 +26,6 @@ export function orderSessions(sessions: SessionInfo[]): SessionInfo[] {
 /** How a session is named to the user: the label its client gave at login. */
 export function sessionLabel(session: SessionInfo): string {
 	return session.device || 'an unnamed device';
-}
-
-function describeError(error: unknown): string {
-	if (error instanceof ProtocolError) return `${error.message} (${error.code})`;
-	return error instanceof Error ? error.message : String(error);
 }
 
 /** Asks the server for the list and opens the overlay on it. */
