@@ -104,7 +104,7 @@ export class Hub {
 	 * Stores a new message and hands it to the sender's other sessions and the
 	 * recipients. The hub decides who is offline and the store records it:
 	 * those get the message at their next login. A login or a logout racing
-	 * the send must leave the message neither both delivered and queued nor
+	 * the send must not leave the message both delivered and queued, nor
 	 * neither, so the decision is ordered against attach and detach:
 	 * - counted offline (queued): until the append commits, it is in flight
 	 *   for the user, and an attach of theirs, once it has made them online,
