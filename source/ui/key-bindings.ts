@@ -29,6 +29,37 @@ export function keysFor<Action extends string>(table: KeyTable<Action>, action: 
 	return table.find((binding) => binding.action === action)?.keys ?? [];
 }
 
+/** How hints and sentences name the key of an action: its first key, as help shows it (`Ctrl-N`, `Esc`). */
+export function keyName<Action extends string>(table: KeyTable<Action>, action: Action): string {
+	return displayKey(keysFor(table, action)[0] ?? '');
+}
+
+/** How a key name reads in help and hints: `Ctrl-N`, `PgUp`, `F1`. */
+export function displayKey(name: string): string {
+	const special: Record<string, string> = {
+		pageup: 'PgUp',
+		pagedown: 'PgDn',
+		enter: 'Enter',
+		escape: 'Esc',
+		tab: 'Tab',
+		up: 'Up',
+		down: 'Down',
+		left: 'Left',
+		right: 'Right',
+		home: 'Home',
+		end: 'End',
+		f1: 'F1',
+	};
+	return name
+		.split(' / ')
+		.map((part) =>
+			part.replace(/^(ctrl|alt|shift)\+(.+)$/, (_m, modifier: string, rest: string) =>
+				`${modifier[0]!.toUpperCase()}${modifier.slice(1)}-${special[rest] ?? rest.toUpperCase()}`,
+			).replace(/^[a-z0-9]+$/, (word) => special[word] ?? word),
+		)
+		.join(' / ');
+}
+
 // chat: the input line and the panes around it
 
 export type KeyAction =

@@ -79,29 +79,3 @@ const F1_SEQUENCES = new Set(['\u001BOP', '\u001B[11~', '\u001B[[A', '\u001B[1P'
 export function isF1(raw: string): boolean {
 	return F1_SEQUENCES.has(raw);
 }
-
-/** How a key name reads in help and hints: `Ctrl-N`, `PgUp`, `F1`. */
-export function displayKey(name: string): string {
-	const special: Record<string, string> = {
-		pageup: 'PgUp',
-		pagedown: 'PgDn',
-		enter: 'Enter',
-		escape: 'Esc',
-		tab: 'Tab',
-		up: 'Up',
-		down: 'Down',
-		left: 'Left',
-		right: 'Right',
-		home: 'Home',
-		end: 'End',
-		f1: 'F1',
-	};
-	return name
-		.split(' / ')
-		.map((part) =>
-			part.replace(/^(ctrl|alt|shift)\+(.+)$/, (_m, modifier: string, rest: string) =>
-				`${modifier[0]!.toUpperCase()}${modifier.slice(1)}-${special[rest] ?? rest.toUpperCase()}`,
-			).replace(/^[a-z0-9]+$/, (word) => special[word] ?? word),
-		)
-		.join(' / ');
-}

@@ -5,6 +5,7 @@ import type { SearchOverlay as SearchState } from '../state/chat-state.js';
 import { theme } from '../theme.js';
 import { OverlayFrame } from './overlay-frame.js';
 import { StyledRow } from './styled-row.js';
+import { keyName, SEARCH_KEYS } from '../keys.js';
 
 /** Rows of the frame that are not hits: borders, title, the words and the status line. */
 const CHROME_ROWS = 5;
@@ -18,16 +19,19 @@ export function searchPageSize(height: number): number {
 	return Math.max(1, Math.floor((height - CHROME_ROWS) / ROWS_PER_HIT));
 }
 
+const enter = keyName(SEARCH_KEYS, 'submit');
+const choose = `${keyName(SEARCH_KEYS, 'previous-hit')}/${keyName(SEARCH_KEYS, 'next-hit')}`;
+
 function statusLine(search: SearchState): { text: string; role: 'system' | 'error' | 'notice' } {
 	const words = search.query.trim();
 	const where = search.within ? `in ${search.within.label}` : 'in all your conversations';
-	if (search.searched === undefined) return { text: `Type words to find ${where}, then Enter.`, role: 'system' };
-	if (words !== search.searched) return { text: 'Enter searches for the new words.', role: 'notice' };
-	if (search.status === 'error') return { text: `Search failed: ${search.error ?? 'unknown error'} — Enter tries again.`, role: 'error' };
+	if (search.searched === undefined) return { text: `Type words to find ${where}, then ${enter}.`, role: 'system' };
+	if (words !== search.searched) return { text: `${enter} searches for the new words.`, role: 'notice' };
+	if (search.status === 'error') return { text: `Search failed: ${search.error ?? 'unknown error'} — ${enter} tries again.`, role: 'error' };
 	if (search.hits.length === 0) return { text: search.status === 'loading' ? 'Searching…' : 'No messages match.', role: 'system' };
 	const count = `${search.hits.length}${search.complete ? '' : '+'} ${search.hits.length === 1 ? 'message matches' : 'messages match'} ${where}`;
 	const more = search.status === 'loading' ? ' · loading more…' : '';
-	return { text: `${count} · Up/Down choose · Enter jumps to it${more}`, role: 'system' };
+	return { text: `${count} · ${choose} choose · ${enter} jumps to it${more}`, role: 'system' };
 }
 
 export interface SearchOverlayProps {

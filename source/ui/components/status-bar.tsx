@@ -4,6 +4,7 @@ import { safeText } from '../format/sanitize.js';
 import stringWidth from 'string-width';
 import type { StateChange } from '../../client/index.js';
 import { theme } from '../theme.js';
+import { keyName, KEY_BINDINGS, type KeyAction } from '../keys.js';
 
 export interface StatusBarProps {
 	user: string;
@@ -41,11 +42,15 @@ function connectionLabel(connection: StateChange, now: number): { text: string; 
 	}
 }
 
-/** Key hints from fullest to shortest: the bar shows the longest that fits whole. */
+const chatKey = (action: KeyAction) => keyName(KEY_BINDINGS, action);
+/** `Ctrl-N/P`: the second key without the modifier they share. */
+const NEXT_PREVIOUS = `${chatKey('next-conversation')}/${chatKey('previous-conversation').replace(/^.*-/, '')}`;
+
+/** Key hints from fullest to shortest, from the key table: the bar shows the longest that fits whole. */
 const KEY_HINTS = [
-	' F1 help · Ctrl-K switch · Ctrl-N/P next/prev · Ctrl-C quit',
-	' F1 help · Ctrl-K switch · Ctrl-C quit',
-	' F1 help',
+	` ${chatKey('help')} help · ${chatKey('switcher')} switch · ${NEXT_PREVIOUS} next/prev · ${chatKey('quit')} quit`,
+	` ${chatKey('help')} help · ${chatKey('switcher')} switch · ${chatKey('quit')} quit`,
+	` ${chatKey('help')} help`,
 ];
 
 /** Who and where you are, whether the connection is up, and the keys that matter most. */

@@ -5,6 +5,7 @@ import stringWidth from 'string-width';
 import type { Transfer } from '../state/chat-state.js';
 import { progressBar, progressFigures } from '../format/transfer.js';
 import { theme } from '../theme.js';
+import { keyName, KEY_BINDINGS } from '../keys.js';
 
 export interface TransferBarProps {
 	transfer: Transfer;
@@ -14,7 +15,7 @@ export interface TransferBarProps {
 /** The bar takes what the words leave, within these bounds. */
 const MIN_BAR_CELLS = 6;
 const MAX_BAR_CELLS = 30;
-const HINT = ' · Esc cancels';
+const HINT = ` · ${keyName(KEY_BINDINGS, 'close-overlay')} cancels`;
 
 /** One row above the input line while a file goes up or comes down: name, bar, bytes, rate, time left. */
 export function TransferBar({ transfer, width }: TransferBarProps) {

@@ -13,6 +13,7 @@ import { StatusBar } from '../components/status-bar.js';
 import { TransferBar } from '../components/transfer-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
 import { useKeypress } from '../hooks/use-keypress.js';
+import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
 import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
@@ -29,6 +30,9 @@ export interface ChatScreenProps {
 	onEnded(sentence: string): void;
 	onQuit(): void;
 }
+
+/** What the input line says while a command asks: the keys that answer and cancel. */
+const QUESTION_HINT = `${keyName(KEY_BINDINGS, 'submit')} to go on · ${keyName(KEY_BINDINGS, 'close-overlay')} cancels`;
 
 function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
 	const items = conversationList(state).map((conversation) => ({
@@ -112,7 +116,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	}
 
 	const target = state.question?.prompt ?? (open ? (open.kind === 'group' ? `#${open.name}` : open.label) : 'status');
-	const placeholder = state.question ? 'Enter to go on · Esc cancels' : open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help';
+	const placeholder = state.question ? QUESTION_HINT : open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help';
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			{main}

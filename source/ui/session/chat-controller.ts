@@ -7,7 +7,7 @@ import { searchPageSize } from '../components/search-overlay.js';
 import { describeError } from '../format/error-text.js';
 import { lastRows } from '../format/log-rows.js';
 import { scrollToShow } from '../format/search-hits.js';
-import { actionFor, type KeyAction, type KeyPress } from '../keys.js';
+import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
@@ -16,6 +16,8 @@ import type { ChatSession } from './chat-session.js';
 import { overlayKey } from './overlay-keys.js';
 
 export const SIDEBAR_WIDTH = 26;
+
+const chatKey = (action: KeyAction) => keyName(KEY_BINDINGS, action);
 
 /** A message of more lines than this (a big paste, usually) is sent only after a second Enter. */
 export const CONFIRM_LINES = 5;
@@ -279,13 +281,13 @@ export class ChatController {
 		if (parsed.kind === 'text') {
 			const open = selectedConversation(state);
 			if (!open) {
-				session.dispatch({ type: 'system', tone: 'error', text: 'open a conversation first (Ctrl-N, Ctrl-K or /msg <user>)' });
+				session.dispatch({ type: 'system', tone: 'error', text: `open a conversation first (${chatKey('next-conversation')}, ${chatKey('switcher')} or /msg <user>)` });
 				return true;
 			}
 			const lines = parsed.text.split('\n').length;
 			if (lines > CONFIRM_LINES && this.#confirming !== text) {
 				this.#confirming = text;
-				session.dispatch({ type: 'system', tone: 'notice', text: `this message has ${lines} lines: Enter sends it, Esc keeps editing` });
+				session.dispatch({ type: 'system', tone: 'notice', text: `this message has ${lines} lines: ${chatKey('submit')} sends it, ${chatKey('close-overlay')} keeps editing` });
 				return false;
 			}
 			this.#confirming = undefined;
@@ -296,7 +298,7 @@ export class ChatController {
 		this.history.rememberInput(text.trim());
 		const command = findCommand(parsed.name);
 		if (!command) {
-			session.dispatch({ type: 'system', tone: 'error', text: `unknown command /${parsed.name}: F1 or /help lists them` });
+			session.dispatch({ type: 'system', tone: 'error', text: `unknown command /${parsed.name}: ${chatKey('help')} or /help lists them` });
 			return true;
 		}
 		const context = this.#commandContext(state);

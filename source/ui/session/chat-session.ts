@@ -12,7 +12,8 @@ import {
 	type ProtocolError,
 	type ResultOf,
 } from '../../protocol/index.js';
-import type { CommandSettings, TransferRunner } from '../commands/registry.js';
+import type { CommandSettings } from '../commands/registry.js';
+import { keyName, KEY_BINDINGS } from '../keys.js';
 import {
 	chatReducer,
 	conversationList,
@@ -21,7 +22,6 @@ import {
 	type ChatAction,
 	type ChatState,
 	type Question,
-	type SearchOverlay,
 } from '../state/chat-state.js';
 import { keyOfMessage, keyOfPeer, peerOfKey, type ConversationKey } from '../state/conversations.js';
 import { eventActions } from './client-events.js';
@@ -74,7 +74,7 @@ function firstState({ login, server, hosting, motd, settings }: ChatSessionOptio
 	initial = chatReducer(initial, {
 		type: 'system',
 		key: STATUS,
-		text: `logged in as ${me} on ${server}. F1 or /help for keys and commands.`,
+		text: `logged in as ${me} on ${server}. ${keyName(KEY_BINDINGS, 'help')} or /help for keys and commands.`,
 	});
 	const first = conversationList(initial)[0];
 	return first ? chatReducer(initial, { type: 'select', key: first.key }) : initial;
@@ -311,11 +311,6 @@ export class ChatSession {
 		);
 	}
 
-	/** search: runs a search in the overlay (blank words only prompt). */
-	startSearch(within: SearchOverlay['within'], query: string): void {
-		this.search.start(within, query);
-	}
-
 	// accounts: questions in the input line
 
 	/** Asks in the input line; resolves with the answer, or undefined when cancelled (Esc, or another question). */
@@ -353,10 +348,5 @@ export class ChatSession {
 				dispatch({ type: 'unread-first', on });
 			},
 		};
-	}
-
-	/** files: how commands run a transfer (one at a time, with the progress bar). */
-	get transferRunner(): TransferRunner {
-		return this.transfers.runner;
 	}
 }

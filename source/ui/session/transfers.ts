@@ -1,6 +1,7 @@
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import type { Message } from '../../protocol/index.js';
 import type { TransferRunner } from '../commands/registry.js';
+import { keyName, KEY_BINDINGS } from '../keys.js';
 import type { ChatAction, Transfer } from '../state/chat-state.js';
 
 /**
@@ -26,7 +27,7 @@ export class Transfers {
 		total: number,
 		work: (signal: AbortSignal, onProgress: (progress: TransferProgress) => void) => Promise<T>,
 	): Promise<T | undefined> {
-		if (this.#running) throw new Error('a file transfer is already in progress (Esc cancels it)');
+		if (this.#running) throw new Error(`a file transfer is already in progress (${keyName(KEY_BINDINGS, 'close-overlay')} cancels it)`);
 		const controller = new AbortController();
 		this.#running = controller;
 		const show = (progress: TransferProgress) => {
