@@ -2,7 +2,7 @@ import { Box } from 'ink';
 import { Text } from '../components/safe-text.js';
 import { InputLine } from '../components/input-line.js';
 import { useKeypress } from '../hooks/use-keypress.js';
-import { boundAction, displayKey, keysFor, LOGIN_HINTS, LOGIN_KEYS, type LoginKeyAction } from '../keys.js';
+import { boundAction, keyName, LOGIN_HINTS, LOGIN_KEYS, type LoginKeyAction } from '../keys.js';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
 import { editLine, lineOf, type LineState } from '../state/line-editor.js';
 import { theme } from '../theme.js';
@@ -37,7 +37,7 @@ export interface LoginScreenProps {
 const FIELDS = ['username', 'password', 'server'] as const;
 
 /** How hints name an action's key: its first key in the log-in table. */
-const keyName = (action: LoginKeyAction) => displayKey(keysFor(LOGIN_KEYS, action)[0] ?? '');
+const loginKey = (action: LoginKeyAction) => keyName(LOGIN_KEYS, action);
 type Field = (typeof FIELDS)[number];
 
 interface FormState {
@@ -133,7 +133,7 @@ export function LoginScreen(props: LoginScreenProps) {
 				) : null}
 				{canHost && !busy ? (
 					<Text color={theme.notice} wrap="wrap">
-						{`Press ${keyName('host')} to host the server in this window.`}
+						{`Press ${loginKey('host')} to host the server in this window.`}
 					</Text>
 				) : null}
 				{info && !error && !busy ? (
@@ -142,7 +142,7 @@ export function LoginScreen(props: LoginScreenProps) {
 					</Text>
 				) : null}
 				<Text color={theme.system} wrap="wrap">
-					{LOGIN_HINTS.map((hint) => `${keyName(hint.action)} ${hint[mode]}`).join(' · ')}
+					{LOGIN_HINTS.map((hint) => `${loginKey(hint.action)} ${hint[mode]}`).join(' · ')}
 				</Text>
 			</Box>
 		</Box>
