@@ -17,7 +17,7 @@ import {
 	safeSegments,
 	safeText,
 	type SafeMode,
-} from '../source/ui/format/sanitize.js';
+} from '../source/terminal/sanitize.js';
 import { snippet } from '../source/ui/format/search-hits.js';
 import { Text } from '../source/ui/components/safe-text.js';
 import type { LogEntry } from '../source/ui/state/chat-state.js';

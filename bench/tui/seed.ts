@@ -45,7 +45,7 @@ const WORDS = (
  * marks, of zero-width characters, and a run of wide CJK characters and
  * emoji (each, with its number, under the 4,096 characters the protocol
  * allows). The log must draw them within its pane, and typing must stay fast
- * with them on screen (source/ui/format/sanitize.ts).
+ * with them on screen (source/terminal/sanitize.ts).
  */
 const WIDTH_STRESS: Record<number, string> = {
 	4: `a${'\u0301'.repeat(4080)}`,

@@ -4,7 +4,7 @@ import { ChatClient, deviceLabel } from '../client/chat-client.js';
 import { uploadFile } from '../client/files.js';
 import type { TransferProgress } from '../client/transfer-progress.js';
 import { Settings } from '../local/settings.js';
-import { safeText } from '../ui/format/sanitize.js';
+import { safeText } from '../terminal/sanitize.js';
 import {
 	characterCount,
 	MAX_TEXT_CHARS,

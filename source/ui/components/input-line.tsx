@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Text } from './safe-text.js';
-import { safeText } from '../format/sanitize.js';
+import { safeText } from '../../terminal/sanitize.js';
 import stringWidth from 'string-width';
 import type { LineState } from '../state/line-editor.js';
 import { theme } from '../theme.js';

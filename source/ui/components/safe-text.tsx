@@ -1,9 +1,9 @@
 import { Text as InkText, type TextProps as InkTextProps } from 'ink';
 import { Children, Fragment, isValidElement, type ReactNode } from 'react';
-import { safeRuns, type SafeMode, type SafeRun } from '../format/sanitize.js';
+import { safeRuns, type SafeMode, type SafeRun } from '../../terminal/sanitize.js';
 
 /**
- * Ink's Text, but every string in it is drawn safe (format/sanitize.ts):
+ * Ink's Text, but every string in it is drawn safe (source/terminal/sanitize.ts):
  * no server, peer or history file can put an escape sequence on the user's
  * terminal. Every component imports Text from here, never from 'ink' (a test
  * holds source/ui to that), so a component cannot forget: a name, a topic
@@ -46,7 +46,7 @@ export function Text({ lines = false, children, ...props }: TextProps) {
 	return <InkText {...props}>{safeChildren(children, lines ? 'text' : 'line', props.inverse ?? false)}</InkText>;
 }
 
-/** Runs already cut to fit (format/sanitize.ts cutRuns), drawn as they are. */
+/** Runs already cut to fit (source/terminal/sanitize.ts cutRuns), drawn as they are. */
 export function Runs({ runs, inverse = false }: { runs: readonly SafeRun[]; inverse?: boolean }) {
 	return <>{runNodes(runs, inverse)}</>;
 }

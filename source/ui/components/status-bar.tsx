@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Text } from './safe-text.js';
-import { safeText } from '../format/sanitize.js';
+import { safeText } from '../../terminal/sanitize.js';
 import stringWidth from 'string-width';
 import type { StateChange } from '../../client/index.js';
 import { theme } from '../theme.js';

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Runs, Text } from './safe-text.js';
-import { cutRuns, safeRuns } from '../format/sanitize.js';
+import { cutRuns, safeRuns } from '../../terminal/sanitize.js';
 import stringWidth from 'string-width';
 import type { Transfer } from '../state/chat-state.js';
 import { progressBar, progressFigures } from '../format/transfer.js';

@@ -3,7 +3,7 @@ import wrapAnsi from 'wrap-ansi';
 import type { LogEntry } from '../state/chat-state.js';
 import type { ThemeRole } from '../theme.js';
 import { mentions } from './mentions.js';
-import { cutRuns, runsWidth, safeRuns, type SafeRun } from './sanitize.js';
+import { cutRuns, runsWidth, safeRuns, type SafeRun } from '../../terminal/sanitize.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
 import { fileLine } from './transfer.js';
 

@@ -2,7 +2,7 @@ import type { Message } from '../../protocol/index.js';
 import { keyOfMessage, type ConversationKey } from '../state/conversations.js';
 import type { Row, Segment } from './log-rows.js';
 import { lastRows } from './log-rows.js';
-import { safeSegments } from './sanitize.js';
+import { safeSegments } from '../../terminal/sanitize.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { clockTime, dayOf } from './time.js';
 

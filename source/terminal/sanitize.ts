@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { isControl, isSurrogate } from '../../protocol/clean-text.js';
+import { isControl, isSurrogate } from '../protocol/clean-text.js';
 
 /**
  * The client trusts no server: every string from the network or from disk
