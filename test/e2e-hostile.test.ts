@@ -6,7 +6,7 @@
  * pane shows that this tmux does take a title from OSC 2, so the check can
  * fail. Needs tmux and a build (`npm run build` before running this file alone).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,15 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../source/local/settings.js';
 import { HOSTILE_STRINGS } from './helpers/hostile-strings.js';
 import { hostileMessage, startHostileServer, type HostileServer } from './helpers/hostile-server.js';
+import { hasTmux, inCi, privateTmux, shellQuote } from './helpers/tmux.js';
 
 const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
 const SOCKET = `chat-tui-e2e-hostile-${process.pid}`;
 const TITLE = 'title-before';
-
-const inCi = ['CI', 'CONTINUOUS_INTEGRATION'].some(
-	(name) => name in process.env && process.env[name] !== '0' && process.env[name] !== 'false',
-);
-const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 
 const osc0 = HOSTILE_STRINGS.find((entry) => entry.name === 'OSC 0 window title')!.text;
 const osc2 = HOSTILE_STRINGS.find((entry) => entry.name === 'OSC 2 window title (ST)')!.text;
@@ -32,20 +28,8 @@ let configFile = '/dev/null';
 let server: HostileServer | undefined;
 const dirs: string[] = [];
 
-/** As e2e-tui.test.ts: no CI variables (Ink would draw only its last frame) and no NODE_ENV=test. */
-function paneEnvironment(): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env };
-	for (const name of Object.keys(env)) {
-		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_') || name === 'NODE_ENV') delete env[name];
-	}
-	return env;
-}
+const tmux = privateTmux(SOCKET, () => configFile);
 
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', SOCKET, '-f', configFile, ...args], { encoding: 'utf8', env: paneEnvironment() });
-}
-
-const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 /** A shell command that sets the pane's title itself (OSC 2), then runs `command`. */
 const titledThen = (command: string) => `printf '\\033]2;${TITLE}\\033\\\\'; ${command}`;
 const paneTitle = (session: string) => tmux('display-message', '-p', '-t', `=${session}:`, '#{pane_title}').trim();

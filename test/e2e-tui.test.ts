@@ -3,13 +3,14 @@
  * real server. Needs tmux and a build (`npm test` builds first; run
  * `npm run build` before running this file alone).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { hasTmux, inCi, privateTmux, shellQuote } from './helpers/tmux.js';
 
 const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
 const SOCKET = `chat-tui-e2e-${process.pid}`;
@@ -17,36 +18,9 @@ const COLUMNS = 100;
 const ROWS = 30;
 const MOTD = 'e2e server ready';
 
-const inCi = ['CI', 'CONTINUOUS_INTEGRATION'].some(
-	(name) => name in process.env && process.env[name] !== '0' && process.env[name] !== 'false',
-);
-const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!hasTmux && !inCi) console.warn('e2e-tui: tmux is not installed, skipping the terminal end-to-end test');
 
-/**
- * The environment the tmux server (and so every pane) gets. Ink only draws its
- * final frame when it thinks it runs in CI, so the CI variables stay out; and
- * NODE_ENV=test from vitest would not be there for a real user either.
- */
-function paneEnvironment(): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env };
-	for (const name of Object.keys(env)) {
-		if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_') || name === 'NODE_ENV') delete env[name];
-	}
-	return env;
-}
-
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', SOCKET, '-f', configFile, ...args], {
-		encoding: 'utf8',
-		env: paneEnvironment(),
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-}
-
-function shellQuote(value: string): string {
-	return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+const tmux = privateTmux(SOCKET, () => configFile);
 
 /** Opens a detached 100×30 terminal running the built TUI. */
 function startTui(session: string, server: string, configDir: string): void {
