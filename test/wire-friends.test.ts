@@ -8,7 +8,7 @@ import { expectError, ISO_UTC, PASSWORD, sleep, uniqueCid, uniqueName, until, us
 
 describe('users.find', () => {
 	const server = useServer();
-	const { connect, user } = wireHelpers(server);
+	const { connect, user, befriend } = wireHelpers(server);
 
 	/** A query key no other test uses, with no `_` in it: nothing in it but letters and digits to match. */
 	const uniqueKey = (prefix: string) => uniqueName(prefix).replace('_', 'x');
@@ -56,23 +56,51 @@ describe('users.find', () => {
 		expect(new Set(found.slice(0, 12))).toEqual(new Set(prefixNames));
 	});
 
-	it('reports who is online', async () => {
+	/** What users.find says of each name matching the key: `online`, or "absent" when the field is left out. */
+	async function presenceFound(asker: WireUser, key: string): Promise<Record<string, boolean | 'absent'>> {
+		const users = (await asker.client.ok('users.find', { query: key })).users as Array<{ username: string; online?: boolean }>;
+		return Object.fromEntries(users.map((entry) => [entry.username, 'online' in entry ? entry.online! : 'absent']));
+	}
+
+	it("reports a friend's presence, online and offline", async () => {
 		const key = uniqueKey('on');
 		const online = await registerNamed(`${key}_on`);
 		const offline = await registerNamed(`${key}_off`);
 		const loggedOut = await registerNamed(`${key}_out`);
+		const asker = await user();
+		for (const friend of [online, offline, loggedOut]) await befriend(asker, friend);
 		offline.client.close();
 		await offline.client.waitClosed();
 		await loggedOut.client.ok('logout');
+		await until(async () => (await presenceFound(asker, key))[offline.name] === false, 'the closed session to count as offline');
+		expect(await presenceFound(asker, key)).toEqual({ [online.name]: true, [offline.name]: false, [loggedOut.name]: false });
+	});
+
+	it("reports a co-member's presence, not a stranger's (online is absent)", async () => {
+		const key = uniqueKey('cm');
+		const member = await registerNamed(`${key}_member`);
+		const gone = await registerNamed(`${key}_gone`);
+		const stranger = await registerNamed(`${key}_stranger`);
+		const offlineStranger = await registerNamed(`${key}_quiet`);
+		await offlineStranger.client.ok('logout');
 		const asker = await user();
-		const find = async () =>
-			Object.fromEntries(
-				((await asker.client.ok('users.find', { query: key })).users as Array<{ username: string; online: boolean }>).map(
-					(entry) => [entry.username, entry.online],
-				),
-			);
-		await until(async () => (await find())[offline.name] === false, 'the closed session to count as offline');
-		expect(await find()).toEqual({ [online.name]: true, [offline.name]: false, [loggedOut.name]: false });
+		const group = uniqueName('g');
+		await member.client.ok('groups.create', { name: group });
+		await asker.client.ok('groups.join', { name: group });
+		await gone.client.ok('groups.join', { name: group });
+		await gone.client.ok('logout');
+		expect(await presenceFound(asker, key)).toEqual({
+			[member.name]: true,
+			[gone.name]: false,
+			[stranger.name]: 'absent',
+			[offlineStranger.name]: 'absent',
+		});
+		// Leaving the group makes them strangers again; a friendship in one direction is the other's too.
+		await asker.client.ok('groups.leave', { name: group });
+		expect((await presenceFound(asker, key))[member.name]).toBe('absent');
+		await befriend(stranger, asker);
+		expect((await presenceFound(asker, key))[stranger.name]).toBe(true);
+		expect((await presenceFound(stranger, asker.name))[asker.name]).toBe(true);
 	});
 });
 

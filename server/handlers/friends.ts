@@ -33,8 +33,21 @@ export const friendHandlers: Handlers<
 > = {
 	async 'users.find'(context, { query }) {
 		const { store, hub } = context;
-		const [users, view] = await Promise.all([store.findUsers(query, FIND_RESULT_LIMIT), ignoreViewOf(store, me(context).id)]);
-		return { users: users.map((user) => ({ username: user.username, online: view.seesPresenceOf(user.id) && hub.isOnline(user.id) })) };
+		const self = me(context).id;
+		const [users, view, contacts] = await Promise.all([
+			store.findUsers(query, FIND_RESULT_LIMIT),
+			ignoreViewOf(store, self),
+			store.contactsOf(self),
+		]);
+		// Presence is for friends and co-members: a stranger's is left out, so nobody can watch anyone come and go.
+		const sees = new Set(contacts);
+		return {
+			users: users.map((user) =>
+				sees.has(user.id)
+					? { username: user.username, online: view.seesPresenceOf(user.id) && hub.isOnline(user.id) }
+					: { username: user.username },
+			),
+		};
 	},
 
 	async 'friends.request'(context, { username }) {

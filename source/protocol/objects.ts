@@ -51,7 +51,8 @@ export type Member = z.infer<typeof Member>;
 
 export const FoundUser = z.object({
 	username: Username,
-	online: z.boolean(),
+	/** Only for friends and co-members; absent for anyone else, whose presence is not the asker's to see. */
+	online: z.boolean().optional(),
 });
 export type FoundUser = z.infer<typeof FoundUser>;
 

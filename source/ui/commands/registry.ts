@@ -438,7 +438,8 @@ export const COMMANDS: Command[] = [
 				say(context, `nobody's name contains "${query}"`);
 				return;
 			}
-			const list = users.map((user) => `${user.online ? '●' : '○'} ${user.username}`).join('  ');
+			// The server tells presence only for friends and co-members; anyone else gets no dot, not a false "offline".
+			const list = users.map((user) => (user.online === undefined ? user.username : `${user.online ? '●' : '○'} ${user.username}`)).join('  ');
 			say(context, `found ${users.length}: ${list}`);
 		},
 	},
