@@ -7,7 +7,8 @@ import type { SystemKind } from './clients.js';
 import type { IdleAndLogin } from './idle-login.js';
 import { CEILING_SHARE, DISTURBED_SHARE, type BenchRun } from './plan.js';
 import { current, figureValue, note, ratio, record, recordTarget, setAppendix, setDetails, setTitle } from './results.js';
-import { formatStepLine, type Ceiling, type StepResult, type Workload } from './steps.js';
+import type { StepResult, Workload } from './step-results.js';
+import { formatStepLine, type Ceiling } from './steps.js';
 
 export function best(results: StepResult[]): StepResult | undefined {
 	return results.filter((r) => r.pass).at(-1);

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { SystemKind } from './clients.js';
-import type { SystemSteps, Workload } from './steps.js';
+import type { SystemSteps, Workload } from './step-results.js';
 
 /** Per run mode: how many clients, how long each step, how many logins. */
 export interface Counts {

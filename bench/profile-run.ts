@@ -12,7 +12,8 @@ import { sleep, spawnPinned, stopProcess } from './proc.js';
 import { formatProfile, newestProfile, SQLITE_COMMIT, SQLITE_STATEMENTS, summarizeProfile, type ProfileSummary } from './profile.js';
 import { note, record, ROOT, setAppendix, setDetails, setTitle } from './results.js';
 import { closeSession, openSession, type Session } from './sessions.js';
-import { formatStep, runStep, runWorkloadSession, type StepResult, type Workload } from './steps.js';
+import type { StepResult, Workload } from './step-results.js';
+import { formatStep, runStep, runWorkloadSession } from './steps.js';
 
 /**
  * The server's system calls per message, recorded by strace (when installed) over a short

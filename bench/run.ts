@@ -50,7 +50,8 @@ import {
 import { profileChatTui } from './profile-run.js';
 import { current, formatText, note, record, ROOT, setMode, setTitle, writeResults, type SectionContext } from './results.js';
 import { closeSession, openSession } from './sessions.js';
-import { measureCeiling, runWorkloadSession, type Ceiling, type StepResult, type Workload } from './steps.js';
+import type { StepResult, Workload } from './step-results.js';
+import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
 import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianProgram, programVersion } from './systems.js';
 
 function filesystemOf(dir: string): string | undefined {

@@ -23,45 +23,7 @@ import {
 import { cpuTimeMs, nowUs, otherCpuBetween, otherProcessesCpu, sleep, spawnedPids } from './proc.js';
 import { setDetails } from './results.js';
 import { closeSession, openSession, type Session } from './sessions.js';
-
-export type Workload = 'direct' | 'fanout';
-
-export interface StepResult {
-	workload: Workload;
-	system: string;
-	step: number;
-	/** Offered: messages/s (direct) or deliveries/s (fan-out). */
-	offered: number;
-	/** Messages/s the sender(s) were asked for. */
-	messageRate: number;
-	planned: number;
-	sent: number;
-	expected: number;
-	delivered: number;
-	deliveryRatio: number;
-	/** Deliveries per second over the step. */
-	deliveredPerSec: number;
-	p50Ms: number | null;
-	p99Ms: number | null;
-	maxMs: number | null;
-	serverCpuMs: number;
-	cpuPer1kMs: number | null;
-	serverCpuShare: number;
-	generatorCpuShare: number;
-	/** CPU other processes on the machine used during the step, as a share of one core (noise). */
-	otherCpuShare: number;
-	acks: number;
-	refusals: Record<string, number>;
-	dropped: number;
-	lateSends: number;
-	valid: boolean;
-	pass: boolean;
-	why?: string;
-	/** Direct: offered beyond the per-client cap of the workload. */
-	beyondCap?: boolean;
-	/** Run a second time because the first failed while other processes were busy. */
-	retried?: boolean;
-}
+import type { StepResult, SystemSteps, Workload } from './step-results.js';
 
 export async function runStep(session: Session, workload: Workload, offered: number, durationMs: number, drainMs: number): Promise<StepResult> {
 	const { system, generators } = session;
@@ -212,11 +174,6 @@ function capLadder(rates: number[], cap: number): number[] {
 	if (last === undefined) return [Math.floor(cap)];
 	if (cap > last * 1.05) below.push(Math.floor(cap));
 	return below;
-}
-
-export interface SystemSteps {
-	direct: StepResult[];
-	fanout: StepResult[];
 }
 
 export interface Ceiling {
