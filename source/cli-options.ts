@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { securePrivateDir } from './local/private-files.js';
 import { checkProfileName, DEFAULT_PROFILE, type ProfileLocation } from './local/profile.js';
 import { Settings } from './local/settings.js';
 import { defaultConfigDir } from './paths.js';
@@ -53,9 +54,13 @@ export function addConnectionOptions(command: Command): Command {
 		.option('--config-dir <dir>', 'directory holding the profiles', defaultConfigDir());
 }
 
-/** `--server`, else the profile's last server, else DEFAULT_SERVER_URL; and the profile's location. */
+/**
+ * `--server`, else the profile's last server, else DEFAULT_SERVER_URL; and the profile's location.
+ * Opening a profile (the TUI, `send`) also makes private what an older version left readable to all.
+ */
 export function resolveConnection(options: ConnectionOptions): ResolvedConnection {
 	const location: ProfileLocation = { configDir: options.configDir, profile: options.profile };
+	securePrivateDir(location.configDir);
 	const server = options.server ?? new Settings(location).lastServer ?? DEFAULT_SERVER_URL;
 	return { server, location };
 }

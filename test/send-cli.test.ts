@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,18 @@ describe('chat-tui send', () => {
 		const other = await send(['--config-dir', dir, '--server', server.url, '--to', bob.name, 'nope']);
 		expectOneSentence(other);
 		expect(other.stderr).toMatch(/no saved login/);
+	});
+
+	it('makes a profile directory left readable to all private: 0700, its files 0600', async () => {
+		const { alice, bob } = await friends();
+		const dir = configDir();
+		new Settings({ configDir: dir, profile: 'old' }).saveLogin(server.url, { username: alice.name, token: alice.token! });
+		chmodSync(dir, 0o755);
+		chmodSync(path.join(dir, 'old.json'), 0o644);
+		const run = await send(['--config-dir', dir, '--profile', 'old', '--to', bob.name, 'private']);
+		expect(run).toMatchObject({ code: 0, stderr: '' });
+		expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
+		expect((statSync(path.join(dir, 'old.json')).mode & 0o777).toString(8)).toBe('600');
 	});
 
 	it('sends to a group the user is a member of with --group', async () => {

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Message } from '../protocol/index.js';
 import { keyOfMessage, type ConversationKey } from '../client/conversation.js';
+import { makePrivateFile } from './private-files.js';
 import type { ProfileLocation } from './profile.js';
 
 interface Row {
@@ -19,8 +19,10 @@ export class HistoryStore {
 	private readonly insert: Database.Statement;
 
 	constructor(location: ProfileLocation) {
-		mkdirSync(location.configDir, { recursive: true, mode: 0o700 });
-		this.db = new Database(path.join(location.configDir, `${location.profile}.history.db`));
+		const file = path.join(location.configDir, `${location.profile}.history.db`);
+		// History is private: created 0600 before SQLite opens it, so its -wal and -shm files are 0600 too.
+		makePrivateFile(file);
+		this.db = new Database(file);
 		this.db.pragma('journal_mode = WAL');
 		this.db.exec(`
 			CREATE TABLE IF NOT EXISTS messages (

@@ -1,4 +1,5 @@
 import Conf from 'conf';
+import { makePrivateDir } from './private-files.js';
 import type { ProfileLocation } from './profile.js';
 
 /** What the client remembers of a login: never the password, only the server-issued token. */
@@ -30,6 +31,8 @@ export class Settings {
 	private readonly conf: Conf<SettingsData>;
 
 	constructor(location: ProfileLocation) {
+		// conf would create the directory 0755; it holds credentials.
+		makePrivateDir(location.configDir);
 		this.conf = new Conf<SettingsData>({
 			projectName: 'chat-tui',
 			cwd: location.configDir,
