@@ -478,6 +478,68 @@ describe('too-small terminal', () => {
 	});
 });
 
+/**
+ * issue 13 item 4: the too-small screen unmounts the chat screen; what happened
+ * since login (a new friend, presence, a message, the open conversation, the
+ * draft) must all be there when the window is large enough again.
+ */
+describe('a resize below 80×24 and back', () => {
+	it('keeps the chat as it is now: friends and presence since login, the open conversation, Ctrl-K, the draft', async () => {
+		const server = await startTestServer({ motd: MOTD });
+		const pool = new ClientPool();
+		opened.push(async () => {
+			await pool.closeAll();
+			await server.stop();
+		});
+		const registered = async (name: string) => {
+			const client = await pool.connect(server.url);
+			const { token } = await client.register(name, PASSWORD);
+			return Object.assign(client, { name, token });
+		};
+		const alice = await registered('alice');
+		const bob = await registered('bob');
+		const carol = await registered('carol');
+		await befriend(alice, bob);
+		await bob.close();
+		const { screen } = renderApp(server.url, { columns: 100, rows: 30 }, (settings) =>
+			settings.saveLogin(server.url, { username: 'alice', token: alice.token }),
+		);
+		await screen.waitFor((frame) => / ○ bob\b/.test(frame));
+
+		// After login: a new friend, bob online, and a message from him, opened.
+		await befriend(alice, carol);
+		await screen.waitFor((frame) => /[●○] carol\b/.test(frame));
+		const bobAgain = await pool.connect(server.url);
+		await bobAgain.login({ username: 'bob', password: PASSWORD });
+		await screen.waitFor((frame) => / ● bob\b/.test(frame));
+		await bobAgain.send({ user: 'alice' }, 'are you there?');
+		await screen.waitFor('are you there?');
+		screen.stdin.write(KEY.alt(1));
+		await screen.waitFor((frame) => frame.includes('@ bob') && frame.includes('are you there?'));
+		await screen.settled();
+		screen.stdin.write('half a thought');
+		await screen.waitFor('bob › half a thought');
+
+		screen.resize({ columns: 70, rows: 20 });
+		await screen.waitFor('Make the window larger');
+		screen.resize({ columns: 100, rows: 30 });
+		const back = await screen.waitFor('Contacts');
+		expectFits(back, { columns: 100, rows: 30 });
+		expect(sidebarRow(back, 'bob')).toMatch(/^│1 ● bob +│$/);
+		expect(sidebarRow(back, 'carol')).toMatch(/^│2 ● carol +│$/);
+		expect(back).toContain('@ bob');
+		expect(back).toContain('are you there?');
+		expect(back).toContain('bob › half a thought');
+
+		// Ctrl-K knows the friend made after login.
+		screen.stdin.write(KEY.ctrlK);
+		const switcher = await screen.waitFor((frame) => frame.includes('carol') && !frame.includes('Contacts'));
+		expect(switcher).toContain('bob');
+		screen.stdin.write(KEY.escape);
+		await screen.waitFor('bob › half a thought');
+	});
+});
+
 // files
 describe('file transfer', () => {
 	const REPORT = Buffer.alloc(1_258_291, 7); // 1.2 MiB

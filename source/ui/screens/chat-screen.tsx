@@ -1,5 +1,5 @@
 import { Box } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 import type { Settings } from '../../local/settings.js';
 import { HelpOverlay } from '../components/help-overlay.js';
 import { InputLine } from '../components/input-line.js';
@@ -14,7 +14,7 @@ import { TransferBar } from '../components/transfer-bar.js';
 import { useChatSession } from '../hooks/use-chat-session.js';
 import { useKeypress } from '../hooks/use-keypress.js';
 import { keyName, KEY_BINDINGS } from '../keys.js';
-import { ChatController, chatLayout, SIDEBAR_WIDTH } from '../session/chat-controller.js';
+import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
 import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
 
@@ -44,13 +44,29 @@ function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: Side
 	return { contacts: items.filter((item) => item.kind === 'user'), groups: items.filter((item) => item.kind === 'group') };
 }
 
+/**
+ * One controller per session, kept outside the screen: a resize below the
+ * minimum size unmounts the screen, and the input line's draft, its recall
+ * and a pending confirmation must be there when the window grows again.
+ */
+const controllers = new WeakMap<ChatSession, ChatController>();
+
+function controllerOf(session: ChatSession, settings: Settings, actions: ScreenActions, layout: ChatLayout): ChatController {
+	let controller = controllers.get(session);
+	if (!controller) {
+		controller = new ChatController(session, settings, actions, layout);
+		controllers.set(session, controller);
+	}
+	return controller;
+}
+
 /** The chat: sidebar, log, input line and status bar, or an overlay in place of the panes. Keys go to the controller. */
 export function ChatScreen(props: ChatScreenProps) {
 	const { session, settings, width, height } = props;
 	const { state, now } = useChatSession(session);
 	const layout = chatLayout(width, height, state);
 	const actions = { quit: props.onQuit, logout: props.onLogout, ended: props.onEnded };
-	const [controller] = useState(() => new ChatController(session, settings, actions, layout));
+	const controller = controllerOf(session, settings, actions, layout);
 	controller.layout = layout;
 	controller.actions = actions;
 	const line = useSyncExternalStore(controller.subscribe, controller.line);
