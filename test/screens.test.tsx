@@ -77,6 +77,8 @@ interface Harness {
 	settings: Settings;
 	/** How often the App rang the terminal bell. */
 	rings: { count: number };
+	/** How often the App said it was done (quit). */
+	exits: { count: number };
 }
 
 /** Everything a rendered App holds open, closed after each test. */
@@ -100,8 +102,16 @@ function renderApp(server: string, size: TerminalSize, prepare?: (settings: Sett
 		return client;
 	};
 	const ring = () => void (rings.count += 1);
+	const exits = { count: 0 };
 	const screen = renderScreen(
-		<App server={server} settings={settings} history={history} createClient={createClient} ring={ring} />,
+		<App
+			server={server}
+			settings={settings}
+			history={history}
+			createClient={createClient}
+			ring={ring}
+			onExit={() => void (exits.count += 1)}
+		/>,
 		size,
 	);
 	opened.push(async () => {
@@ -110,7 +120,7 @@ function renderApp(server: string, size: TerminalSize, prepare?: (settings: Sett
 		history.close();
 		rmSync(configDir, { recursive: true, force: true });
 	});
-	return { screen, settings, rings };
+	return { screen, settings, rings, exits };
 }
 
 describe('log-in and register screens', () => {
@@ -780,5 +790,45 @@ describe('accounts: sessions, password, deletion', () => {
 		expect(settings.loginFor(server.url)).toBeUndefined();
 		const check = await pool.connect(server.url);
 		await expect(check.login({ username: 'lee', password: PASSWORD })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+	});
+});
+
+describe('quitting with unsent messages', () => {
+	let server: TestServer;
+	beforeAll(async () => {
+		server = await startTestServer({ motd: MOTD });
+	});
+	afterAll(() => server.stop());
+
+	it('the first Ctrl-C says how many are unsent and that they are kept; the second quits', async () => {
+		const size = { columns: 80, rows: 24 };
+		const pool = new ClientPool();
+		opened.push(() => pool.closeAll());
+		const registered = async (name: string) => {
+			const client = await pool.connect(server.url);
+			const { token } = await client.register(name, PASSWORD);
+			return Object.assign(client, { name, token });
+		};
+		const dana = await registered('dana');
+		await befriend(dana, await registered('eli'));
+		const { screen, exits } = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'dana', token: dana.token }));
+		await screen.waitFor('@ eli');
+		await server.server.close();
+		await screen.waitFor('reconnecting');
+		screen.stdin.write('still there?');
+		screen.stdin.write(KEY.enter);
+		await screen.waitFor('1 unsent');
+		screen.stdin.write('\u0003');
+		const frame = await screen.waitFor('1 message is not sent yet');
+		expectFits(frame, size);
+		expect(frame).toContain('still there?  …');
+		expect(frame.replace(/[│\s]+/g, ' ')).toContain('Ctrl-C again quits (they are kept and sent at the next start)');
+		expect(exits.count).toBe(0);
+		// The status bar counts down to the next attempt: everything above it is the snapshot.
+		const rows = frame.split('\n');
+		expect(rows.at(-1)).toMatch(/◌ reconnecting.* · 1 unsent/);
+		expect(normalise(rows.slice(0, -1).join('\n'))).toMatchSnapshot();
+		screen.stdin.write('\u0003');
+		await until(() => exits.count === 1, 'the second Ctrl-C to quit');
 	});
 });

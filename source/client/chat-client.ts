@@ -48,6 +48,13 @@ export type ClientEvents = { [T in EventType]: EventOf<T> } & {
 	revoked: ProtocolError;
 	/** A frame from the server did not match the protocol; it was dropped. */
 	'protocol-error': { frame: string; problem: string };
+	/** A new send entered the outbox: a caller may keep it on disk so a quit or a crash loses none. */
+	'send-queued': RequestInput<'send'>;
+	/**
+	 * A send left the outbox for good: stored (`ok`, or our own echo with its cid) or refused.
+	 * Not when the client closes or the session is revoked: those sends are still owed.
+	 */
+	'send-settled': { cid: string };
 };
 
 export interface ChatClientOptions {
@@ -258,7 +265,8 @@ export class ChatClient extends Emitter<ClientEvents> {
 	}
 
 	private queueSend(fields: RequestInput<'send'>): Promise<Message> {
-		const { promise } = this.outbox.add(fields);
+		const { promise, isNew } = this.outbox.add(fields);
+		if (isNew) this.emit('send-queued', fields);
 		this.flushOutbox();
 		return promise;
 	}
@@ -276,7 +284,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 				.then(
 					({ message }) => {
 						this.rememberMessage(message.id);
-						this.outbox.acknowledge(fields.cid, message);
+						this.acknowledge(fields.cid, message);
 					},
 					(error: ProtocolError) => this.onSendFailed(fields.cid, error),
 				)
@@ -295,9 +303,16 @@ export class ChatClient extends Emitter<ClientEvents> {
 			this.outbox.markUnsent(cid);
 			this.pauseSendsUntil = Date.now() + RATE_LIMITED_PAUSE_MS;
 			setTimeout(() => this.flushOutbox(), RATE_LIMITED_PAUSE_MS).unref();
-		} else {
+		} else if (this.outbox.has(cid)) {
 			this.outbox.fail(cid, error);
+			this.emit('send-settled', { cid });
 		}
+	}
+
+	private acknowledge(cid: string, message: Message): void {
+		if (!this.outbox.has(cid)) return;
+		this.outbox.acknowledge(cid, message);
+		this.emit('send-settled', { cid });
 	}
 
 	private parse(text: string): ServerFrame | undefined {
@@ -380,7 +395,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 			// Our own send, stored by a copy that went out before a reconnect: this copy of it
 			// reached us (as to any other session of ours) before the resend's reply. It is the reply.
 			if (this.outbox.has(message.cid) && message.from.toLowerCase() === this.user?.username.toLowerCase()) {
-				this.outbox.acknowledge(message.cid, message);
+				this.acknowledge(message.cid, message);
 				return;
 			}
 		}

@@ -1,12 +1,26 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message } from '../protocol/index.js';
-import { keyOfMessage, type ConversationKey } from '../client/conversation.js';
+import type { Message, RequestInput } from '../protocol/index.js';
+import { keyOfMessage, keyOfPeer, peerOfKey, type ConversationKey } from '../client/conversation.js';
 import { makePrivateFile } from './private-files.js';
 import type { ProfileLocation } from './profile.js';
 
 interface Row {
 	message: string;
+}
+
+interface UnsentRow {
+	cid: string;
+	conversation: ConversationKey;
+	text: string;
+	file: string | null;
+	queued_at: number;
+}
+
+/** A send the server has not acknowledged, as kept on disk: the fields to send again, and when it was typed. */
+export interface UnsentSend {
+	fields: RequestInput<'send'>;
+	queuedAt: number;
 }
 
 /**
@@ -32,6 +46,17 @@ export class HistoryStore {
 				message      TEXT NOT NULL,   -- the message as the server sent it (JSON)
 				PRIMARY KEY (server, conversation, seq)
 			) WITHOUT ROWID;
+			-- The outbox: sends not yet acknowledged, so a quit or a crash loses none (sent again, same cid, at the next start).
+			CREATE TABLE IF NOT EXISTS outbox (
+				server       TEXT NOT NULL,
+				username     TEXT NOT NULL,
+				cid          TEXT NOT NULL,
+				conversation TEXT NOT NULL,
+				text         TEXT NOT NULL,
+				file         TEXT,
+				queued_at    INTEGER NOT NULL,   -- ms since the epoch
+				PRIMARY KEY (server, username, cid)
+			);   -- with a rowid: the order they were typed in
 		`);
 		this.insert = this.db.prepare(
 			`INSERT INTO messages (server, conversation, seq, message) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -54,6 +79,30 @@ export class HistoryStore {
 			)
 			.all(server, conversation, beforeSeq, limit) as Row[];
 		return rows.reverse().map((row) => JSON.parse(row.message) as Message);
+	}
+
+	/** A send was queued: kept until the server acknowledges or refuses it (the same cid again is one row). */
+	addUnsent(server: string, me: string, fields: RequestInput<'send'>, queuedAt = Date.now()): void {
+		this.db
+			.prepare(
+				`INSERT INTO outbox (server, username, cid, conversation, text, file, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			)
+			.run(server, me, fields.cid, keyOfPeer(fields.to), fields.text, fields.file ?? null, queuedAt);
+	}
+
+	removeUnsent(server: string, me: string, cid: string): void {
+		this.db.prepare(`DELETE FROM outbox WHERE server = ? AND username = ? AND cid = ?`).run(server, me, cid);
+	}
+
+	/** What `me` queued on `server` and the server never acknowledged, oldest first. */
+	unsent(server: string, me: string): UnsentSend[] {
+		const rows = this.db
+			.prepare(`SELECT cid, conversation, text, file, queued_at FROM outbox WHERE server = ? AND username = ? ORDER BY rowid`)
+			.all(server, me) as UnsentRow[];
+		return rows.map((row) => ({
+			fields: { to: peerOfKey(row.conversation), text: row.text, cid: row.cid, ...(row.file !== null && { file: row.file }) },
+			queuedAt: row.queued_at,
+		}));
 	}
 
 	close(): void {

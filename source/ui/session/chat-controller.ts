@@ -8,7 +8,7 @@ import { describeError } from '../format/error-text.js';
 import { lastRows } from '../format/log-rows.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
-import { conversationList, selectedConversation, type ChatState } from '../state/chat-state.js';
+import { conversationList, selectedConversation, unsentCount, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { searchPrompt, searchScope } from '../state/search.js';
@@ -38,6 +38,12 @@ export function chatLayout(width: number, height: number, state: ChatState): Cha
 	return { width, mainHeight, logWidth: width - SIDEBAR_WIDTH, logRows: mainHeight - LOG_CHROME_ROWS };
 }
 
+/** What quitting with unsent messages says, once: they are kept either way, so it informs rather than guards. */
+export function unsentWarning(count: number): string {
+	const messages = count === 1 ? '1 message is' : `${count} messages are`;
+	return `${messages} not sent yet; ${chatKey('quit')} again quits (they are kept and sent at the next start)`;
+}
+
 /** What the chat screen's keys do beyond the session: the app's own ways out. */
 export interface ScreenActions {
 	quit(): void;
@@ -65,6 +71,8 @@ export class ChatController {
 	#completion: { options: string[]; index: number } | undefined;
 	/** A long message waiting for the Enter that confirms it. */
 	#confirming: string | undefined;
+	/** Quitting already said that messages are unsent: the next quit goes. */
+	#quitWarned = false;
 	/** Set by the view at each draw: keys act on what is on screen. */
 	layout: ChatLayout;
 	actions: ScreenActions;
@@ -125,13 +133,21 @@ export class ChatController {
 	#questionKey(press: KeyPress): void {
 		const line = this.#line;
 		const action = actionFor(press)?.action;
-		if (action === 'quit') return this.actions.quit();
+		if (action === 'quit') return this.#quit();
 		if (action === 'submit' || action === 'close-overlay') {
 			this.#setLine(EMPTY_LINE);
 			return this.session.answer(action === 'submit' ? line.text : undefined);
 		}
 		const edited = editLine(line, press);
 		if (edited) this.#setLine(edited);
+	}
+
+	/** Quits, unless messages are unsent and nobody was told yet: then says so, and the next quit goes. */
+	#quit(): void {
+		const unsent = unsentCount(this.session.getState());
+		if (unsent === 0 || this.#quitWarned) return this.actions.quit();
+		this.#quitWarned = true;
+		this.session.dispatch({ type: 'system', tone: 'notice', text: unsentWarning(unsent) });
 	}
 
 	#chatKey(press: KeyPress, state: ChatState): void {
@@ -150,7 +166,7 @@ export class ChatController {
 		const { dispatch } = this.session;
 		switch (action) {
 			case 'quit':
-				return this.actions.quit();
+				return this.#quit();
 			case 'help':
 				return dispatch({ type: 'overlay', overlay: { kind: 'help', offset: 0 } });
 			case 'switcher':
@@ -319,7 +335,7 @@ export class ChatController {
 			state,
 			dispatch: session.dispatch,
 			sendText: session.sendText,
-			quit: () => actions.quit(),
+			quit: () => this.#quit(),
 			logout: async () => actions.logout(),
 			settings: session.settings,
 			transfers: session.transfers.runner,

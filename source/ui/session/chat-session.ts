@@ -10,6 +10,7 @@ import {
 	type Message,
 	type Peer,
 	type ProtocolError,
+	type RequestInput,
 	type ResultOf,
 } from '../../protocol/index.js';
 import type { CommandSettings } from '../commands/registry.js';
@@ -163,9 +164,10 @@ export class ChatSession {
 				if (open !== STATUS) this.#fetch(open).catch(() => undefined);
 			},
 		});
-		this.#offs = handlers.listen(this.client);
+		this.#offs = [...handlers.listen(this.client), ...this.#keepOutbox()];
 		// What the login set off before this session listened (replayed messages, presence), in order.
 		for (const event of this.#options.early?.take() ?? []) handlers.replay(event);
+		this.#resendUnsent();
 		// accounts: whom the user ignores, for /unignore's completion; an older server without ignore.list leaves it unknown.
 		this.client.request('ignore.list', {}).then(
 			({ users }) => this.dispatch({ type: 'ignored', users: users.map((user) => user.username) }),
@@ -266,17 +268,45 @@ export class ChatSession {
 
 	/** Sends text the way typing does: a pending line, the outbox, then the acknowledged message. */
 	readonly sendText = (peer: Peer, text: string): void => {
-		const key = keyOfPeer(peer);
-		const cid = randomUUID();
-		this.dispatch({ type: 'pending', key, cid, text: text.trim(), ts: new Date().toISOString() });
-		this.client.send(peer, text, cid).then(
-			(message) => {
+		this.#send({ to: peer, text, cid: randomUUID() }, new Date().toISOString());
+	};
+
+	#send(fields: RequestInput<'send'>, ts: string): void {
+		const key = keyOfPeer(fields.to);
+		const { cid } = fields;
+		this.dispatch({ type: 'pending', key, cid, text: fields.text.trim(), ts });
+		this.client.request('send', fields).then(
+			({ message }) => {
 				this.#remember([message]);
 				this.dispatch({ type: 'acknowledged', cid, message });
 			},
 			(error: ProtocolError) => this.dispatch({ type: 'send-failed', key, cid, reason: error.message }),
 		);
-	};
+	}
+
+	/**
+	 * The outbox on disk follows the client's, so a quit or a crash loses no
+	 * send: a row when a send is queued (by typing or a file upload), gone
+	 * when the server has stored or refused it.
+	 */
+	#keepOutbox(): Array<() => void> {
+		const { history } = this.#options;
+		return [
+			this.client.on('send-queued', (fields) => history.addUnsent(this.server, this.me, fields)),
+			this.client.on('send-settled', ({ cid }) => history.removeUnsent(this.server, this.me, cid)),
+		];
+	}
+
+	/**
+	 * What an earlier run queued and never saw acknowledged goes again with
+	 * its cid: the server stores a (sender, cid) once, so one that did arrive
+	 * before a crash is acknowledged with the message already stored.
+	 */
+	#resendUnsent(): void {
+		for (const { fields, queuedAt } of this.#options.history.unsent(this.server, this.me)) {
+			this.#send(fields, new Date(queuedAt).toISOString());
+		}
+	}
 
 	/** The user typed in the input line of this conversation: tells the others, at most every few seconds. */
 	noteTyping(peer: Peer): void {

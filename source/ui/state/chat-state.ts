@@ -222,7 +222,8 @@ export function typingIn(state: ChatState, key: string, now: number): string[] {
 /**
  * The outbox as the screen shows it: the user's lines not yet acknowledged
  * (a failed one is no longer waiting). The log's pending lines are the one
- * record of them on this side; ChatClient's outbox is only the wire's.
+ * record of them on this side; ChatClient's outbox is only the wire's, and
+ * history.db's only the next start's.
  */
 export function unsentCount(state: ChatState): number {
 	let count = 0;
