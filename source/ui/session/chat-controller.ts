@@ -298,7 +298,8 @@ export class ChatController {
 			const open = selectedConversation(state);
 			if (!open) {
 				session.dispatch({ type: 'system', tone: 'error', text: `open a conversation first (${chatKey('next-conversation')}, ${chatKey('switcher')} or /msg <user>)` });
-				return true;
+				// The line stays: it was typed for a conversation that may just have closed.
+				return false;
 			}
 			const lines = parsed.text.split('\n').length;
 			if (lines > CONFIRM_LINES && this.#confirming !== text) {

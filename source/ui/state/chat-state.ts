@@ -351,6 +351,33 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 				requests: action.requests,
 			};
 			return action.unread ? withReadStates(next, action.unread) : next;
+	return leaveGone(state, reduce(state, action));
+}
+
+/**
+ * The open conversation went away (its group deleted, the user left or was
+ * removed, a friend removed): the view moves to the status log with a line
+ * saying why, instead of showing a log nothing can be sent to.
+ */
+function leaveGone(before: ChatState, after: ChatState): ChatState {
+	const key = before.selected;
+	if (key === STATUS || after.selected !== key) return after;
+	const was = selectedConversation(before);
+	if (!was || selectedConversation(after)) return after;
+	const name = was.kind === 'group' ? `#${was.name}` : was.label;
+	const why = newSystemLines(before, after, key).at(-1);
+	const moved = select(after, STATUS);
+	return addSystem(moved, STATUS, `${name} is closed${why ? `: ${why}` : ''}`, 'notice');
+}
+
+/** The system lines an action added to one log. */
+function newSystemLines(before: ChatState, after: ChatState, key: string): string[] {
+	return (after.logs[key] ?? []).flatMap((entry) =>
+		entry.kind === 'system' && entry.id >= before.nextSystemId ? [entry.text] : [],
+	);
+}
+
+function reduce(state: ChatState, action: ChatAction): ChatState {
 		}
 		case 'read': {
 			const readSeq = { ...state.readSeq, [action.key]: Math.max(state.readSeq[action.key] ?? 0, action.seq) };
@@ -456,8 +483,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 		}
 		case 'group-gone': {
 			const key = groupKey(action.name);
-			const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
-			return next.selected === key ? select(next, STATUS) : next;
+			return { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
 		}
 		case 'system':
 			return addSystem(state, action.key ?? state.selected, action.text, action.tone ?? 'info');

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../source/client/index.js';
+import { HistoryStore } from '../source/local/history-store.js';
+import { Settings } from '../source/local/settings.js';
+import { App } from '../source/ui/app.js';
+import { befriend, ClientPool, PASSWORD, uniqueName } from './helpers/clients.js';
+import { renderScreen, type RenderedScreen } from './helpers/render.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Issue 13 in daily use, as a person meets it: the real App against a real
+ * server, one window at 80×24.
+ */
+
+const SIZE = { columns: 80, rows: 24 };
+const ENTER = '\r';
+
+const opened: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const close of opened.splice(0).reverse()) await close();
+});
+
+let server: TestServer;
+beforeAll(async () => {
+	server = await startTestServer({});
+});
+afterAll(() => server.stop());
+
+type Named = ChatClient & { name: string; token: string };
+
+async function registered(pool: ClientPool, prefix: string): Promise<Named> {
+	const client = await pool.connect(server.url);
+	const name = uniqueName(prefix);
+	const { token } = await client.register(name, PASSWORD);
+	return Object.assign(client, { name, token });
+}
+
+/** The App logged in as `user` with a saved login, on a fresh profile. */
+function openApp(user: Named): RenderedScreen {
+	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-daily-'));
+	const location = { configDir, profile: 'default' };
+	const settings = new Settings(location);
+	const history = new HistoryStore(location);
+	settings.saveLogin(server.url, { username: user.name, token: user.token });
+	const clients: ChatClient[] = [];
+	const createClient = (url: string) => {
+		const client = new ChatClient({ url });
+		clients.push(client);
+		return client;
+	};
+	const screen = renderScreen(
+		<App server={server.url} settings={settings} history={history} createClient={createClient} onExit={() => undefined} />,
+		SIZE,
+	);
+	opened.push(async () => {
+		screen.unmount();
+		await Promise.all(clients.map((client) => client.close()));
+		history.close();
+		rmSync(configDir, { recursive: true, force: true });
+	});
+	return screen;
+}
+
+/** A frame's text with the log's borders and wrapping taken out. */
+function flat(frame: string): string {
+	return frame.replace(/[│\s]+/g, ' ');
+}
+
+function pooled(): ClientPool {
+	const pool = new ClientPool();
+	opened.push(() => pool.closeAll());
+	return pool;
+}
+
+describe('the open conversation goes away (item 7)', () => {
+	it('a deleted group: the view moves to status saying why, and the draft stays in the input line', async () => {
+		const pool = pooled();
+		const owner = await registered(pool, 'own');
+		const member = await registered(pool, 'mem');
+		const group = uniqueName('grp');
+		await owner.request('groups.create', { name: group });
+		await member.request('groups.join', { name: group });
+		await owner.send({ group }, 'last words');
+		const screen = openApp(member);
+		await screen.waitFor('last words');
+		screen.stdin.write('half a thought');
+		await screen.waitFor('half a thought');
+		await owner.request('groups.delete', { name: group });
+		const frame = await screen.waitFor('is closed');
+		expect(flat(frame)).toContain(`#${group} is closed: ${owner.name} deleted ${group}`);
+		expect(frame).toContain('~ status');
+		expect(frame).not.toContain('last words');
+		expect(frame).toMatch(/status › half a thought/);
+		// Enter in the status view refuses the text but keeps it.
+		screen.stdin.write(ENTER);
+		const after = await screen.waitFor('open a conversation first');
+		expect(after).toMatch(/status › half a thought/);
+	});
+
+	it('a removed friend: the view moves to status, the draft kept', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'see you');
+		const screen = openApp(me);
+		await screen.waitFor('see you');
+		screen.stdin.write('wait');
+		await screen.waitFor('› wait');
+		await friend.request('friends.remove', { username: me.name });
+		const frame = await screen.waitFor('is closed');
+		expect(flat(frame)).toContain(`${friend.name} is closed: ${friend.name} is no longer your friend`);
+		expect(frame).toContain('~ status');
+		expect(frame).not.toContain('see you');
+		expect(frame).toMatch(/status › wait/);
+	});
+});
