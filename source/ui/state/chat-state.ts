@@ -102,6 +102,12 @@ export interface ChatState {
 	mentioned: Record<string, number>;
 	/** The newest seq the user has read in each conversation, on any of their devices. */
 	readSeq: Record<string, number>;
+	/**
+	 * The newest seq the server's unread counts of the last login include: a
+	 * message up to it that arrives after the login (queued while away,
+	 * replayed) is in the count already and must not be counted twice.
+	 */
+	countedSeq: Record<string, number>;
 	/** Who is typing where: conversation → username → until when (ms since the epoch). */
 	typing: Record<string, Record<string, number>>;
 	/** List conversations with unread messages first (within contacts, and within groups). */
@@ -189,6 +195,7 @@ export function initialChatState(me: string, server: string, hosting = false, un
 		unread: {},
 		mentioned: {},
 		readSeq: {},
+		countedSeq: {},
 		typing: {},
 		unreadFirst,
 		scroll: 0,
@@ -309,13 +316,15 @@ function markRead(state: ChatState, key: string): ChatState {
 function withReadStates(state: ChatState, states: ReadState[]): ChatState {
 	const unread: Record<string, number> = {};
 	const readSeq = { ...state.readSeq };
+	const countedSeq = { ...state.countedSeq };
 	for (const entry of states) {
 		const key = keyOfPeer(entry.with);
 		readSeq[key] = Math.max(readSeq[key] ?? 0, entry.read);
+		countedSeq[key] = Math.max(countedSeq[key] ?? 0, entry.last);
 		if (entry.unread > 0 && key !== state.selected) unread[key] = entry.unread;
 	}
 	const mentioned = Object.fromEntries(Object.entries(state.mentioned).filter(([key]) => key in unread));
-	return { ...state, unread, mentioned, readSeq };
+	return { ...state, unread, mentioned, readSeq, countedSeq };
 }
 
 /** Drops `username` from who is typing in `key` (a message from them ends it). */
@@ -403,7 +412,9 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			const mine = message.from.toLowerCase() === state.me.toLowerCase();
 			const alreadyRead = message.seq <= (state.readSeq[key] ?? 0);
 			if (mine || alreadyRead || key === state.selected || next.logs[key] === state.logs[key]) return next;
-			const unread = { ...next.unread, [key]: (next.unread[key] ?? 0) + 1 };
+			// The login's count holds it already; only a mention is news (the count does not tell them).
+			const counted = message.seq <= (state.countedSeq[key] ?? 0);
+			const unread = counted ? next.unread : { ...next.unread, [key]: (next.unread[key] ?? 0) + 1 };
 			if (!mentions(message.text, state.me)) return { ...next, unread };
 			return { ...next, unread, mentioned: { ...next.mentioned, [key]: (next.mentioned[key] ?? 0) + 1 } };
 		}
