@@ -136,7 +136,7 @@ describe('chatReducer', () => {
 		expect(describeLog(state.logs['user:bob'])).toEqual(['p:a!not friends', 'p:b']);
 	});
 
-	it('updates a friend’s presence and says so in their log and the one on screen', () => {
+	it('updates a friend’s presence and says so in their log and the status log', () => {
 		const state = run(aliceState(), { type: 'presence', username: 'bob', online: false });
 		expect(state.friends.find((candidate) => candidate.username === 'bob')?.online).toBe(false);
 		expect(describeLog(state.logs['user:bob'])).toEqual(['s:bob is offline']);
@@ -146,7 +146,19 @@ describe('chatReducer', () => {
 		const open = run(aliceState(), { type: 'select', key: 'user:carol' }, { type: 'presence', username: 'carol', online: true });
 		expect(open.friends.find((candidate) => candidate.username === 'carol')?.online).toBe(true);
 		expect(describeLog(open.logs['user:carol'])).toEqual(['s:carol is online']);
-		expect(open.logs[STATUS]).toBeUndefined();
+		expect(describeLog(open.logs[STATUS])).toEqual(['s:carol is online']);
+	});
+
+	it('keeps presence out of unrelated conversations, the one on screen too (issue 13 item 6)', () => {
+		const state = run(
+			aliceState(),
+			{ type: 'select', key: 'user:bob' },
+			{ type: 'message', message: message('bob', toAlice, 1, 'hi') },
+			{ type: 'presence', username: 'carol', online: false },
+		);
+		expect(describeLog(state.logs['user:bob'])).toEqual(['m:1:hi']);
+		expect(describeLog(state.logs['user:carol'])).toEqual(['s:carol is offline']);
+		expect(describeLog(state.logs[STATUS])).toEqual(['s:carol is offline']);
 	});
 
 	it('names a friend by alias in presence lines, and puts a stranger’s presence in the status log', () => {

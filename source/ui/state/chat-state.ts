@@ -447,8 +447,9 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			);
 			const text = `${displayName(state, action.username)} is ${action.online ? 'online' : 'offline'}`;
 			const isFriend = friends.some((friend) => friend.username.toLowerCase() === action.username.toLowerCase());
-			const next = { ...state, friends };
-			return isFriend ? announce(next, userKey(action.username), text, 'presence') : addSystem(next, STATUS, text, 'presence');
+			// Said in the status view and with that person only: elsewhere it is noise in an unrelated conversation.
+			const next = addSystem({ ...state, friends }, STATUS, text, 'presence');
+			return isFriend ? addSystem(next, userKey(action.username), text, 'presence') : next;
 		}
 		case 'friend-request': {
 			const request: FriendRequest = { from: action.from, to: state.me, ts: new Date().toISOString() };
