@@ -835,3 +835,39 @@ describe('quitting with unsent messages', () => {
 		await until(() => exits.count === 1, 'the second Ctrl-C to quit');
 	});
 });
+
+describe('presence while disconnected (issue 13 item 9)', () => {
+	const size = SIZES[0]!;
+
+	it('dots and the open conversation say "unknown" while the server is down, and the truth after the reconnect', async () => {
+		const server = await startTestServer();
+		opened.push(() => server.stop());
+		const pool = new ClientPool();
+		opened.push(() => pool.closeAll());
+		const registered = async (name: string) => {
+			const client = await pool.connect(server.url);
+			const { token } = await client.register(name, PASSWORD);
+			return Object.assign(client, { name, token });
+		};
+		const fay = await registered('fay');
+		const gus = await registered('gus');
+		const hal = await registered('hal');
+		await befriend(fay, gus);
+		await befriend(fay, hal);
+		await hal.close();
+		const { screen } = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'fay', token: fay.token }));
+		await screen.waitFor((frame) => /│1 ● gus/.test(frame) && /│2 ○ hal/.test(frame) && frame.includes('@ gus — online'));
+
+		await server.server.close();
+		const down = await screen.waitFor((frame) => frame.includes('reconnecting') && /│1 ◌ gus/.test(frame));
+		expect(down).toMatch(/│2 ◌ hal/);
+		expect(down).toContain('@ gus — presence unknown');
+		expect(down).not.toMatch(/[●○] (gus|hal)/);
+
+		// gus's client reconnects too; hal stays away: the login reply tells both.
+		await server.restart();
+		const back = await screen.waitFor((frame) => frame.includes('● connected') && /│1 ● gus/.test(frame), 15_000);
+		expect(back).toMatch(/│2 ○ hal/);
+		expect(back).toContain('@ gus — online');
+	});
+});

@@ -149,6 +149,16 @@ describe('chatReducer', () => {
 		expect(describeLog(open.logs[STATUS])).toEqual(['s:carol is online']);
 	});
 
+	it('does not know presence from a dropped connection until the login reply after the reconnect (issue 13 item 9)', () => {
+		const down = run(aliceState(), { type: 'connection', change: { state: 'reconnecting' } });
+		expect(down.presenceKnown).toBe(false);
+		const open = run(down, { type: 'connection', change: { state: 'open' } });
+		expect(open.presenceKnown).toBe(false);
+		const back = run(open, { type: 'logged-in', friends: [friend('bob', false)], groups: [], requests: [] });
+		expect(back.presenceKnown).toBe(true);
+		expect(back.friends.find((candidate) => candidate.username === 'bob')?.online).toBe(false);
+	});
+
 	it('keeps presence out of unrelated conversations, the one on screen too (issue 13 item 6)', () => {
 		const state = run(
 			aliceState(),

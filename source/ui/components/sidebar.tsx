@@ -6,6 +6,8 @@ import { theme } from '../theme.js';
 
 export interface SidebarItem extends ConversationRef {
 	online?: boolean | undefined;
+	/** Presence cannot be told now (the connection is down): neither online nor offline is true. */
+	presenceUnknown?: boolean | undefined;
 	unread: number;
 	/** Some of the unread messages mention the user. */
 	mentioned?: boolean;
@@ -22,15 +24,15 @@ export interface SidebarProps {
 }
 
 function Item({ item, selected, number, width }: { item: SidebarItem; selected: boolean; number: number; width: number }) {
-	const marker = item.kind === 'user' ? (item.online ? '●' : '○') : '#';
-	const markerColor = item.kind === 'user' ? (item.online ? theme.online : theme.offline) : theme.system;
+	const marker = item.kind === 'user' ? (item.presenceUnknown ? '◌' : item.online ? '●' : '○') : '#';
+	const markerColor = item.kind === 'user' && !item.presenceUnknown ? (item.online ? theme.online : theme.offline) : theme.system;
 	const count = item.unread > 99 ? '99+' : String(item.unread);
 	const unread = item.unread > 0 ? ` ${item.mentioned ? '@' : ''}${count}` : '';
 	const hint = number <= 9 ? `${number}` : ' ';
 	return (
 		<Box width={width}>
 			<Text color={theme.system}>{hint}</Text>
-			<Text color={markerColor}>{` ${marker} `}</Text>
+			<Text color={markerColor} dimColor={item.presenceUnknown}>{` ${marker} `}</Text>
 			<Box flexGrow={1}>
 				<Text wrap="truncate" bold={selected} inverse={selected} color={selected ? theme.selected : undefined}>
 					{item.label}

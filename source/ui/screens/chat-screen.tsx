@@ -34,10 +34,17 @@ export interface ChatScreenProps {
 /** What the input line says while a command asks: the keys that answer and cancel. */
 const QUESTION_HINT = `${keyName(KEY_BINDINGS, 'submit')} to go on · ${keyName(KEY_BINDINGS, 'close-overlay')} cancels`;
 
+/** A friend's presence in words; while the connection is down neither word would be true. */
+function presenceWord(state: ChatState, online: boolean | undefined): string {
+	if (!state.presenceKnown) return 'presence unknown';
+	return online ? 'online' : 'offline';
+}
+
 function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
 	const items = conversationList(state).map((conversation) => ({
 		...conversation,
 		online: state.friends.find((friend) => friend.username === conversation.name)?.online,
+		presenceUnknown: !state.presenceKnown,
 		unread: state.unread[conversation.key] ?? 0,
 		mentioned: (state.mentioned[conversation.key] ?? 0) > 0,
 	}));
@@ -104,7 +111,7 @@ export function ChatScreen(props: ChatScreenProps) {
 		const group = open?.kind === 'group' ? state.groups.find((candidate) => candidate.name === open.name) : undefined;
 		const title = open ? (open.kind === 'group' ? `# ${open.name}` : `@ ${open.label}`) : '~ status';
 		const subtitle = friend
-			? `${friend.alias ? `${friend.username}, ` : ''}${friend.online ? 'online' : 'offline'}`
+			? `${friend.alias ? `${friend.username}, ` : ''}${presenceWord(state, friend.online)}`
 			: group?.description || (open ? undefined : 'notices, requests and command output');
 		main = (
 			<Box>

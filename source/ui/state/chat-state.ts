@@ -89,6 +89,12 @@ export interface ChatState {
 	me: string;
 	server: string;
 	connection: StateChange;
+	/**
+	 * Whether the friends' `online` is true now: not while the connection is
+	 * down (nobody tells us), nor after it is back until the login reply
+	 * brings the presence of the moment.
+	 */
+	presenceKnown: boolean;
 	/** Set when this window runs the server too. */
 	hosting: boolean;
 	friends: Friend[];
@@ -186,6 +192,7 @@ export function initialChatState(me: string, server: string, hosting = false, un
 		me,
 		server,
 		connection: { state: 'open' },
+		presenceKnown: true,
 		hosting,
 		friends: [],
 		requests: [],
@@ -358,6 +365,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 				friends: [...action.friends].sort(byName),
 				groups: [...action.groups].sort(byName),
 				requests: action.requests,
+				presenceKnown: true,
 			};
 			return action.unread ? withReadStates(next, action.unread) : next;
 	return leaveGone(state, reduce(state, action));
@@ -404,7 +412,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 		case 'unread-first':
 			return { ...state, unreadFirst: action.on };
 		case 'connection':
-			return { ...state, connection: action.change };
+			return { ...state, connection: action.change, presenceKnown: state.presenceKnown && action.change.state === 'open' };
 		case 'message': {
 			const { message } = action;
 			const key = keyOfMessage(message, state.me);
