@@ -358,16 +358,6 @@ function dropRequestsWith(requests: FriendRequest[], username: string): FriendRe
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
-	switch (action.type) {
-		case 'logged-in': {
-			const next = {
-				...state,
-				friends: [...action.friends].sort(byName),
-				groups: [...action.groups].sort(byName),
-				requests: action.requests,
-				presenceKnown: true,
-			};
-			return action.unread ? withReadStates(next, action.unread) : next;
 	return leaveGone(state, reduce(state, action));
 }
 
@@ -395,6 +385,16 @@ function newSystemLines(before: ChatState, after: ChatState, key: string): strin
 }
 
 function reduce(state: ChatState, action: ChatAction): ChatState {
+	switch (action.type) {
+		case 'logged-in': {
+			const next = {
+				...state,
+				friends: [...action.friends].sort(byName),
+				groups: [...action.groups].sort(byName),
+				requests: action.requests,
+				presenceKnown: true,
+			};
+			return action.unread ? withReadStates(next, action.unread) : next;
 		}
 		case 'read': {
 			const readSeq = { ...state.readSeq, [action.key]: Math.max(state.readSeq[action.key] ?? 0, action.seq) };
