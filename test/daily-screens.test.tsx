@@ -118,3 +118,27 @@ describe('the open conversation goes away (item 7)', () => {
 		expect(frame).toMatch(/status › wait/);
 	});
 });
+
+describe('a scrolled-up log while messages arrive (item 10)', () => {
+	it('stays still, says "N new ↓", and End jumps to the newest', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		for (let index = 1; index <= 40; index++) await friend.send({ user: me.name }, `old ${index}`);
+		const screen = openApp(me);
+		await screen.waitFor('old 40');
+		screen.stdin.write('\u001B[5~');
+		const scrolled = await screen.waitFor('↑ more');
+		// The log's rows under its title, and the sidebar beside them.
+		const body = (frame: string) => frame.split('\n').slice(2, SIZE.rows - 3);
+		for (let index = 1; index <= 3; index++) await friend.send({ user: me.name }, `fresh ${index}`);
+		const frame = await screen.waitFor('3 new ↓');
+		expect(body(frame)).toEqual(body(scrolled));
+		expect(frame).not.toContain('fresh');
+		screen.stdin.write('\u001B[F');
+		const newest = await screen.waitFor('fresh 3');
+		expect(newest).not.toContain('new ↓');
+		expect(newest).not.toContain('End for newest');
+	});
+});

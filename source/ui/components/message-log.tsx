@@ -21,6 +21,8 @@ export interface MessageLogProps {
 	scroll: number;
 	/** search: the id of the message to mark (the hit a search jumped to). */
 	marked?: string | undefined;
+	/** Messages that arrived below while scrolled up. */
+	newBelow?: number | undefined;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface MessageLogProps {
  * of the chat screen (each key typed into the input line) when nothing it
  * shows has changed.
  */
-export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked, newBelow = 0 }: MessageLogProps) {
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
 	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
@@ -52,7 +54,14 @@ export const MessageLog = memo(function MessageLog({ title, subtitle, entries, m
 					</Text>
 				) : null}
 				<Box flexGrow={1} />
-				{scrolled ? <Text color={theme.notice}>{more || offset < maxScroll ? ' ↑ more · End for newest' : ' top · End for newest'}</Text> : null}
+				{scrolled ? (
+					// The hint keeps its width; a long title is cut instead, so the row never wraps.
+					<Box flexShrink={0}>
+						<Text color={theme.notice}>
+							{`${more || offset < maxScroll ? ' ↑ more' : ' top'} · ${newBelow > 0 ? `${newBelow} new ↓ · End` : 'End for newest'}`}
+						</Text>
+					</Box>
+				) : null}
 			</Box>
 			<Box flexDirection="column" height={logHeight}>
 				{entries.length === 0 ? (

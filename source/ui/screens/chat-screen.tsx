@@ -133,6 +133,7 @@ export function ChatScreen(props: ChatScreenProps) {
 					height={logHeight}
 					scroll={state.scroll}
 					marked={marked?.id}
+					newBelow={state.newBelow}
 				/>
 			</Box>
 		);

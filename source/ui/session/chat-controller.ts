@@ -76,6 +76,8 @@ export class ChatController {
 	/** Set by the view at each draw: keys act on what is on screen. */
 	layout: ChatLayout;
 	actions: ScreenActions;
+	/** The state last seen, to tell what a change added below a scrolled-up log. */
+	#seen: ChatState;
 
 	constructor(
 		private readonly session: ChatSession,
@@ -85,6 +87,9 @@ export class ChatController {
 	) {
 		this.actions = actions;
 		this.layout = layout;
+		this.#seen = session.getState();
+		// The controller lives as long as the session: it never stops listening.
+		session.subscribe(() => this.#keepStill());
 	}
 
 	// the input line, as a store the view observes
@@ -239,6 +244,34 @@ export class ChatController {
 			}
 			case 'scroll-bottom':
 				return dispatch({ type: 'scroll', to: 0 });
+		}
+	}
+
+	/**
+	 * A scrolled-up log stays still while messages arrive below it: the row
+	 * at its top is found again and the scroll grows by what came under it.
+	 */
+	#keepStill(): void {
+		const before = this.#seen;
+		const state = this.session.getState();
+		this.#seen = state;
+		const key = state.selected;
+		const changed = state.logs[key] !== before.logs[key];
+		if (!changed || key !== before.selected || state.scroll === 0 || state.scroll !== before.scroll || state.mark?.follow) return;
+		const { logRows, logWidth } = this.layout;
+		const width = logWidth - 2;
+		const top = lastRows(before.logs[key] ?? [], state.me, width, state.scroll + logRows).rows[0]?.key;
+		if (top === undefined) return;
+		// Look further up only as far as needed: each row formatted costs.
+		for (let extra = 64; extra <= 65_536; extra *= 4) {
+			const { rows, more } = lastRows(state.logs[key] ?? [], state.me, width, state.scroll + logRows + extra);
+			const at = rows.findIndex((row) => row.key === top);
+			if (at >= 0) {
+				const to = rows.length - logRows - at;
+				if (to !== state.scroll) this.session.dispatch({ type: 'scroll', to });
+				return;
+			}
+			if (!more) return;
 		}
 	}
 

@@ -120,6 +120,8 @@ export interface ChatState {
 	unreadFirst: boolean;
 	/** Rows scrolled up from the bottom of the selected log. */
 	scroll: number;
+	/** Messages that arrived in the selected log while it was scrolled up: "N new ↓". */
+	newBelow: number;
 	/** Conversations whose older history is known to be fully loaded. */
 	historyComplete: Record<string, boolean>;
 	overlay: Overlay | undefined;
@@ -206,6 +208,7 @@ export function initialChatState(me: string, server: string, hosting = false, un
 		typing: {},
 		unreadFirst,
 		scroll: 0,
+		newBelow: 0,
 		historyComplete: {},
 		overlay: undefined,
 		nextSystemId: 1,
@@ -358,7 +361,17 @@ function dropRequestsWith(requests: FriendRequest[], username: string): FriendRe
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
-	return leaveGone(state, reduce(state, action));
+	return leaveGone(state, countBelow(state, reduce(state, action), action));
+}
+
+/** Counts what arrives below a scrolled-up log, until it is scrolled to the bottom or left. */
+function countBelow(before: ChatState, after: ChatState, action: ChatAction): ChatState {
+	if (after.scroll === 0 || after.selected !== before.selected) return after.newBelow === 0 ? after : { ...after, newBelow: 0 };
+	if (action.type !== 'message') return after;
+	const key = after.selected;
+	const mine = action.message.from.toLowerCase() === after.me.toLowerCase();
+	if (mine || keyOfMessage(action.message, after.me) !== key || after.logs[key] === before.logs[key]) return after;
+	return { ...after, newBelow: after.newBelow + 1 };
 }
 
 /**
