@@ -142,3 +142,25 @@ describe('a scrolled-up log while messages arrive (item 10)', () => {
 		expect(newest).not.toContain('End for newest');
 	});
 });
+
+describe('aliases (item 8)', () => {
+	it('/msg takes an alias, and the log names the friend by it', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await me.request('friends.alias', { username: friend.name, alias: 'Buddy' });
+		await friend.send({ user: me.name }, 'hi from afar');
+		const screen = openApp(me);
+		await screen.waitFor('hi from afar');
+		screen.stdin.write('/msg buddy are you there?');
+		screen.stdin.write(ENTER);
+		const frame = await screen.waitFor((text) => text.includes('are you there?') && !text.includes('are you there?  …'));
+		expect(frame).not.toContain('no such user');
+		expect(frame).toContain('@ Buddy');
+		expect(frame).toMatch(/ Buddy hi from afar/);
+		expect(frame).not.toMatch(new RegExp(` ${friend.name} hi from afar`));
+		const received = await friend.request('history', { with: { user: me.name }, limit: 10 });
+		expect(received.messages.map((message) => message.text)).toContain('are you there?');
+	});
+});

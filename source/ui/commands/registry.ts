@@ -12,6 +12,7 @@ import type { CommandArgs } from './parse.js';
 import { searchScope } from '../state/search.js';
 import { expandHome } from './path-completion.js';
 import { openSessions } from '../state/sessions.js';
+import { resolveUser } from '../state/names.js';
 
 /** search: `/search --all <words>` looks in every conversation, not only the open one. */
 export const SEARCH_ALL_FLAG = '--all';
@@ -222,7 +223,7 @@ const accountCommands: Command[] = [
 		summary: 'hear nothing more from someone (they are not told)',
 		args: ['user'],
 		async run(context, args) {
-			const username = required(args, 0, 'the user to ignore');
+			const username = resolveUser(context.state.friends, required(args, 0, 'the user to ignore'));
 			await context.client.request('ignore.add', { username });
 			await refreshIgnored(context);
 			say(context, `you ignore ${username}: nothing of theirs reaches you now (/unignore ${username} undoes it)`);
@@ -234,7 +235,7 @@ const accountCommands: Command[] = [
 		summary: 'stop ignoring someone',
 		args: ['ignored'],
 		async run(context, args) {
-			const username = required(args, 0, 'the user to stop ignoring');
+			const username = resolveUser(context.state.friends, required(args, 0, 'the user to stop ignoring'));
 			await context.client.request('ignore.remove', { username });
 			await refreshIgnored(context);
 			say(context, `you no longer ignore ${username}`);
@@ -306,7 +307,7 @@ export const COMMANDS: Command[] = [
 		summary: 'open the conversation with a friend, and send text if given',
 		args: ['friend', 'text'],
 		run(context, args) {
-			const user = required(args, 0, 'the user to write to');
+			const user = resolveUser(context.state.friends, required(args, 0, 'the user to write to'));
 			context.dispatch({ type: 'select', key: userKey(user) });
 			const text = args.after(1);
 			if (text) context.sendText({ user }, text);
@@ -366,7 +367,7 @@ export const COMMANDS: Command[] = [
 		summary: 'ask someone to be your friend',
 		args: ['user'],
 		async run(context, args) {
-			const username = required(args, 0, 'the user to add');
+			const username = resolveUser(context.state.friends, required(args, 0, 'the user to add'));
 			const { friend } = await context.client.request('friends.request', { username });
 			if (friend) {
 				context.dispatch({ type: 'friend-update', friend });
@@ -408,7 +409,7 @@ export const COMMANDS: Command[] = [
 		summary: 'remove a friend',
 		args: ['friend'],
 		async run(context, args) {
-			const username = required(args, 0, 'the friend to remove');
+			const username = resolveUser(context.state.friends, required(args, 0, 'the friend to remove'));
 			await context.client.request('friends.remove', { username });
 			context.dispatch({ type: 'friend-update', friend: { username, removed: true } });
 		},
@@ -419,7 +420,7 @@ export const COMMANDS: Command[] = [
 		summary: 'show a friend under another name (no name clears it)',
 		args: ['friend', 'text'],
 		async run(context, args) {
-			const username = required(args, 0, 'the friend to rename');
+			const username = resolveUser(context.state.friends, required(args, 0, 'the friend to rename'));
 			const { friend } = await context.client.request('friends.alias', { username, alias: args.after(1) });
 			context.dispatch({ type: 'friend-update', friend });
 			say(context, friend.alias ? `${friend.username} shows as ${friend.alias}` : `${friend.username} has no alias now`);
@@ -523,13 +524,18 @@ export function findCommand(name: string): Command | undefined {
 	return COMMANDS.find((command) => command.name === name);
 }
 
+function friendNames(state: ChatState): string[] {
+	return state.friends.flatMap((friend) => (friend.alias ? [friend.username, friend.alias] : [friend.username]));
+}
+
 /** Names Tab offers for an argument of this kind. */
 export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 	switch (kind) {
+		// A friend is offered by alias too: either is taken (names.ts).
 		case 'friend':
-			return state.friends.map((friend) => friend.username);
+			return friendNames(state);
 		case 'user':
-			return [...state.friends.map((friend) => friend.username), ...state.requests.flatMap((r) => [r.from, r.to])].filter(
+			return [...friendNames(state), ...state.requests.flatMap((r) => [r.from, r.to])].filter(
 				(name) => name.toLowerCase() !== state.me.toLowerCase(),
 			);
 		case 'request':

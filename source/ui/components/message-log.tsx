@@ -4,6 +4,7 @@ import { memo } from 'react';
 import { lastRows } from '../format/log-rows.js';
 import { markedRow } from '../format/search-hits.js';
 import type { LogEntry } from '../state/chat-state.js';
+import type { Aliases } from '../state/names.js';
 import { theme } from '../theme.js';
 import { StyledRow } from './styled-row.js';
 
@@ -21,6 +22,8 @@ export interface MessageLogProps {
 	scroll: number;
 	/** search: the id of the message to mark (the hit a search jumped to). */
 	marked?: string | undefined;
+	/** Senders' aliases, shown in the name column. */
+	aliases?: Aliases | undefined;
 	/** Messages that arrived below while scrolled up. */
 	newBelow?: number | undefined;
 }
@@ -33,10 +36,10 @@ export interface MessageLogProps {
  * of the chat screen (each key typed into the input line) when nothing it
  * shows has changed.
  */
-export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked, newBelow = 0 }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked, newBelow = 0, aliases }: MessageLogProps) {
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
-	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll);
+	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll, aliases);
 	const maxScroll = Math.max(0, rows.length - logHeight);
 	const offset = Math.min(scroll, maxScroll);
 	// Never a negative start: slice would count it from the end and drop the oldest rows of a short log.

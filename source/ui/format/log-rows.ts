@@ -1,6 +1,7 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import type { LogEntry } from '../state/chat-state.js';
+import { shortName, type Aliases } from '../state/names.js';
 import type { ThemeRole } from '../theme.js';
 import { mentions } from './mentions.js';
 import { cutRuns, runsWidth, safeRuns, type SafeRun } from '../../terminal/sanitize.js';
@@ -74,7 +75,7 @@ function styled(runs: SafeRun[], style: Omit<Segment, 'text'>): Segment[] {
 }
 
 /** The rows of one entry: the first with time and sender, the rest indented under the text. */
-function entryRows(entry: LogEntry, me: string, width: number): Row[] {
+function entryRows(entry: LogEntry, me: string, width: number, aliases: Aliases): Row[] {
 	const textWidth = width - TEXT_COLUMN;
 	let head: Segment[];
 	let body: Segment;
@@ -85,7 +86,7 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
 			id = `m${entry.message.id}`;
 			head = [
 				{ text: `${clockTime(entry.message.ts)} `, dim: true },
-				...styled(fit(entry.message.from, NICK_WIDTH), { role: mine ? 'me' : 'other', bold: true }),
+				...styled(fit(shortName(aliases, entry.message.from), NICK_WIDTH), { role: mine ? 'me' : 'other', bold: true }),
 				{ text: ' ' },
 			];
 			// A file shows as one; someone calling on you by name stands out from the rest of the log.
@@ -125,13 +126,13 @@ function entryRows(entry: LogEntry, me: string, width: number): Row[] {
  * costs (string-width per character), so scrolling and each new message
  * format only what is new.
  */
-const formatted = new WeakMap<LogEntry, { me: string; width: number; rows: Row[] }>();
+const formatted = new WeakMap<LogEntry, { me: string; width: number; aliases: Aliases; rows: Row[] }>();
 
-function cachedRows(entry: LogEntry, me: string, width: number): Row[] {
+function cachedRows(entry: LogEntry, me: string, width: number, aliases: Aliases): Row[] {
 	const known = formatted.get(entry);
-	if (known && known.me === me && known.width === width) return known.rows;
-	const rows = entryRows(entry, me, width);
-	formatted.set(entry, { me, width, rows });
+	if (known && known.me === me && known.width === width && known.aliases === aliases) return known.rows;
+	const rows = entryRows(entry, me, width, aliases);
+	formatted.set(entry, { me, width, aliases, rows });
 	return rows;
 }
 
@@ -145,6 +146,8 @@ function entryTime(entry: LogEntry): string {
 	return entry.kind === 'message' ? entry.message.ts : entry.ts;
 }
 
+const NO_ALIASES: Aliases = new Map();
+
 export interface VisibleRows {
 	rows: Row[];
 	/** Whether entries above the returned rows were left unformatted. */
@@ -154,13 +157,14 @@ export interface VisibleRows {
 /**
  * The last `needed` rows of a log at this width. Works backwards from the
  * newest entry and stops once it has enough, so a long log costs only what
- * is on screen.
+ * is on screen. Senders show by alias (`aliases`); the name column is as
+ * wide either way, so rows counted without aliases are the same rows.
  */
-export function lastRows(entries: LogEntry[], me: string, width: number, needed: number): VisibleRows {
+export function lastRows(entries: LogEntry[], me: string, width: number, needed: number, aliases: Aliases = NO_ALIASES): VisibleRows {
 	const rows: Row[] = [];
 	for (let index = entries.length - 1; index >= 0; index--) {
 		const entry = entries[index]!;
-		rows.unshift(...cachedRows(entry, me, width));
+		rows.unshift(...cachedRows(entry, me, width, aliases));
 		const previous = entries[index - 1];
 		if (!previous || dayOf(entryTime(previous)) !== dayOf(entryTime(entry))) rows.unshift(separator(entryTime(entry), width));
 		if (rows.length >= needed && index > 0) return { rows: rows.slice(rows.length - needed), more: true };

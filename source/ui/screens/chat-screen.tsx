@@ -16,6 +16,7 @@ import { useKeypress } from '../hooks/use-keypress.js';
 import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
+import { aliasesOf, shortName } from '../state/names.js';
 import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
 
 export interface ChatScreenProps {
@@ -100,7 +101,7 @@ export function ChatScreen(props: ChatScreenProps) {
 			/>
 		);
 	} else if (state.overlay?.kind === 'members') {
-		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} width={width} height={mainHeight} />;
+		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} aliases={aliasesOf(state.friends)} width={width} height={mainHeight} />;
 	} else if (state.overlay?.kind === 'search') {
 		main = <SearchOverlay search={state.overlay} me={state.me} width={width} height={mainHeight} />;
 	} else if (state.overlay?.kind === 'sessions') {
@@ -134,6 +135,7 @@ export function ChatScreen(props: ChatScreenProps) {
 					scroll={state.scroll}
 					marked={marked?.id}
 					newBelow={state.newBelow}
+					aliases={aliasesOf(state.friends)}
 				/>
 			</Box>
 		);
@@ -160,7 +162,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				now={now}
 				hosting={state.hosting}
 				pending={unsentCount(state)}
-				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, now)}
+				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, now).map((name) => shortName(aliasesOf(state.friends), name))}
 				width={width}
 			/>
 		</Box>

@@ -10,6 +10,7 @@ import { scrollToShow } from '../format/search-hits.js';
 import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
 import { conversationList, selectedConversation, unsentCount, type ChatState } from '../state/chat-state.js';
 import { peerOf } from '../state/conversations.js';
+import { aliasesOf } from '../state/names.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { searchPrompt, searchScope } from '../state/search.js';
 import type { ChatSession } from './chat-session.js';
@@ -260,11 +261,11 @@ export class ChatController {
 		if (!changed || key !== before.selected || state.scroll === 0 || state.scroll !== before.scroll || state.mark?.follow) return;
 		const { logRows, logWidth } = this.layout;
 		const width = logWidth - 2;
-		const top = lastRows(before.logs[key] ?? [], state.me, width, state.scroll + logRows).rows[0]?.key;
+		const top = lastRows(before.logs[key] ?? [], state.me, width, state.scroll + logRows, aliasesOf(state.friends)).rows[0]?.key;
 		if (top === undefined) return;
 		// Look further up only as far as needed: each row formatted costs.
 		for (let extra = 64; extra <= 65_536; extra *= 4) {
-			const { rows, more } = lastRows(state.logs[key] ?? [], state.me, width, state.scroll + logRows + extra);
+			const { rows, more } = lastRows(state.logs[key] ?? [], state.me, width, state.scroll + logRows + extra, aliasesOf(state.friends));
 			const at = rows.findIndex((row) => row.key === top);
 			if (at >= 0) {
 				const to = rows.length - logRows - at;
@@ -280,7 +281,14 @@ export class ChatController {
 		const { logRows, logWidth } = this.layout;
 		const state = this.session.getState();
 		const entries = state.logs[state.selected] ?? [];
-		const { rows } = lastRows(entries, state.me, logWidth - 2, Math.min(wanted, Number.MAX_SAFE_INTEGER - logRows) + logRows);
+		const { rows } = lastRows(
+			entries,
+			state.me,
+			logWidth - 2,
+			Math.min(wanted, Number.MAX_SAFE_INTEGER - logRows) + logRows,
+			// The view's aliases: rows formatted with others would push its cached ones out.
+			aliasesOf(state.friends),
+		);
 		return Math.max(0, rows.length - logRows);
 	}
 

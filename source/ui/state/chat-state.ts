@@ -12,6 +12,7 @@ import type {
 	SessionInfo,
 } from '../../protocol/index.js';
 import { mentions } from '../format/mentions.js';
+import { aliasesOf, fullName } from './names.js';
 import {
 	friendConversation,
 	groupConversation,
@@ -307,8 +308,7 @@ function announce(state: ChatState, key: string, text: string, tone: SystemTone)
 }
 
 function displayName(state: ChatState, username: string): string {
-	const friend = state.friends.find((candidate) => candidate.username.toLowerCase() === username.toLowerCase());
-	return friend?.alias ? `${friend.alias} (${friend.username})` : username;
+	return fullName(aliasesOf(state.friends), username);
 }
 
 function select(state: ChatState, key: ConversationKey | 'status'): ChatState {
@@ -482,7 +482,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			const requests = dropRequestsWith(state.requests, friend.username);
 			if ('removed' in friend) {
 				const next = { ...state, friends: dropFriend(state.friends, friend.username), requests };
-				return announce(next, STATUS, `${friend.username} is no longer your friend`, 'notice');
+				return announce(next, STATUS, `${displayName(state, friend.username)} is no longer your friend`, 'notice');
 			}
 			const known = state.friends.some((candidate) => candidate.username.toLowerCase() === friend.username.toLowerCase());
 			const next = { ...state, friends: upsertFriend(state.friends, friend), requests };
