@@ -349,7 +349,8 @@ function isFor(user: string, planned: Planned, members: string[]): boolean {
 
 describe('chaos: connections cut at random', () => {
 	it('delivers 3,000 messages between three clients: each stored once, in each sender\'s order', async () => {
-		const server = await startTestServer();
+		// Heartbeats every 2 s: a connection the proxy left half-open is found and cut quickly.
+		const server = await startTestServer({ heartbeatIntervalMs: 2_000 });
 		testServers.push(server);
 		const proxy = await FlakyProxy.start(server.url);
 		proxies.push(proxy);
@@ -549,7 +550,9 @@ describe('chaos: connections cut at random', () => {
 		const pending = (db.prepare('SELECT count(*) AS n FROM pending').get() as { n: number }).n;
 		db.close();
 		expect(pending).toBe(0);
-	}, 120_000);
+		// What is asserted is correctness, not speed: alone it takes ~12 s, but on a CI machine running the
+		// other suites beside it a stalled cut connection can take a heartbeat or two to be found.
+	}, 300_000);
 });
 
 // ---------------------------------------------------------------------------------------------
