@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../server/logger.js';
-import { startServer, type RunningServer } from '../server/server.js';
 import { ChatClient } from '../source/client/index.js';
 import { HistoryStore } from '../source/local/history-store.js';
 import type { ProfileLocation } from '../source/local/profile.js';
@@ -11,7 +9,7 @@ import type { ResultOf } from '../source/protocol/index.js';
 import { ChatSession } from '../source/ui/session/chat-session.js';
 import { unsentCount, type LogEntry } from '../source/ui/state/chat-state.js';
 import { befriend, ClientPool, fullHistory, until } from './helpers/clients.js';
-import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
+import { startTestServer } from './helpers/server.js';
 
 /**
  * The outbox outlives the window: a send queued while the server is away is
@@ -26,28 +24,11 @@ afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A real server that can be stopped and started again later on the same port and data. */
+/** The real server (test/helpers/server.ts); it can be halted and resumed, or restarted, on the same port and data. */
 async function stoppableServer() {
-	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-outbox-'));
-	const start = (port = 0) =>
-		startServer({ port, dataDir, logger: silentLogger, passwordCost: TEST_PASSWORD_COST, ...RELAXED_LIMITS });
-	let server: RunningServer | undefined = await start();
-	const port = server.port;
-	const url = server.url;
-	cleanups.push(async () => {
-		await server?.close();
-		rmSync(dataDir, { recursive: true, force: true });
-	});
-	return {
-		url,
-		async stop() {
-			await server?.close();
-			server = undefined;
-		},
-		async start() {
-			server = await start(port);
-		},
-	};
+	const server = await startTestServer();
+	cleanups.push(() => server.stop());
+	return server;
 }
 
 function profile(): ProfileLocation {
@@ -98,7 +79,7 @@ describe('the outbox survives the window', () => {
 		const { bob, token } = await twoFriends(server.url);
 		const location = profile();
 		const first = await openWindow(server.url, location, token);
-		await server.stop();
+		await server.halt();
 		await until(() => first.client.state !== 'open', 'the client to see the server go');
 		first.session.sendText({ user: bob.name }, 'typed while the server was down');
 		expect(unsentCount(first.session.getState())).toBe(1);
@@ -107,7 +88,7 @@ describe('the outbox survives the window', () => {
 		// Quit: the client's close fails the send in memory, but it stays owed on disk.
 		await first.close();
 
-		await server.start();
+		await server.resume();
 		const second = await openWindow(server.url, location, token);
 		// Pending from the start, in its conversation, with its cid.
 		expect(logOf(second.session, bob.name)).toContainEqual(expect.objectContaining({ kind: 'pending', cid }));

@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../server/logger.js';
-import { startServer, type RunningServer } from '../server/server.js';
 import { ChatClient, EventBuffer } from '../source/client/index.js';
 import { HistoryStore } from '../source/local/history-store.js';
 import { ChatSession } from '../source/ui/session/chat-session.js';
 import { befriend, ClientPool, PASSWORD, sleep, until } from './helpers/clients.js';
-import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
+import { startTestServer } from './helpers/server.js';
 
 /**
  * Messages received while away are counted once: the login's unread counts
@@ -23,23 +21,11 @@ afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A real server that can be stopped and started again on the same port and data. */
+/** The real server (test/helpers/server.ts); it can be halted and resumed, or restarted, on the same port and data. */
 async function stoppableServer() {
-	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-unread-'));
-	const start = (port = 0) => startServer({ port, dataDir, logger: silentLogger, passwordCost: TEST_PASSWORD_COST, ...RELAXED_LIMITS });
-	let server: RunningServer | undefined = await start();
-	const { port, url } = server;
-	cleanups.push(async () => {
-		await server?.close();
-		rmSync(dataDir, { recursive: true, force: true });
-	});
-	return {
-		url,
-		async restart() {
-			await server?.close();
-			server = await start(port);
-		},
-	};
+	const server = await startTestServer();
+	cleanups.push(() => server.stop());
+	return server;
 }
 
 /** A window of the TUI minus the screen, started as the App starts it: events before the session are buffered. */

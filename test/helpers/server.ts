@@ -13,6 +13,10 @@ export interface TestServer {
 	readonly server: RunningServer;
 	/** Stops the server and starts a new one on the same data directory and port, as a restarted server would. */
 	restart(): Promise<void>;
+	/** Stops the server, keeping its data and port for `resume` (the server is away meanwhile). */
+	halt(): Promise<void>;
+	/** Starts the halted server again on the same data directory and port. */
+	resume(): Promise<void>;
 	/** Stops the server and deletes its data. */
 	stop(): Promise<void>;
 }
@@ -41,6 +45,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
 			...options,
 		});
 	let server = await start();
+	let halted = false;
 	return {
 		get url() {
 			return server.url;
@@ -53,8 +58,16 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
 			await server.close();
 			server = await start(server.port);
 		},
-		async stop() {
+		async halt() {
+			halted = true;
 			await server.close();
+		},
+		async resume() {
+			server = await start(server.port);
+			halted = false;
+		},
+		async stop() {
+			if (!halted) await server.close();
 			rmSync(dataDir, { recursive: true, force: true });
 		},
 	};
