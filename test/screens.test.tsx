@@ -183,11 +183,7 @@ async function chatScenario(size: TerminalSize): Promise<Harness & { server: Tes
 		await pool.closeAll();
 		await server.stop();
 	});
-	const registered = async (name: string) => {
-		const client = await pool.connect(server.url);
-		const { token } = await client.register(name, PASSWORD);
-		return Object.assign(client, { name, token });
-	};
+	const registered = (name: string) => pool.named(server.url, name);
 	const alice = await registered('alice');
 	const bob = await registered('bob');
 	const carol = await registered('carol');
@@ -504,11 +500,7 @@ describe('a resize below 80×24 and back', () => {
 			await pool.closeAll();
 			await server.stop();
 		});
-		const registered = async (name: string) => {
-			const client = await pool.connect(server.url);
-			const { token } = await client.register(name, PASSWORD);
-			return Object.assign(client, { name, token });
-		};
+		const registered = (name: string) => pool.named(server.url, name);
 		const alice = await registered('alice');
 		const bob = await registered('bob');
 		const carol = await registered('carol');
@@ -571,11 +563,7 @@ describe('file transfer', () => {
 	async function filesScenario(size: TerminalSize, prefix: string) {
 		const pool = new ClientPool();
 		opened.push(() => pool.closeAll());
-		const registered = async (name: string) => {
-			const client = await pool.connect(server.url);
-			const { token } = await client.register(name, PASSWORD);
-			return Object.assign(client, { name, token });
-		};
+		const registered = (name: string) => pool.named(server.url, name);
 		const alice = await registered(`${prefix}alice`);
 		const bob = await registered(`${prefix}bob`);
 		await befriend(alice, bob);
@@ -807,11 +795,7 @@ describe('quitting with unsent messages', () => {
 		const size = { columns: 80, rows: 24 };
 		const pool = new ClientPool();
 		opened.push(() => pool.closeAll());
-		const registered = async (name: string) => {
-			const client = await pool.connect(server.url);
-			const { token } = await client.register(name, PASSWORD);
-			return Object.assign(client, { name, token });
-		};
+		const registered = (name: string) => pool.named(server.url, name);
 		const dana = await registered('dana');
 		await befriend(dana, await registered('eli'));
 		const { screen, exits } = renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: 'dana', token: dana.token }));
@@ -844,11 +828,7 @@ describe('presence while disconnected (issue 13 item 9)', () => {
 		opened.push(() => server.stop());
 		const pool = new ClientPool();
 		opened.push(() => pool.closeAll());
-		const registered = async (name: string) => {
-			const client = await pool.connect(server.url);
-			const { token } = await client.register(name, PASSWORD);
-			return Object.assign(client, { name, token });
-		};
+		const registered = (name: string) => pool.named(server.url, name);
 		const fay = await registered('fay');
 		const gus = await registered('gus');
 		const hal = await registered('hal');

@@ -25,6 +25,13 @@ export class ClientPool {
 		return Object.assign(client, { name });
 	}
 
+	/** A connected client registered under exactly this name (screens show it), with its token. */
+	async named(url: string, name: string): Promise<ChatClient & { name: string; token: string }> {
+		const client = await this.connect(url);
+		const { token } = await client.register(name, PASSWORD);
+		return Object.assign(client, { name, token });
+	}
+
 	async closeAll(): Promise<void> {
 		await Promise.all(this.clients.splice(0).map((client) => client.close()));
 	}
