@@ -31,9 +31,15 @@ export async function runTui(options: TuiOptions): Promise<void> {
 		if (restored) return;
 		restored = true;
 		if (stdout.isTTY) stdout.write(SHOW_CURSOR + LEAVE_ALTERNATE_SCREEN);
+		if (process.stdin.isTTY) process.stdin.setRawMode(false);
 		history.close();
 	};
 	if (stdout.isTTY) stdout.write(ENTER_ALTERNATE_SCREEN);
+	// Ink turns raw mode on only after its first frame; until then the terminal
+	// is in cooked mode and eats keys typed early (Ctrl-R is REPRINT, Ctrl-W
+	// erases a word). Raw from the start, those keys wait in the terminal's
+	// buffer until Ink reads them.
+	if (process.stdin.isTTY) process.stdin.setRawMode(true);
 	process.once('exit', restore);
 	for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
 		process.once(signal, () => {
