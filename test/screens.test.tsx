@@ -54,7 +54,7 @@ function separator(label: string, width: number): string {
 function normalise(frame: string): string {
 	return frame
 		.replace(/ws:\/\/127\.0\.0\.1:(\d+)/g, (_url, port: string) => 'ws://127.0.0.1:PORT'.padEnd(15 + Math.max(4, port.length)))
-		.replace(/─{2,} [^─│]+? ─{2,} */g, (row) => separator('DAY', row.length))
+		.replace(/─{2,} (?!new messages)[^─│]+? ─{2,} */g, (row) => separator('DAY', row.length))
 		.replace(/\b\d\d:\d\d\b/g, 'HH:MM');
 }
 
@@ -343,7 +343,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			const scrolled = await screen.waitFor('/create');
 			expectFits(scrolled, size);
 			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
-			expect(scrolled).toContain('/add <user>');
+			expect(scrolled).toContain('/join <group>');
 			expect(normalise(scrolled)).toMatchSnapshot();
 		}
 		screen.stdin.write(KEY.escape);

@@ -114,6 +114,8 @@ function revokedError(): ProtocolError {
 export class ChatClient extends Emitter<ClientEvents> {
 	readonly url: string;
 	state: ConnectionState = 'idle';
+	/** The last state change, with its countdown and reason: for a listener that comes later. */
+	lastChange: StateChange = { state: 'idle' };
 	welcome: WelcomeFrame | undefined;
 	user: User | undefined;
 	token: string | undefined;
@@ -194,6 +196,30 @@ export class ChatClient extends Emitter<ClientEvents> {
 		const fields = credentials ?? (this.token ? { token: this.token } : undefined);
 		if (!fields) throw new ProtocolError('UNAUTHENTICATED', 'no saved login: give a username and password');
 		return this.request('login', { ...fields, ...this.deviceField() });
+	}
+
+	/**
+	 * Starts from a saved token while the server cannot be reached: tries
+	 * again with backoff, as after a dropped connection, and logs in by itself
+	 * when the server answers (the `login` event; `auth-lost` if the token is dead).
+	 */
+	resume(token: string): void {
+		if (this.state === 'closed' || this.state === 'open') return;
+		this.token = token;
+		clearTimeout(this.reconnectTimer);
+		this.scheduleReconnect('cannot reach the server');
+	}
+
+	/** While waiting to reconnect: tries now instead of at the end of the countdown. */
+	retryNow(): void {
+		if (this.state !== 'reconnecting' || this.socket) return;
+		clearTimeout(this.reconnectTimer);
+		void this.reconnect();
+	}
+
+	/** Whether this connection is logged in now (requests other than log-in can be answered). */
+	get isLoggedIn(): boolean {
+		return this.loggedIn;
 	}
 
 	async logout(): Promise<void> {
@@ -488,6 +514,7 @@ export class ChatClient extends Emitter<ClientEvents> {
 
 	private setState(change: StateChange): void {
 		this.state = change.state;
+		this.lastChange = change;
 		this.emit('state', change);
 	}
 }

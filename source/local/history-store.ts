@@ -57,6 +57,15 @@ export class HistoryStore {
 				queued_at    INTEGER NOT NULL,   -- ms since the epoch
 				PRIMARY KEY (server, username, cid)
 			);   -- with a rowid: the order they were typed in
+			-- What the next start picks up again: drafts per conversation, the conversation that was open,
+			-- the last lists the server gave (shown while it cannot be reached). Small values, by name.
+			CREATE TABLE IF NOT EXISTS kept (
+				server       TEXT NOT NULL,
+				username     TEXT NOT NULL,
+				name         TEXT NOT NULL,
+				value        TEXT NOT NULL,
+				PRIMARY KEY (server, username, name)
+			) WITHOUT ROWID;
 		`);
 		this.insert = this.db.prepare(
 			`INSERT INTO messages (server, conversation, seq, message) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -103,6 +112,34 @@ export class HistoryStore {
 			fields: { to: peerOfKey(row.conversation), text: row.text, cid: row.cid, ...(row.file !== null && { file: row.file }) },
 			queuedAt: row.queued_at,
 		}));
+	}
+
+	/** A value kept for the next start under `name` (see the `kept` table); an empty value forgets it. */
+	keep(server: string, me: string, name: string, value: string): void {
+		// A draft's timer may fire after the window closed the database on its way out; the quit kept it already.
+		if (!this.db.open) return;
+		if (value === '') {
+			this.db.prepare(`DELETE FROM kept WHERE server = ? AND username = ? AND name = ?`).run(server, me, name);
+			return;
+		}
+		this.db
+			.prepare(`INSERT INTO kept (server, username, name, value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`)
+			.run(server, me, name, value);
+	}
+
+	kept(server: string, me: string, name: string): string | undefined {
+		const row = this.db.prepare(`SELECT value FROM kept WHERE server = ? AND username = ? AND name = ?`).get(server, me, name) as
+			| { value: string }
+			| undefined;
+		return row?.value;
+	}
+
+	/** Every kept value whose name starts with `prefix`, by name. */
+	keptWith(server: string, me: string, prefix: string): Map<string, string> {
+		const rows = this.db
+			.prepare(`SELECT name, value FROM kept WHERE server = ? AND username = ? AND substr(name, 1, ?) = ?`)
+			.all(server, me, prefix.length, prefix) as Array<{ name: string; value: string }>;
+		return new Map(rows.map((row) => [row.name, row.value]));
 	}
 
 	close(): void {

@@ -2,12 +2,13 @@ import { useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ChatClient, deviceLabel, EventBuffer } from '../client/index.js';
 import type { HistoryStore } from '../local/history-store.js';
-import type { Settings } from '../local/settings.js';
+import type { SavedLogin, Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
 import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { ChatScreen } from './screens/chat-screen.js';
 import { ChatSession } from './session/chat-session.js';
+import { KeptState } from './session/kept-state.js';
 import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
@@ -54,6 +55,16 @@ export function loginErrorText(error: unknown, server: string, mode: LoginMode):
 		default:
 			return error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
 	}
+}
+
+/**
+ * What a saved login starts with while its server cannot be reached: the
+ * lists kept from the last login (none on a first run); the client logs in
+ * for real once the server answers.
+ */
+function offlineLogin(history: HistoryStore, server: string, saved: SavedLogin): ResultOf<'login'> {
+	const roster = new KeptState(history, server, saved.username).roster();
+	return { user: { username: saved.username }, token: saved.token, friends: [], groups: [], requests: [], ...roster };
 }
 
 /** A register form's problems, found before anything is sent. */
@@ -124,7 +135,15 @@ export function App(props: AppProps) {
 			try {
 				await target.connect();
 			} catch (error) {
-				setCanHost(url === hostableServer && !hosted.current);
+				const hostable = url === hostableServer && !hosted.current && props.hostServer !== undefined;
+				const saved = settings.loginFor(url);
+				// A saved login waits for its server with what this computer keeps; a server this window could host is offered instead.
+				if (saved && !hostable) {
+					target.resume(saved.token);
+					setPhase(chatPhase(target, url, offlineLogin(history, url, saved), new EventBuffer(target)));
+					return;
+				}
+				setCanHost(hostable);
 				setPhase({ kind: 'login', error: loginErrorText(error, url, 'login') });
 				return;
 			}
@@ -145,7 +164,7 @@ export function App(props: AppProps) {
 				setPhase({ kind: 'login', error: 'Your saved login has expired or was revoked; log in again.' });
 			}
 		},
-		[settings, hostableServer, chatPhase],
+		[settings, hostableServer, chatPhase, history, props.hostServer],
 	);
 
 	useEffect(() => {

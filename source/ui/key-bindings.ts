@@ -79,6 +79,8 @@ export type KeyAction =
 	| 'complete'
 	| 'newline'
 	| 'submit'
+	| 'reconnect'
+	| 'first-unread'
 	// search
 	| 'search';
 
@@ -94,13 +96,15 @@ export const KEY_BINDINGS: KeyTable<KeyAction> = [
 	{ action: 'search', keys: ['ctrl+f'], summary: 'search messages here (also /search)' },
 	{ action: 'scroll-up', keys: ['pageup'], summary: 'scroll the log up a page' },
 	{ action: 'scroll-down', keys: ['pagedown'], summary: 'scroll the log down a page' },
-	{ action: 'scroll-top', keys: ['home'], summary: 'oldest loaded message (Home again loads older)' },
+	{ action: 'scroll-top', keys: ['home'], summary: 'first message (loads the whole history)' },
 	{ action: 'scroll-bottom', keys: ['end'], summary: 'newest message' },
+	{ action: 'first-unread', keys: ['alt+u'], summary: 'first unread message, under the "new messages" line' },
 	{ action: 'history-previous', keys: ['up'], summary: 'previous line you typed' },
 	{ action: 'history-next', keys: ['down'], summary: 'next line you typed' },
 	{ action: 'complete', keys: ['tab'], summary: 'complete a command, user or group name (again for the next)' },
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
 	{ action: 'close-overlay', keys: ['escape'], summary: 'close an overlay; cancel a question or a file transfer' },
+	{ action: 'reconnect', keys: ['ctrl+r'], summary: 'while reconnecting: try now instead of waiting' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
 ];
 

@@ -43,7 +43,7 @@ describe('shown names', () => {
 	it('names the sender by alias in the log', () => {
 		const entry = { kind: 'message' as const, message: message('bob', { user: 'alice' }, 1, 'hello') };
 		const text = (row: Row) => row.segments.map((segment) => segment.text).join('');
-		const rows = lastRows([entry], 'alice', 60, 10, aliases).rows.map(text);
+		const rows = lastRows([entry], 'alice', 60, 10, { aliases }).rows.map(text);
 		expect(rows.at(-1)).toMatch(/^\d\d:\d\d +Bobby hello/);
 	});
 

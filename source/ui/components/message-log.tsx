@@ -26,6 +26,10 @@ export interface MessageLogProps {
 	aliases?: Aliases | undefined;
 	/** Messages that arrived below while scrolled up. */
 	newBelow?: number | undefined;
+	/** The "new messages" line goes above the first message after this seq. */
+	newAfterSeq?: number | undefined;
+	/** Home loading the whole history: how far it got, for the title row. */
+	progress?: string | undefined;
 }
 
 /**
@@ -36,10 +40,11 @@ export interface MessageLogProps {
  * of the chat screen (each key typed into the input line) when nothing it
  * shows has changed.
  */
-export const MessageLog = memo(function MessageLog({ title, subtitle, entries, me, width, height, scroll, marked, newBelow = 0, aliases }: MessageLogProps) {
+export const MessageLog = memo(function MessageLog(props: MessageLogProps) {
+	const { title, subtitle, entries, me, width, height, scroll, marked, newBelow = 0, progress } = props;
 	const innerWidth = width - 2;
 	const logHeight = Math.max(1, height - LOG_CHROME_ROWS);
-	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll, aliases);
+	const { rows, more } = lastRows(entries, me, innerWidth, logHeight + scroll, { aliases: props.aliases, newAfterSeq: props.newAfterSeq });
 	const maxScroll = Math.max(0, rows.length - logHeight);
 	const offset = Math.min(scroll, maxScroll);
 	// Never a negative start: slice would count it from the end and drop the oldest rows of a short log.
@@ -57,7 +62,11 @@ export const MessageLog = memo(function MessageLog({ title, subtitle, entries, m
 					</Text>
 				) : null}
 				<Box flexGrow={1} />
-				{scrolled ? (
+				{progress ? (
+					<Box flexShrink={0}>
+						<Text color={theme.notice}>{` ${progress}`}</Text>
+					</Box>
+				) : scrolled ? (
 					// The hint keeps its width; a long title is cut instead, so the row never wraps.
 					<Box flexShrink={0}>
 						<Text color={theme.notice}>

@@ -33,7 +33,8 @@ function connectionLabel(connection: StateChange, now: number): { text: string; 
 			return { text: '● connected', color: theme.online };
 		case 'reconnecting': {
 			const seconds = connection.retryAt ? Math.max(0, Math.ceil((connection.retryAt - now) / 1000)) : 0;
-			return { text: seconds > 0 ? `◌ reconnecting in ${seconds}s` : '◌ reconnecting…', color: theme.notice };
+			const text = seconds > 0 ? `◌ reconnecting in ${seconds}s · ${chatKey('reconnect')} now` : '◌ reconnecting…';
+			return { text, color: theme.notice };
 		}
 		case 'connecting':
 			return { text: '◌ connecting…', color: theme.notice };

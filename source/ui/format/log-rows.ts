@@ -148,26 +148,63 @@ function entryTime(entry: LogEntry): string {
 
 const NO_ALIASES: Aliases = new Map();
 
+/** How a log is drawn beyond its entries; every caller that counts rows must pass the same. */
+export interface LogView {
+	/** Senders' aliases, shown in the name column. */
+	aliases?: Aliases | undefined;
+	/** The "new messages" line goes above the first message after this seq (what was read when the conversation was opened). */
+	newAfterSeq?: number | undefined;
+}
+
 export interface VisibleRows {
 	rows: Row[];
 	/** Whether entries above the returned rows were left unformatted. */
 	more: boolean;
 }
 
+function seqOf(entry: LogEntry | undefined): number | undefined {
+	return entry?.kind === 'message' ? entry.message.seq : undefined;
+}
+
+/**
+ * Whether the "new messages" line goes right above entry `index`: it is the
+ * first message after `afterSeq`, and what precedes it is read (a message at
+ * or before `afterSeq`, or nothing when it directly follows `afterSeq`).
+ */
+function newLineAbove(entries: LogEntry[], index: number, afterSeq: number | undefined): boolean {
+	const seq = seqOf(entries[index]);
+	if (afterSeq === undefined || seq === undefined || seq <= afterSeq) return false;
+	for (let before = index - 1; before >= 0; before--) {
+		const previous = seqOf(entries[before]);
+		if (previous !== undefined) return previous <= afterSeq;
+	}
+	return seq === afterSeq + 1;
+}
+
+function newMessagesRow(width: number): Row {
+	const label = ' new messages ';
+	const side = Math.max(2, Math.floor((width - stringWidth(label)) / 2));
+	return { key: 'new-messages', segments: [{ text: `${'─'.repeat(side)}${label}${'─'.repeat(side)}`.slice(0, width), role: 'mention' }] };
+}
+
 /**
  * The last `needed` rows of a log at this width. Works backwards from the
  * newest entry and stops once it has enough, so a long log costs only what
- * is on screen. Senders show by alias (`aliases`); the name column is as
- * wide either way, so rows counted without aliases are the same rows.
+ * is on screen. Senders show by alias (`view.aliases`); the name column is
+ * as wide either way, so rows counted without aliases are the same rows.
  */
-export function lastRows(entries: LogEntry[], me: string, width: number, needed: number, aliases: Aliases = NO_ALIASES): VisibleRows {
-	const rows: Row[] = [];
+export function lastRows(entries: LogEntry[], me: string, width: number, needed: number, view: LogView = {}): VisibleRows {
+	const aliases = view.aliases ?? NO_ALIASES;
+	// Gathered newest first and turned round once: adding each entry's rows at the front would cost the whole log each time.
+	const reversed: Row[] = [];
 	for (let index = entries.length - 1; index >= 0; index--) {
 		const entry = entries[index]!;
-		rows.unshift(...cachedRows(entry, me, width, aliases));
+		const rows = cachedRows(entry, me, width, aliases);
+		for (let row = rows.length - 1; row >= 0; row--) reversed.push(rows[row]!);
+		if (newLineAbove(entries, index, view.newAfterSeq)) reversed.push(newMessagesRow(width));
 		const previous = entries[index - 1];
-		if (!previous || dayOf(entryTime(previous)) !== dayOf(entryTime(entry))) rows.unshift(separator(entryTime(entry), width));
-		if (rows.length >= needed && index > 0) return { rows: rows.slice(rows.length - needed), more: true };
+		if (!previous || dayOf(entryTime(previous)) !== dayOf(entryTime(entry))) reversed.push(separator(entryTime(entry), width));
+		if (reversed.length >= needed && index > 0) return { rows: reversed.slice(0, needed).reverse(), more: true };
 	}
-	return { rows: rows.length > needed ? rows.slice(rows.length - needed) : rows, more: rows.length > needed };
+	return { rows: reversed.slice(0, needed).reverse(), more: reversed.length > needed };
 }

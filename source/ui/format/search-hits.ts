@@ -1,7 +1,6 @@
 import type { Message } from '../../protocol/index.js';
 import { keyOfMessage, type ConversationKey } from '../state/conversations.js';
-import type { Row, Segment } from './log-rows.js';
-import { lastRows } from './log-rows.js';
+import { lastRows, type LogView, type Row, type Segment } from './log-rows.js';
 import { safeSegments } from '../../terminal/sanitize.js';
 import type { LogEntry } from '../state/chat-state.js';
 import { clockTime, dayOf } from './time.js';
@@ -102,11 +101,18 @@ export function markedRow(row: Row, marked: string | undefined): Segment[] {
  * while the message is not in the log. Only the rows from the message down
  * are formatted.
  */
-export function scrollToShow(entries: LogEntry[], id: string, me: string, width: number, height: number, fromTop: number): number | undefined {
+export function scrollToShow(
+	entries: LogEntry[],
+	id: string,
+	me: string,
+	width: number,
+	height: number,
+	fromTop: number,
+	view: LogView = {},
+): number | undefined {
 	const index = entries.findIndex((entry) => entry.kind === 'message' && entry.message.id === id);
 	if (index === -1) return undefined;
-	const below = entries.slice(index);
-	const { rows } = lastRows(below, me, width, Number.MAX_SAFE_INTEGER);
+	const { rows } = lastRows(entries.slice(index), me, width, Number.MAX_SAFE_INTEGER, view);
 	const first = rows.findIndex((row) => row.key.startsWith(`m${id}:`));
 	const rowsFromHit = rows.length - first;
 	return Math.max(0, rowsFromHit - (height - Math.min(fromTop, height - 1)));

@@ -17,7 +17,7 @@ import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
 import { aliasesOf, shortName } from '../state/names.js';
-import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
+import { conversationList, logViewOf, selectedConversation, STATUS, typingIn, unsentCount, type ChatState, type HistoryLoading } from '../state/chat-state.js';
 
 export interface ChatScreenProps {
 	/** The chat's application; it outlives this screen (a resize below the minimum size unmounts it). */
@@ -39,6 +39,12 @@ const QUESTION_HINT = `${keyName(KEY_BINDINGS, 'submit')} to go on · ${keyName(
 function presenceWord(state: ChatState, online: boolean | undefined): string {
 	if (!state.presenceKnown) return 'presence unknown';
 	return online ? 'online' : 'offline';
+}
+
+/** Home's whole-history load in the log's title row: "loading history… 1,800 of 5,000". */
+function loadingText({ oldest, newest }: HistoryLoading): string {
+	const count = (n: number) => n.toLocaleString('en-US');
+	return `loading history… ${count(Math.max(0, newest - oldest + 1))} of ${count(newest)}`;
 }
 
 function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
@@ -136,6 +142,8 @@ export function ChatScreen(props: ChatScreenProps) {
 					marked={marked?.id}
 					newBelow={state.newBelow}
 					aliases={aliasesOf(state.friends)}
+					newAfterSeq={logViewOf(state).newAfterSeq}
+					progress={state.loading?.key === state.selected ? loadingText(state.loading) : undefined}
 				/>
 			</Box>
 		);

@@ -4,13 +4,13 @@ import { findCommand, UsageError, type CommandContext } from '../commands/regist
 import { helpScrollLimit } from '../components/help-overlay.js';
 import { LOG_CHROME_ROWS } from '../components/message-log.js';
 import { searchPageSize } from '../components/search-overlay.js';
+import type { ProtocolError } from '../../protocol/index.js';
 import { describeError } from '../format/error-text.js';
 import { lastRows } from '../format/log-rows.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
-import { conversationList, selectedConversation, unsentCount, type ChatState } from '../state/chat-state.js';
-import { peerOf } from '../state/conversations.js';
-import { aliasesOf } from '../state/names.js';
+import { conversationList, logViewOf, selectedConversation, STATUS, unsentCount, type ChatState } from '../state/chat-state.js';
+import { peerOf, type ConversationKey } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { searchPrompt, searchScope } from '../state/search.js';
 import type { ChatSession } from './chat-session.js';
@@ -22,6 +22,9 @@ const chatKey = (action: KeyAction) => keyName(KEY_BINDINGS, action);
 
 /** A message of more lines than this (a big paste, usually) is sent only after a second Enter. */
 export const CONFIRM_LINES = 5;
+
+/** A draft typed is written to disk this long after the last key at most (a key press is not worth a write each). */
+const DRAFT_KEPT_MS = 500;
 
 /** Where the chat screen's parts go at a size: the log beside the sidebar, above the input line and status bar. */
 export interface ChatLayout {
@@ -67,6 +70,11 @@ export interface InputHistory {
  */
 export class ChatController {
 	#line: LineState = EMPTY_LINE;
+	/** The other conversations' drafts; the open one's is the line. */
+	readonly #drafts: Map<ConversationKey | 'status', string>;
+	/** The conversation whose draft the line is. */
+	#lineFor: ConversationKey | 'status';
+	#draftTimer: NodeJS.Timeout | undefined;
 	readonly #listeners = new Set<() => void>();
 	#recall = { index: -1, draft: '' };
 	#completion: { options: string[]; index: number } | undefined;
@@ -89,8 +97,15 @@ export class ChatController {
 		this.actions = actions;
 		this.layout = layout;
 		this.#seen = session.getState();
+		this.#drafts = session.kept.drafts();
+		this.#lineFor = this.#seen.selected;
+		this.#line = lineOf(this.#drafts.get(this.#lineFor) ?? '');
+		this.#drafts.delete(this.#lineFor);
 		// The controller lives as long as the session: it never stops listening.
-		session.subscribe(() => this.#keepStill());
+		session.subscribe(() => {
+			this.#followSelection();
+			this.#keepStill();
+		});
 	}
 
 	// the input line, as a store the view observes
@@ -104,8 +119,52 @@ export class ChatController {
 
 	#setLine(line: LineState): void {
 		if (line === this.#line) return;
+		const changed = line.text !== this.#line.text;
 		this.#line = line;
+		// An answer to a question (a password) is never a draft.
+		if (changed && !this.session.getState().question) this.#keepDraftSoon();
 		for (const listener of this.#listeners) listener();
+	}
+
+	// drafts: one per conversation, kept across restarts
+
+	/**
+	 * Another conversation opened: the line becomes its draft, and the one
+	 * left keeps its own. When the open conversation went away the line goes
+	 * with the view (to status), so nothing typed is lost.
+	 */
+	#followSelection(): void {
+		const state = this.session.getState();
+		const left = this.#lineFor;
+		if (state.selected === left) return;
+		this.#lineFor = state.selected;
+		this.#recall.index = -1;
+		this.#completion = undefined;
+		this.#confirming = undefined;
+		const gone = left !== STATUS && !conversationList(state).some((conversation) => conversation.key === left);
+		if (gone || state.question) {
+			this.session.kept.keepDraft(left, '');
+			this.#keepDraftNow();
+			return;
+		}
+		this.#keepDraftNow(left);
+		if (this.#line.text) this.#drafts.set(left, this.#line.text);
+		else this.#drafts.delete(left);
+		const draft = this.#drafts.get(state.selected) ?? '';
+		this.#drafts.delete(state.selected);
+		this.#setLine(lineOf(draft));
+	}
+
+	/** Typing writes the draft to disk at most every DRAFT_KEPT_MS; a switch or a quit writes it at once. */
+	#keepDraftSoon(): void {
+		this.#draftTimer ??= setTimeout(() => this.#keepDraftNow(), DRAFT_KEPT_MS).unref();
+	}
+
+	#keepDraftNow(key = this.#lineFor): void {
+		clearTimeout(this.#draftTimer);
+		this.#draftTimer = undefined;
+		if (this.session.getState().question) return;
+		this.session.kept.keepDraft(key, this.#line.text);
 	}
 
 	// keys
@@ -150,6 +209,7 @@ export class ChatController {
 
 	/** Quits, unless messages are unsent and nobody was told yet: then says so, and the next quit goes. */
 	#quit(): void {
+		this.#keepDraftNow();
 		const unsent = unsentCount(this.session.getState());
 		if (unsent === 0 || this.#quitWarned) return this.actions.quit();
 		this.#quitWarned = true;
@@ -207,6 +267,10 @@ export class ChatController {
 				this.#confirming = undefined;
 				this.session.transfers.cancel();
 				return;
+			case 'reconnect':
+				return this.session.client.retryNow();
+			case 'first-unread':
+				return this.#toFirstUnread();
 			// search
 			case 'search':
 				return dispatch({ type: 'overlay', overlay: searchPrompt(searchScope(state, false)) });
@@ -238,11 +302,8 @@ export class ChatController {
 			}
 			case 'scroll-down':
 				return dispatch({ type: 'scroll', to: Math.max(0, state.scroll - page) });
-			case 'scroll-top': {
-				const top = this.#scrollLimit(Number.MAX_SAFE_INTEGER);
-				if (top === state.scroll) this.session.loadOlder();
-				return dispatch({ type: 'scroll', to: top });
-			}
+			case 'scroll-top':
+				return this.#toOldest(state);
 			case 'scroll-bottom':
 				return dispatch({ type: 'scroll', to: 0 });
 		}
@@ -261,11 +322,11 @@ export class ChatController {
 		if (!changed || key !== before.selected || state.scroll === 0 || state.scroll !== before.scroll || state.mark?.follow) return;
 		const { logRows, logWidth } = this.layout;
 		const width = logWidth - 2;
-		const top = lastRows(before.logs[key] ?? [], state.me, width, state.scroll + logRows, aliasesOf(state.friends)).rows[0]?.key;
+		const top = lastRows(before.logs[key] ?? [], state.me, width, state.scroll + logRows, logViewOf(before)).rows[0]?.key;
 		if (top === undefined) return;
 		// Look further up only as far as needed: each row formatted costs.
 		for (let extra = 64; extra <= 65_536; extra *= 4) {
-			const { rows, more } = lastRows(state.logs[key] ?? [], state.me, width, state.scroll + logRows + extra, aliasesOf(state.friends));
+			const { rows, more } = lastRows(state.logs[key] ?? [], state.me, width, state.scroll + logRows + extra, logViewOf(state));
 			const at = rows.findIndex((row) => row.key === top);
 			if (at >= 0) {
 				const to = rows.length - logRows - at;
@@ -274,6 +335,43 @@ export class ChatController {
 			}
 			if (!more) return;
 		}
+	}
+
+	/**
+	 * Home: to the top of what is loaded at once, then the whole history
+	 * loads (progress in the log's title row) and the log goes to its first
+	 * message, unless the user scrolled or left meanwhile.
+	 */
+	#toOldest(state: ChatState): void {
+		const { dispatch } = this.session;
+		const key = state.selected;
+		const top = this.#scrollLimit(Number.MAX_SAFE_INTEGER);
+		dispatch({ type: 'scroll', to: top });
+		if (key === STATUS || state.loading) return;
+		this.session.loadAll(key).then(
+			(loaded) => {
+				const now = this.session.getState();
+				if (loaded && now.selected === key && now.scroll === top) dispatch({ type: 'scroll', to: this.#scrollLimit(Number.MAX_SAFE_INTEGER) });
+			},
+			(error: ProtocolError) => dispatch({ type: 'system', key, tone: 'error', text: `could not load older messages: ${error.message}` }),
+		);
+	}
+
+	/** The first unread message, with the "new messages" line above it, near the top of the log. */
+	#toFirstUnread(): void {
+		const { dispatch } = this.session;
+		const key = this.session.getState().selected;
+		this.session.firstUnread().then(
+			(id) => {
+				const state = this.session.getState();
+				if (state.selected !== key) return;
+				if (id === undefined) return dispatch({ type: 'system', tone: 'notice', text: 'nothing unread here' });
+				const { logRows, logWidth } = this.layout;
+				const to = scrollToShow(state.logs[key] ?? [], id, state.me, logWidth - 2, logRows, 1, logViewOf(state));
+				if (to !== undefined) dispatch({ type: 'scroll', to });
+			},
+			(error: ProtocolError) => dispatch({ type: 'system', key, tone: 'error', text: `could not load older messages: ${error.message}` }),
+		);
 	}
 
 	/** How far up the log can scroll, looking no further than `wanted` rows (formatting costs). */
@@ -286,8 +384,8 @@ export class ChatController {
 			state.me,
 			logWidth - 2,
 			Math.min(wanted, Number.MAX_SAFE_INTEGER - logRows) + logRows,
-			// The view's aliases: rows formatted with others would push its cached ones out.
-			aliasesOf(state.friends),
+			// The view's aliases and lines: rows counted otherwise would not be the rows drawn.
+			logViewOf(state),
 		);
 		return Math.max(0, rows.length - logRows);
 	}
@@ -303,7 +401,7 @@ export class ChatController {
 		const entries = marked && state.logs[marked.key];
 		if (!marked?.follow || !entries) return;
 		const { logRows, logWidth } = this.layout;
-		const to = scrollToShow(entries, marked.id, state.me, logWidth - 2, logRows, Math.floor(logRows / 3));
+		const to = scrollToShow(entries, marked.id, state.me, logWidth - 2, logRows, Math.floor(logRows / 3), logViewOf(state));
 		if (to !== undefined && to !== state.scroll) this.session.dispatch({ type: 'scroll', to });
 	}
 

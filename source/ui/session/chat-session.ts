@@ -26,7 +26,8 @@ import {
 } from '../state/chat-state.js';
 import { keyOfMessage, keyOfPeer, peerOfKey, type ConversationKey } from '../state/conversations.js';
 import { eventActions } from './client-events.js';
-import { nextLoadedSeq, oldestSeq } from './log-seqs.js';
+import { KeptState } from './kept-state.js';
+import { newestSeq, nextLoadedSeq, oldestSeq } from './log-seqs.js';
 import { Pacing } from './pacing.js';
 import { SearchRunner } from './search-runner.js';
 import { Transfers } from './transfers.js';
@@ -62,9 +63,12 @@ const MESSAGES_AFTER_HIT = 10;
  */
 const MAX_GAP_PAGES = 5;
 
-function firstState({ login, server, hosting, motd, settings }: ChatSessionOptions): ChatState {
+function firstState({ login, server, hosting, motd, settings, client }: ChatSessionOptions, lastOpen: string | undefined): ChatState {
 	const me = login.user.username;
-	let initial = chatReducer(initialChatState(me, server, hosting, settings.unreadFirst), {
+	let initial = initialChatState(me, server, hosting, settings.unreadFirst);
+	// Started from a saved login while the server is away: the lists are the last ones kept, and nobody's presence is known.
+	if (client.state !== 'open') initial = chatReducer(initial, { type: 'connection', change: client.lastChange });
+	initial = chatReducer(initial, {
 		type: 'logged-in',
 		friends: login.friends,
 		groups: login.groups,
@@ -75,9 +79,15 @@ function firstState({ login, server, hosting, motd, settings }: ChatSessionOptio
 	initial = chatReducer(initial, {
 		type: 'system',
 		key: STATUS,
-		text: `logged in as ${me} on ${server}. ${keyName(KEY_BINDINGS, 'help')} or /help for keys and commands.`,
+		text:
+			client.state === 'open'
+				? `logged in as ${me} on ${server}. ${keyName(KEY_BINDINGS, 'help')} or /help for keys and commands.`
+				: `${server} cannot be reached; showing what this computer keeps, and logging in as ${me} once it answers (${keyName(KEY_BINDINGS, 'reconnect')} tries now).`,
 	});
-	const first = conversationList(initial)[0];
+	// The conversation open when the last run ended, if it is still there; else the first.
+	const conversations = conversationList(initial);
+	const reopened = lastOpen === STATUS ? undefined : conversations.find((conversation) => conversation.key === lastOpen);
+	const first = lastOpen === STATUS ? undefined : (reopened ?? conversations[0]);
 	return first ? chatReducer(initial, { type: 'select', key: first.key }) : initial;
 }
 
@@ -97,12 +107,16 @@ export class ChatSession {
 	readonly settings: SessionSettings;
 	readonly transfers: Transfers;
 	readonly search: SearchRunner;
+	/** What the next start picks up again: drafts, the open conversation, the last lists. */
+	readonly kept: KeptState;
 	readonly #options: ChatSessionOptions;
 	#snapshot: SessionSnapshot;
 	readonly #listeners = new Set<() => void>();
 	readonly #pacing: Pacing;
-	/** Conversations whose history has been asked for since the session began. */
+	/** Conversations whose history has been asked of the server since the session began or logged in again. */
 	readonly #loading = new Set<string>();
+	/** Conversations whose local history has been put in the log. */
+	readonly #shownLocal = new Set<string>();
 	/** The command waiting for the input line's answer; only one question at a time. */
 	#answering: ((answer: string | undefined) => void) | undefined;
 	#offs: Array<() => void> = [];
@@ -114,7 +128,8 @@ export class ChatSession {
 		this.client = options.client;
 		this.me = options.login.user.username;
 		this.server = options.server;
-		this.#snapshot = { state: firstState(options), now: Date.now() };
+		this.kept = new KeptState(options.history, options.server, this.me);
+		this.#snapshot = { state: firstState(options, this.kept.lastOpen()), now: Date.now() };
 		this.settings = this.#settingsView(options.settings);
 		this.transfers = new Transfers((action) => this.dispatch(action), (message) => this.#posted(message));
 		this.search = new SearchRunner(this.client, (action) => this.dispatch(action), (hit) => this.reveal(hit));
@@ -145,11 +160,22 @@ export class ChatSession {
 	}
 
 	#publish(snapshot: SessionSnapshot): void {
+		const before = this.#snapshot.state;
 		this.#snapshot = snapshot;
 		if (!this.#running) return;
+		this.#keep(before, snapshot.state);
 		this.#pacing.follow(snapshot);
 		this.#openSelected();
 		for (const listener of this.#listeners) listener();
+	}
+
+	/** For the next start: the open conversation, and the lists as the server last gave them. */
+	#keep(before: ChatState, state: ChatState): void {
+		if (state.selected !== before.selected) this.kept.keepOpen(state.selected);
+		const listsChanged = state.friends !== before.friends || state.groups !== before.groups || state.requests !== before.requests;
+		if (listsChanged && state.presenceKnown) {
+			this.kept.keepRoster({ friends: state.friends, groups: state.groups, requests: state.requests });
+		}
 	}
 
 	// lifetime
@@ -160,22 +186,30 @@ export class ChatSession {
 		const handlers = eventActions((action) => this.dispatch(action), {
 			message: (message) => this.#received(message),
 			loggedInAgain: () => {
-				const open = this.getState().selected;
-				if (open !== STATUS) this.#fetch(open).catch(() => undefined);
+				// Every conversation may have missed messages while away: each fills its gap again when next opened.
+				this.#loading.clear();
+				this.#openSelected();
+				this.#askIgnored();
 			},
 		});
 		this.#offs = [...handlers.listen(this.client), ...this.#keepOutbox()];
 		// What the login set off before this session listened (replayed messages, presence), in order.
 		for (const event of this.#options.early?.take() ?? []) handlers.replay(event);
 		this.#resendUnsent();
-		// accounts: whom the user ignores, for /unignore's completion; an older server without ignore.list leaves it unknown.
+		if (this.client.isLoggedIn) this.#askIgnored();
+		// From here on each new state is followed (reports, timers, history); the replay above was one step.
+		this.#running = true;
+		this.kept.keepOpen(this.getState().selected);
+		if (this.getState().presenceKnown) this.#keep(initialChatState(this.me, this.server), this.getState());
+		this.#publish(this.#snapshot);
+	}
+
+	/** accounts: whom the user ignores, for /unignore's completion; an older server without ignore.list leaves it unknown. */
+	#askIgnored(): void {
 		this.client.request('ignore.list', {}).then(
 			({ users }) => this.dispatch({ type: 'ignored', users: users.map((user) => user.username) }),
 			() => undefined,
 		);
-		// From here on each new state is followed (reports, timers, history); the replay above was one step.
-		this.#running = true;
-		this.#publish(this.#snapshot);
 	}
 
 	/** Stops listening and every timer; a command still asking is cancelled, not left waiting. */
@@ -234,13 +268,20 @@ export class ChatSession {
 		this.dispatch({ type: 'history', key, messages, complete: messages.length < HISTORY_DEFAULT_LIMIT });
 	}
 
-	/** Opening a conversation: local history now, then the newest page from the server to fill any gap. */
+	/**
+	 * Opening a conversation: local history now, then the newest page from
+	 * the server to fill any gap (while logged out, once logged in again).
+	 */
 	#openSelected(): void {
 		const key = this.getState().selected;
-		if (key === STATUS || this.#loading.has(key)) return;
+		if (key === STATUS) return;
+		if (!this.#shownLocal.has(key)) {
+			this.#shownLocal.add(key);
+			const local = this.#options.history.page(this.server, key, HISTORY_DEFAULT_LIMIT);
+			if (local.length > 0) this.dispatch({ type: 'history', key, messages: local });
+		}
+		if (this.#loading.has(key) || !this.client.isLoggedIn) return;
 		this.#loading.add(key);
-		const local = this.#options.history.page(this.server, key, HISTORY_DEFAULT_LIMIT);
-		if (local.length > 0) this.dispatch({ type: 'history', key, messages: local });
 		this.#fetch(key).catch((error: ProtocolError) =>
 			this.dispatch({ type: 'system', key, tone: 'error', text: `could not load history: ${error.message}` }),
 		);
@@ -248,20 +289,61 @@ export class ChatSession {
 
 	/** Shows older messages of the open conversation: local history first, then the server's. */
 	loadOlder(): void {
-		const current = this.getState();
-		const key = current.selected;
-		if (key === STATUS || current.historyComplete[key]) return;
-		const before = oldestSeq(current, key);
-		if (before === undefined || before <= 1) return;
-		const local = this.#options.history.page(this.server, key, HISTORY_DEFAULT_LIMIT, before);
-		// Local history is gap-free only if it continues right below what is shown.
-		if (local.length > 0 && local.at(-1)!.seq === before - 1) {
-			this.dispatch({ type: 'history', key, messages: local, complete: local[0]!.seq === 1 });
-			return;
-		}
-		this.#fetch(key, before).catch((error: ProtocolError) =>
+		const key = this.getState().selected;
+		if (key === STATUS) return;
+		this.#older(key, HISTORY_DEFAULT_LIMIT).catch((error: ProtocolError) =>
 			this.dispatch({ type: 'system', tone: 'error', text: `could not load older messages: ${error.message}` }),
 		);
+	}
+
+	/**
+	 * One page older than what a log shows: from local history when it
+	 * continues right below (gap-free), else from the server. Resolves with
+	 * whether there may be more.
+	 */
+	async #older(key: ConversationKey, limit: number): Promise<boolean> {
+		const current = this.getState();
+		const before = oldestSeq(current, key);
+		if (current.historyComplete[key] || before === undefined || before <= 1) return false;
+		const local = this.#options.history.page(this.server, key, limit, before);
+		if (local.length > 0 && local.at(-1)!.seq === before - 1) {
+			this.dispatch({ type: 'history', key, messages: local, complete: local[0]!.seq === 1 });
+			return local[0]!.seq > 1;
+		}
+		const messages = await this.#page(key, before, limit);
+		const complete = messages.length < limit || messages[0]?.seq === 1;
+		this.dispatch({ type: 'history', key, messages, complete });
+		return !complete;
+	}
+
+	/**
+	 * Home: a conversation's history down to `untilSeq` (all of it by
+	 * default), in pages of hundreds, saying how far it got. Resolves true
+	 * when it is there, false when the user left the conversation first.
+	 */
+	async loadAll(key: ConversationKey, untilSeq = 1): Promise<boolean> {
+		const newest = newestSeq(this.getState(), key);
+		try {
+			for (;;) {
+				const state = this.getState();
+				if (state.selected !== key) return false;
+				const oldest = oldestSeq(state, key);
+				if (oldest === undefined || oldest <= untilSeq || state.historyComplete[key]) return true;
+				this.dispatch({ type: 'loading', loading: { key, oldest, newest } });
+				if (!(await this.#older(key, HISTORY_MAX_LIMIT))) return true;
+			}
+		} finally {
+			this.dispatch({ type: 'loading', loading: undefined });
+		}
+	}
+
+	/** The first unread message of the open conversation (loading history back to it): its id, if there is one. */
+	async firstUnread(): Promise<string | undefined> {
+		const { selected: key, newLine } = this.getState();
+		if (key === STATUS || newLine?.key !== key) return undefined;
+		if (!(await this.loadAll(key, newLine.afterSeq + 1))) return undefined;
+		const first = this.getState().logs[key]?.find((entry) => entry.kind === 'message' && entry.message.seq > newLine.afterSeq);
+		return first?.kind === 'message' ? first.message.id : undefined;
 	}
 
 	// sending

@@ -11,6 +11,7 @@ import type {
 	RemovedFriend,
 	SessionInfo,
 } from '../../protocol/index.js';
+import type { LogView } from '../format/log-rows.js';
 import { mentions } from '../format/mentions.js';
 import { aliasesOf, fullName } from './names.js';
 import {
@@ -135,6 +136,17 @@ export interface ChatState {
 	question?: Question | undefined;
 	/** accounts: the users this user ignores, as far as known (for /unignore's completion). */
 	ignored?: string[] | undefined;
+	/** Where the open conversation's "new messages" line goes: above the first message after what was read when it was opened. */
+	newLine?: { key: ConversationKey; afterSeq: number } | undefined;
+	/** Home loading a conversation's whole history: how far it got, by seq. */
+	loading?: HistoryLoading | undefined;
+}
+
+/** Home loading a conversation's whole history, page by page: the oldest seq loaded so far, of `newest`. */
+export interface HistoryLoading {
+	key: ConversationKey;
+	oldest: number;
+	newest: number;
 }
 
 /** files: one transfer at a time, as the progress bar shows it. */
@@ -188,7 +200,9 @@ export type ChatAction =
 	| { type: 'ask'; question: Question | undefined }
 	| { type: 'ignored'; users: string[] }
 	/** The sessions overlay changed (a choice, a revoke's outcome); dropped if it was closed meanwhile. */
-	| { type: 'sessions'; overlay: SessionsOverlay };
+	| { type: 'sessions'; overlay: SessionsOverlay }
+	/** Home's whole-history load moved on, or ended (undefined). */
+	| { type: 'loading'; loading: HistoryLoading | undefined };
 
 export function initialChatState(me: string, server: string, hosting = false, unreadFirst = false): ChatState {
 	return {
@@ -282,6 +296,20 @@ function insertMessage(log: LogEntry[], message: Message): LogEntry[] {
 	return [...log.slice(0, firstMessage), { kind: 'message', message }, ...log.slice(firstMessage)];
 }
 
+/**
+ * A page of history into a log: a page wholly older than every message there
+ * (paging back, Home loading it all) goes in at once; anything else one
+ * message at a time, by seq.
+ */
+function withOlder(log: LogEntry[], page: Message[]): LogEntry[] {
+	const firstMessage = log.findIndex((entry) => entry.kind === 'message');
+	const oldest = firstMessage === -1 ? undefined : (log[firstMessage] as { message: Message }).message.seq;
+	const ordered = page.every((message, index) => index === 0 || page[index - 1]!.seq < message.seq);
+	if (oldest === undefined || !ordered || page.length === 0 || page.at(-1)!.seq >= oldest) return page.reduce(insertMessage, log);
+	const entries: LogEntry[] = page.map((message) => ({ kind: 'message', message }));
+	return [...log.slice(0, firstMessage), ...entries, ...log.slice(firstMessage)];
+}
+
 function trim(log: LogEntry[]): LogEntry[] {
 	return log.length > LOG_ENTRIES_KEPT ? log.slice(log.length - LOG_ENTRIES_KEPT) : log;
 }
@@ -312,7 +340,29 @@ function displayName(state: ChatState, username: string): string {
 }
 
 function select(state: ChatState, key: ConversationKey | 'status'): ChatState {
-	return { ...markRead(state, key), selected: key, scroll: 0, overlay: undefined };
+	const newLine = key === state.selected ? state.newLine : readLine(state, key);
+	return { ...markRead(state, key), selected: key, scroll: 0, overlay: undefined, newLine };
+}
+
+/** Opening a conversation with unread messages: the "new messages" line goes after what was read. */
+function readLine(state: ChatState, key: ConversationKey | 'status'): ChatState['newLine'] {
+	const unread = state.unread[key] ?? 0;
+	if (key === STATUS || unread === 0) return undefined;
+	const afterSeq = state.readSeq[key] ?? Math.max(0, newestSeqIn(state.logs[key] ?? []) - unread);
+	return { key, afterSeq };
+}
+
+function newestSeqIn(log: LogEntry[]): number {
+	for (let index = log.length - 1; index >= 0; index--) {
+		const entry = log[index]!;
+		if (entry.kind === 'message') return entry.message.seq;
+	}
+	return 0;
+}
+
+/** The open log drawn as the screen draws it: every row count (scrolling, keeping still, jumps) must use the same. */
+export function logViewOf(state: ChatState): LogView {
+	return { aliases: aliasesOf(state.friends), newAfterSeq: state.newLine?.key === state.selected ? state.newLine.afterSeq : undefined };
 }
 
 function markRead(state: ChatState, key: string): ChatState {
@@ -440,7 +490,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			return { ...next, unread, mentioned: { ...next.mentioned, [key]: (next.mentioned[key] ?? 0) + 1 } };
 		}
 		case 'history': {
-			let next = withLog(state, action.key, (log) => action.messages.reduce(insertMessage, log), true);
+			let next = withLog(state, action.key, (log) => withOlder(log, action.messages), true);
 			if (action.complete) next = { ...next, historyComplete: { ...next.historyComplete, [action.key]: true } };
 			return next;
 		}
@@ -546,6 +596,8 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			return { ...state, ignored: action.users };
 		case 'sessions':
 			return state.overlay?.kind === 'sessions' ? { ...state, overlay: action.overlay } : state;
+		case 'loading':
+			return { ...state, loading: action.loading };
 	}
 }
 
