@@ -121,8 +121,11 @@ export class ChatController {
 		if (line === this.#line) return;
 		const changed = line.text !== this.#line.text;
 		this.#line = line;
-		// An answer to a question (a password) is never a draft.
-		if (changed && !this.session.getState().question) this.#keepDraftSoon();
+		// An answer to a question (a password) is never a draft. A line emptied (sent) is written at once: a sent draft never comes back.
+		if (changed && !this.session.getState().question) {
+			if (line.text === '') this.#keepDraftNow();
+			else this.#keepDraftSoon();
+		}
 		for (const listener of this.#listeners) listener();
 	}
 
@@ -357,7 +360,7 @@ export class ChatController {
 		);
 	}
 
-	/** The first unread message, with the "new messages" line above it, near the top of the log. */
+	/** The first unread message near the top of the log: the last read one, the "new messages" line, then it. */
 	#toFirstUnread(): void {
 		const { dispatch } = this.session;
 		const key = this.session.getState().selected;
@@ -367,7 +370,7 @@ export class ChatController {
 				if (state.selected !== key) return;
 				if (id === undefined) return dispatch({ type: 'system', tone: 'notice', text: 'nothing unread here' });
 				const { logRows, logWidth } = this.layout;
-				const to = scrollToShow(state.logs[key] ?? [], id, state.me, logWidth - 2, logRows, 1, logViewOf(state));
+				const to = scrollToShow(state.logs[key] ?? [], id, state.me, logWidth - 2, logRows, 2, logViewOf(state));
 				if (to !== undefined) dispatch({ type: 'scroll', to });
 			},
 			(error: ProtocolError) => dispatch({ type: 'system', key, tone: 'error', text: `could not load older messages: ${error.message}` }),

@@ -66,8 +66,6 @@ const MAX_GAP_PAGES = 5;
 function firstState({ login, server, hosting, motd, settings, client }: ChatSessionOptions, lastOpen: string | undefined): ChatState {
 	const me = login.user.username;
 	let initial = initialChatState(me, server, hosting, settings.unreadFirst);
-	// Started from a saved login while the server is away: the lists are the last ones kept, and nobody's presence is known.
-	if (client.state !== 'open') initial = chatReducer(initial, { type: 'connection', change: client.lastChange });
 	initial = chatReducer(initial, {
 		type: 'logged-in',
 		friends: login.friends,
@@ -75,6 +73,8 @@ function firstState({ login, server, hosting, motd, settings, client }: ChatSess
 		requests: login.requests,
 		unread: login.unread,
 	});
+	// Started from a saved login while the server is away: the lists are the last ones kept, and nobody's presence is known.
+	if (client.state !== 'open') initial = chatReducer(initial, { type: 'connection', change: client.lastChange });
 	if (motd) initial = chatReducer(initial, { type: 'system', text: motd, tone: 'notice', key: STATUS });
 	initial = chatReducer(initial, {
 		type: 'system',
