@@ -317,4 +317,38 @@ describe('chatReducer: read state, typing, mentions', () => {
 		const sorted = chatReducer(state, { type: 'unread-first', on: true });
 		expect(conversationList(sorted).map((c) => c.key)).toEqual(['user:carol', 'user:dan', 'user:bob', 'group:ops', 'group:dev']);
 	});
+
+	describe('the "new messages" line and history pages (issue 13 item 13)', () => {
+		const bob = { user: 'bob' };
+		const toAlice = { user: 'alice' };
+		const withUnread = () =>
+			run(
+				aliceState(),
+				{ type: 'logged-in', friends: [friend('bob')], groups: [], requests: [], unread: [{ with: bob, read: 5, last: 8, unread: 3 }] },
+				{ type: 'history', key: 'user:bob', messages: [4, 5, 6, 7, 8].map((seq) => message('bob', toAlice, seq)) },
+			);
+
+		it('opening a conversation with unread messages puts the line after what was read; it stays while the conversation is open', () => {
+			const opened = run(withUnread(), { type: 'select', key: 'user:bob' });
+			expect(opened.newLine).toEqual({ key: 'user:bob', afterSeq: 5 });
+			expect(opened.unread['user:bob']).toBeUndefined();
+			const read = run(opened, { type: 'read', key: 'user:bob', seq: 8 }, { type: 'message', message: message('bob', toAlice, 9) });
+			expect(read.newLine).toEqual({ key: 'user:bob', afterSeq: 5 });
+			// Opened again with nothing unread: no line.
+			const again = run(read, { type: 'select', key: STATUS }, { type: 'select', key: 'user:bob' });
+			expect(again.newLine).toBeUndefined();
+		});
+
+		it('takes a page older than the log in one step, in order, after leading system lines', () => {
+			const state = run(
+				withUnread(),
+				{ type: 'system', key: 'user:bob', text: 'note' },
+				{ type: 'history', key: 'user:bob', messages: [1, 2, 3].map((seq) => message('bob', toAlice, seq)) },
+			);
+			expect(describeLog(state.logs['user:bob']).slice(0, 4)).toEqual(['m:1:text 1', 'm:2:text 2', 'm:3:text 3', 'm:4:text 4']);
+			// A page that overlaps what is there is merged message by message, each once.
+			const merged = run(state, { type: 'history', key: 'user:bob', messages: [3, 4, 9].map((seq) => message('bob', toAlice, seq)) });
+			expect(describeLog(merged.logs['user:bob']).filter((line) => line.startsWith('m:'))).toHaveLength(9);
+		});
+	});
 });

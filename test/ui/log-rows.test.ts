@@ -122,4 +122,35 @@ describe('lastRows', () => {
 		expect(rows.every((row) => row.key.startsWith(`m${(entries[1] as { message: Message }).message.id}:`))).toBe(true);
 		expect(more).toBe(true);
 	});
+
+	describe('the "new messages" line (issue 13 item 13)', () => {
+		const log = [1, 2, 3, 4].map((seq) => said('bob', seq, `line ${seq}`));
+		const texts = (view: Parameters<typeof lastRows>[4]) => lastRows(log, 'alice', 60, 50, view).rows.map(rowText);
+
+		it('goes above the first message after what was read, once', () => {
+			const rows = texts({ newAfterSeq: 2 });
+			const at = rows.findIndex((row) => row.includes('new messages'));
+			expect(rows[at - 1]).toContain('line 2');
+			expect(rows[at + 1]).toContain('line 3');
+			expect(rows.filter((row) => row.includes('new messages'))).toHaveLength(1);
+		});
+
+		it('goes above the first message when nothing was read, and nowhere when all was', () => {
+			expect(texts({ newAfterSeq: 0 })[1]).toContain('new messages');
+			expect(texts({ newAfterSeq: 4 }).some((row) => row.includes('new messages'))).toBe(false);
+			expect(texts({}).some((row) => row.includes('new messages'))).toBe(false);
+		});
+
+		it('is not drawn above a loaded page whose read messages above it are not loaded yet', () => {
+			// Read up to 1; only 3 and 4 are loaded: the line belongs above 2, which is not here.
+			const partial = lastRows(log.slice(2), 'alice', 60, 50, { newAfterSeq: 1 }).rows.map(rowText);
+			expect(partial.some((row) => row.includes('new messages'))).toBe(false);
+		});
+
+		it('counts as a row wherever rows are counted: the last N rows hold it', () => {
+			const { rows, more } = lastRows(log, 'alice', 60, 3, { newAfterSeq: 3 });
+			expect(rows.map(rowText)).toEqual([expect.stringContaining('line 3'), expect.stringContaining('new messages'), expect.stringContaining('line 4')]);
+			expect(more).toBe(true);
+		});
+	});
 });
