@@ -17,7 +17,16 @@ import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
 import { aliasesOf, shortName } from '../state/names.js';
-import { conversationList, selectedConversation, STATUS, typingIn, unsentCount, type ChatState } from '../state/chat-state.js';
+import {
+	conversationList,
+	incomingRequests,
+	outgoingRequests,
+	selectedConversation,
+	STATUS,
+	typingIn,
+	unsentCount,
+	type ChatState,
+} from '../state/chat-state.js';
 
 export interface ChatScreenProps {
 	/** The chat's application; it outlives this screen (a resize below the minimum size unmounts it). */
@@ -119,7 +128,8 @@ export function ChatScreen(props: ChatScreenProps) {
 				<Sidebar
 					contacts={contacts}
 					groups={groups}
-					requests={state.requests.filter((request) => request.to.toLowerCase() === state.me.toLowerCase())}
+					requests={incomingRequests(state)}
+					sent={outgoingRequests(state)}
 					selected={state.selected}
 					statusUnread={state.unread[STATUS] ?? 0}
 					width={SIDEBAR_WIDTH}
@@ -162,6 +172,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				now={now}
 				hosting={state.hosting}
 				pending={unsentCount(state)}
+				statusNew={state.selected === STATUS ? 0 : (state.unread[STATUS] ?? 0)}
 				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, now).map((name) => shortName(aliasesOf(state.friends), name))}
 				width={width}
 			/>
