@@ -164,3 +164,128 @@ describe('aliases (item 8)', () => {
 		expect(received.messages.map((message) => message.text)).toContain('are you there?');
 	});
 });
+
+const ALT_0 = '\u001B0';
+const ESC = '\u001B';
+
+describe('asking first, friend requests both ways, command output in status (item 18)', () => {
+	it('/delete asks once with the member count; n leaves the group, y deletes it', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'own');
+		const others = [await registered(pool, 'mem'), await registered(pool, 'mem')];
+		const group = uniqueName('pay');
+		await me.request('groups.create', { name: group });
+		for (const other of others) await other.request('groups.join', { name: group });
+		const screen = openApp(me);
+		await screen.waitFor(`# ${group}`);
+		screen.stdin.write(`/delete ${group}`);
+		screen.stdin.write(ENTER);
+		const asked = await screen.waitFor('y/n ›');
+		expect(asked).toContain(`Delete group ${group} for all 3 members? y/n ›`);
+		screen.stdin.write('n');
+		screen.stdin.write(ENTER);
+		await screen.waitFor(`${group} ›`);
+		// Nothing changed, and the line saying so is in the status view.
+		expect((await others[0]!.request('groups.list', {})).groups.map((g) => g.name)).toEqual([group]);
+		screen.stdin.write(ALT_0);
+		expect(flat(await screen.waitFor('nothing changed'))).toContain(`nothing changed: ${group} stays`);
+
+		screen.stdin.write(`/delete ${group}`);
+		screen.stdin.write(ENTER);
+		await screen.waitFor('y/n ›');
+		screen.stdin.write('y');
+		screen.stdin.write(ENTER);
+		await screen.waitFor(`you deleted ${group}`);
+		expect((await others[0]!.request('groups.list', {})).groups).toEqual([]);
+	});
+
+	it('/remove asks once; Esc keeps the friend, y removes them', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		const screen = openApp(me);
+		await screen.waitFor(`@ ${friend.name}`);
+		screen.stdin.write(`/remove ${friend.name}`);
+		screen.stdin.write(ENTER);
+		expect(await screen.waitFor('y/n ›')).toContain(`Remove ${friend.name} from your friends? y/n ›`);
+		screen.stdin.write(ESC);
+		await screen.waitFor('1 new in status');
+		expect((await friend.request('friends.list', {})).friends.map((f) => f.username)).toEqual([me.name]);
+		screen.stdin.write(`/remove ${friend.name}`);
+		screen.stdin.write(ENTER);
+		await screen.waitFor('y/n ›');
+		screen.stdin.write('y');
+		screen.stdin.write(ENTER);
+		const frame = await screen.waitFor('is no longer your friend');
+		expect(flat(frame)).toContain(`nothing changed: ${friend.name} stays your friend`);
+		expect((await friend.request('friends.list', {})).friends).toEqual([]);
+	});
+
+	it('lists requests one sent ("→ name (sent)"); a decline says so in status and drops it; /remove withdraws one', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const bob = await registered(pool, 'bob');
+		const carol = await registered(pool, 'car');
+		const dave = await registered(pool, 'dav');
+		await me.request('friends.request', { username: carol.name });
+		const screen = openApp(me);
+		// Sent before this start: listed from the login.
+		await screen.waitFor(`→ ${carol.name} (sent)`);
+		screen.stdin.write(`/add ${bob.name}`);
+		screen.stdin.write(ENTER);
+		await screen.waitFor(`→ ${bob.name} (sent)`);
+		await bob.request('friends.decline', { username: me.name });
+		const declined = await screen.waitFor((frame) => flat(frame).includes(`${bob.name} declined your friend request`));
+		expect(declined).not.toContain(`→ ${bob.name}`);
+		expect(declined).toContain(`→ ${carol.name} (sent)`);
+
+		// Withdrawn without a question: /add asks again.
+		screen.stdin.write(`/remove ${carol.name}`);
+		screen.stdin.write(ENTER);
+		const withdrawn = await screen.waitFor((frame) => flat(frame).includes(`your friend request to ${carol.name} is withdrawn`));
+		expect(withdrawn).not.toContain('(sent)');
+		expect(withdrawn).not.toContain('y/n');
+		expect((await carol.request('friends.list', {})).requests).toEqual([]);
+
+		// Someone asking the user shows as "? name", apart from the ones sent.
+		await dave.request('friends.request', { username: me.name });
+		screen.stdin.write(`/add ${bob.name}`);
+		screen.stdin.write(ENTER);
+		const both = await screen.waitFor((frame) => frame.includes(`? ${dave.name}`) && frame.includes(`→ ${bob.name} (sent)`));
+		expect(both.indexOf(`? ${dave.name}`)).toBeLessThan(both.indexOf(`→ ${bob.name} (sent)`));
+	});
+
+	it('output of a command that is not about the open conversation goes to the status view, and the status bar says so', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'hello there');
+		const screen = openApp(me);
+		await screen.waitFor('hello there');
+		screen.stdin.write(`/find ${friend.name}`);
+		screen.stdin.write(ENTER);
+		const told = await screen.waitFor('1 new in status (Alt-0)');
+		expect(told).not.toContain('found 1');
+		expect(told).toMatch(/~ status +1/);
+		screen.stdin.write(`/join ${uniqueName('nosuch')}`);
+		screen.stdin.write(ENTER);
+		const twice = await screen.waitFor('2 new in status (Alt-0)');
+		expect(twice).not.toContain('/join:');
+		expect(twice).toContain('hello there');
+		screen.stdin.write(ALT_0);
+		const status = await screen.waitFor('found 1');
+		expect(status).toContain('/join:');
+		expect(status).not.toContain('new in status');
+		expect(status).not.toMatch(/~ status +\d/);
+		// A command about the open conversation keeps its lines there.
+		screen.stdin.write('\u001B1');
+		await screen.waitFor('hello there');
+		screen.stdin.write('/save');
+		screen.stdin.write(ENTER);
+		const here = await screen.waitFor('/save:');
+		expect(here).toContain('no file in this conversation');
+		expect(here).not.toContain('new in status');
+	});
+});

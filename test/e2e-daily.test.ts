@@ -60,15 +60,16 @@ describe.skipIf(!hasTmux && !inCi)('a day with chat-tui in a real terminal (issu
 
 	it('unread while away, resize, long history, an unsent message across a quit, and a start while the server is down', { timeout: 120_000 }, async () => {
 		const url = server!.url;
-		const alice = await pool.connect(url);
-		await alice.register('alice', PASSWORD);
-		const bob = await pool.connect(url);
-		await bob.register('bob', PASSWORD);
-		const anna = await pool.connect(url);
-		await anna.register('anna', PASSWORD);
-		await befriend(Object.assign(alice, { name: 'alice' }), Object.assign(bob, { name: 'bob' }));
+		const user = async (name: string) => {
+			const client = await pool.connect(url);
+			await client.register(name, PASSWORD);
+			return Object.assign(client, { name });
+		};
+		const alice = await user('alice');
+		const bob = await user('bob');
+		await befriend(alice, bob);
 		// Anna comes first in the sidebar, so the first start opens her conversation and bob's count shows.
-		await befriend(alice, Object.assign(anna, { name: 'anna' }));
+		await befriend(alice, await user('anna'));
 		const config = tempDir('chat-tui-e2e-daily-a-');
 		new Settings({ configDir: config, profile: 'default' }).saveLogin(url, { username: 'alice', token: alice.token! });
 		await alice.close();

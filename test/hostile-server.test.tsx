@@ -186,7 +186,10 @@ async function tour(hostile: boolean): Promise<{ written: string; shown: string 
 	await tui.press(KEY.enter); // refused: the error sentence shows on the failed line
 	await tui.waitFor(drawn('SGR red background'));
 	await tui.press('/join evil');
-	await tui.press(KEY.enter);
+	await tui.press(KEY.enter); // refused: the error goes to the status view, counted there
+	await tui.waitFor('1 new in status');
+	await tui.press(KEY.alt(0)); // the status view: the motd, the notice, the refused /join
+	await tui.waitFor('/join: ');
 	await tui.press(KEY.alt(3)); // the group: its description in the header, its history
 	await tui.waitFor(drawn('DCS'));
 	await tui.press(KEY.ctrlK); // the quick switcher: aliases and group names

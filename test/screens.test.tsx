@@ -281,7 +281,8 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		frame = await screen.waitFor((candidate) => candidate.includes('done typing') && !candidate.includes('is typing'));
 		screen.stdin.write('/bell off');
 		screen.stdin.write(KEY.enter);
-		await screen.waitFor('the bell is off');
+		// A setting is not about #general: its line goes to the status view, and the status bar says so.
+		await screen.waitFor('1 new in status');
 		expect(settings.bell).toBe(false);
 		await bob.send({ user: 'alice' }, 'are you there?');
 		await screen.waitFor((candidate) => / bob +@3│/.test(candidate));
@@ -343,7 +344,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			const scrolled = await screen.waitFor('/create');
 			expectFits(scrolled, size);
 			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
-			expect(scrolled).toContain('/join <group>');
+			expect(scrolled).toContain('/leave [group]');
 			expect(normalise(scrolled)).toMatchSnapshot();
 		}
 		screen.stdin.write(KEY.escape);

@@ -3,7 +3,12 @@
  * with the events each side gets.
  * Raw JSON frames over a plain `ws` socket (RawClient), never our ChatClient.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../server/logger.js';
+import { startServer, type RunningServer } from '../server/server.js';
+import { Cluster, inCi, missingServices, REDIS_URL } from './helpers/cluster.js';
+import { RawClient } from './helpers/raw-client.js';
+import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 import { expectError, ISO_UTC, PASSWORD, sleep, uniqueCid, uniqueName, until, useServer, type WireFriend, wireHelpers, type WireRequest, type WireUser } from './helpers/wire.js';
 
 describe('users.find', () => {
@@ -106,7 +111,7 @@ describe('users.find', () => {
 
 describe('friends', () => {
 	const server = useServer();
-	const { connect, user, befriend } = wireHelpers(server);
+	const { connect, user, session, befriend } = wireHelpers(server);
 
 	async function list(of: WireUser): Promise<{ friends: WireFriend[]; requests: WireRequest[] }> {
 		const reply = await of.client.ok('friends.list');
@@ -191,6 +196,64 @@ describe('friends', () => {
 		await alice.client.ok('friends.request', { username: bob.name });
 	});
 
+	it('decline tells the asker, on every session, with friend.update {username, declined: true}', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		const { client: alicePhone } = await session(alice);
+		const { client: bobPhone } = await session(bob);
+		await alice.client.ok('friends.request', { username: bob.name });
+		await bob.client.ok('friends.decline', { username: alice.name });
+		for (const client of [alice.client, alicePhone]) {
+			const update = await client.event('friend.update');
+			expect(update.friend).toEqual({ username: bob.name, declined: true });
+		}
+		// Nobody else hears of it: not the decliner's sessions, not a stranger.
+		await sleep(100);
+		for (const client of [bob.client, bobPhone, carol.client]) expect(client.events('friend.update')).toEqual([]);
+		expect((await list(alice)).requests).toEqual([]);
+	});
+
+	it('the asker hears of a decline even while ignoring the decliner (a request both share)', async () => {
+		const alice = await user();
+		const bob = await user();
+		await alice.client.ok('friends.request', { username: bob.name });
+		await alice.client.ok('ignore.add', { username: bob.name });
+		await bob.client.ok('friends.decline', { username: alice.name });
+		expect((await alice.client.event('friend.update')).friend).toEqual({ username: bob.name, declined: true });
+	});
+
+	it('remove of a request one sent withdraws it: both lists lose it, the other side and the asker\'s other sessions are told', async () => {
+		const alice = await user();
+		const bob = await user();
+		const { client: alicePhone } = await session(alice);
+		await alice.client.ok('friends.request', { username: bob.name });
+		await bob.client.event('friend.request');
+		await alice.client.ok('friends.remove', { username: bob.name });
+		expect((await bob.client.event('friend.update')).friend).toEqual({ username: alice.name, removed: true });
+		expect((await alicePhone.event('friend.update')).friend).toEqual({ username: bob.name, removed: true });
+		expect((await list(alice)).requests).toEqual([]);
+		expect((await list(bob)).requests).toEqual([]);
+		expectError(await bob.client.request('friends.accept', { username: alice.name }), 'NOT_FOUND');
+		// Withdrawn once; a second time there is nothing to withdraw.
+		expectError(await alice.client.request('friends.remove', { username: bob.name }), 'NOT_FOUND');
+		// The one asked cannot withdraw a request they did not send (they decline it).
+		await alice.client.ok('friends.request', { username: bob.name });
+		expectError(await bob.client.request('friends.remove', { username: alice.name }), 'NOT_FOUND');
+		expect((await list(bob)).requests).toEqual([{ from: alice.name, to: bob.name, ts: expect.stringMatching(ISO_UTC) }]);
+	});
+
+	it('a withdrawn request is not told to someone who ignores the asker (they never saw it)', async () => {
+		const alice = await user();
+		const bob = await user();
+		await bob.client.ok('ignore.add', { username: alice.name });
+		await alice.client.ok('friends.request', { username: bob.name });
+		await alice.client.ok('friends.remove', { username: bob.name });
+		await sleep(150);
+		expect(bob.client.events('friend.request')).toEqual([]);
+		expect(bob.client.events('friend.update')).toEqual([]);
+	});
+
 	it('mutual requests become a friendship', async () => {
 		const alice = await user();
 		const bob = await user();
@@ -260,5 +323,108 @@ describe('friends', () => {
 			await bob.client.request('send', { to: { user: alice.name }, text: 'still there?', cid: uniqueCid() }),
 			'FORBIDDEN',
 		);
+	});
+});
+
+/** The requests a user sent that wait on an answer, as `requests` carries them (`from` is the user), by name. */
+function sentBy(name: string, requests: WireRequest[]): string[] {
+	return requests
+		.filter((request) => request.from === name)
+		.map((request) => request.to)
+		.sort();
+}
+
+describe('outgoing friend requests', () => {
+	const server = useServer();
+	const { user, session } = wireHelpers(server);
+
+	it('are in login\'s and friends.list\'s requests, also after a server restart, until answered or withdrawn', async () => {
+		const alice = await user();
+		const bob = await user();
+		const carol = await user();
+		const dave = await user();
+		for (const other of [bob, carol, dave]) await alice.client.ok('friends.request', { username: other.name });
+		const both = async () => {
+			const { login } = await session(alice);
+			const listed = await alice.client.ok('friends.list');
+			return { login: sentBy(alice.name, login.requests as WireRequest[]), list: sentBy(alice.name, listed.requests as WireRequest[]) };
+		};
+		const all = [bob.name, carol.name, dave.name].sort();
+		expect(await both()).toEqual({ login: all, list: all });
+
+		await server.server.restart();
+		alice.client = (await session(alice)).client;
+		expect(await both()).toEqual({ login: all, list: all });
+
+		// Answered either way, or withdrawn: no longer waiting.
+		const { client: bobAgain } = await session(bob);
+		await bobAgain.ok('friends.accept', { username: alice.name });
+		const { client: carolAgain } = await session(carol);
+		await carolAgain.ok('friends.decline', { username: alice.name });
+		await alice.client.ok('friends.remove', { username: dave.name });
+		expect(await both()).toEqual({ login: [], list: [] });
+	});
+});
+
+const missing = await missingServices(false);
+
+// Without PostgreSQL and Redis this runs only under CI, where it must fail rather than skip (as the cluster tests do).
+describe.skipIf(missing.length > 0 && !inCi)('friend requests on two instances sharing PostgreSQL and Redis', () => {
+	const cluster = new Cluster({ presenceTtl: 20, presenceCheck: 5 });
+	const servers: RunningServer[] = [];
+	const clients: RawClient[] = [];
+	beforeAll(async () => {
+		await cluster.prepare();
+		const common = {
+			port: 0,
+			databaseUrl: cluster.databaseUrl,
+			redisUrl: REDIS_URL,
+			redisPrefix: cluster.prefix,
+			logger: silentLogger,
+			passwordCost: TEST_PASSWORD_COST,
+			...RELAXED_LIMITS,
+		};
+		servers.push(await startServer({ ...common, instanceId: `friends-a-${cluster.run}` }));
+		servers.push(await startServer({ ...common, instanceId: `friends-b-${cluster.run}` }));
+	});
+	afterEach(() => {
+		for (const client of clients.splice(0)) client.close();
+	});
+	afterAll(async () => {
+		await Promise.all(servers.splice(0).map((server) => server.close()));
+		await cluster.cleanup();
+	});
+
+	async function userOn(server: RunningServer, prefix: string): Promise<WireUser> {
+		const client = await RawClient.connect(server.url);
+		clients.push(client);
+		const name = uniqueName(prefix);
+		const reply = await client.ok('register', { username: name, password: PASSWORD });
+		return { client, name, token: reply.token as string };
+	}
+
+	async function loginOn(server: RunningServer, who: WireUser): Promise<{ client: RawClient; requests: WireRequest[] }> {
+		const client = await RawClient.connect(server.url);
+		clients.push(client);
+		const login = await client.ok('login', { token: who.token });
+		return { client, requests: login.requests as WireRequest[] };
+	}
+
+	it('a decline on one instance reaches the asker on the other; outgoing requests are listed from either', async () => {
+		const [a, b] = servers as [RunningServer, RunningServer];
+		const alice = await userOn(a, 'alice');
+		const bob = await userOn(b, 'bob');
+		const carol = await userOn(b, 'carol');
+		await alice.client.ok('friends.request', { username: bob.name });
+		await alice.client.ok('friends.request', { username: carol.name });
+		const elsewhere = await loginOn(b, alice);
+		expect(sentBy(alice.name, elsewhere.requests)).toEqual([bob.name, carol.name].sort());
+		expect(sentBy(alice.name, (await elsewhere.client.ok('friends.list')).requests as WireRequest[])).toEqual([bob.name, carol.name].sort());
+
+		await bob.client.ok('friends.decline', { username: alice.name });
+		for (const client of [alice.client, elsewhere.client]) {
+			expect((await client.event('friend.update')).friend).toEqual({ username: bob.name, declined: true });
+		}
+		expect(sentBy(alice.name, (await alice.client.ok('friends.list')).requests as WireRequest[])).toEqual([carol.name]);
 	});
 });

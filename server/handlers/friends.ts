@@ -76,10 +76,15 @@ export const friendHandlers: Handlers<
 	},
 
 	async 'friends.decline'(context, { username }) {
+		const { store, hub } = context;
+		const self = me(context);
 		const other = await otherUser(context, username);
-		if (!(await context.store.deleteFriendRequest(other.id, me(context).id))) {
+		if (!(await store.deleteFriendRequest(other.id, self.id))) {
 			throw new ProtocolError('NOT_FOUND', `${other.username} has not asked to be your friend`);
 		}
+		// The asker's request was theirs to see, so they hear that it ended (as Slack or Matrix show a declined invite).
+		// Not filtered by their ignore list: it is state both share, like a removal.
+		await hub.publish([other.id], { type: 'friend.update', friend: { username: self.username, declined: true } });
 		return {};
 	},
 
@@ -87,10 +92,17 @@ export const friendHandlers: Handlers<
 		const { store, hub, session } = context;
 		const self = me(context);
 		const other = await otherUser(context, username);
-		if (!(await store.removeFriendship(self.id, other.id))) {
-			throw new ProtocolError('NOT_FOUND', `${other.username} is not your friend`);
+		if (await store.removeFriendship(self.id, other.id)) {
+			await hub.publish([other.id], { type: 'friend.update', friend: { username: self.username, removed: true } });
+		} else if (await store.deleteFriendRequest(self.id, other.id)) {
+			// A request one sent is withdrawn the way a friend is removed; nobody who never saw it (ignoring the asker) hears of it.
+			await hub.publish(await audienceOf(store, self.id, [other.id]), {
+				type: 'friend.update',
+				friend: { username: self.username, removed: true },
+			});
+		} else {
+			throw new ProtocolError('NOT_FOUND', `${other.username} is not your friend, nor have you asked them`);
 		}
-		await hub.publish([other.id], { type: 'friend.update', friend: { username: self.username, removed: true } });
 		await hub.publish([self.id], { type: 'friend.update', friend: { username: other.username, removed: true } }, session);
 		return {};
 	},

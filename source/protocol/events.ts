@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { Peer, Seq, Username } from './fields.js';
-import { Friend, Group, Message, RemovedFriend } from './objects.js';
+import { DeclinedFriend, Friend, Group, Message, RemovedFriend } from './objects.js';
 
 /** Frames the server sends unasked (no `re`), by type. */
 export const eventFields = {
 	message: z.object({ message: Message }),
 	presence: z.object({ username: Username, online: z.boolean() }),
 	'friend.request': z.object({ from: Username }),
-	'friend.update': z.object({ friend: z.union([RemovedFriend, Friend]) }),
+	'friend.update': z.object({ friend: z.union([RemovedFriend, DeclinedFriend, Friend]) }),
 	'group.update': z.object({
 		group: Group,
 		event: z.enum(['joined', 'left', 'deleted']),

@@ -22,6 +22,13 @@ export const RemovedFriend = z.object({
 });
 export type RemovedFriend = z.infer<typeof RemovedFriend>;
 
+/** `friend.update` carries this to the asker when the user they asked declines. */
+export const DeclinedFriend = z.object({
+	username: Username,
+	declined: z.literal(true),
+});
+export type DeclinedFriend = z.infer<typeof DeclinedFriend>;
+
 /** A pending friend request; `requests` lists those to and from the user. */
 export const FriendRequest = z.object({
 	from: Username,

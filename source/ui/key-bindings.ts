@@ -70,6 +70,7 @@ export type KeyAction =
 	| 'next-conversation'
 	| 'previous-conversation'
 	| 'jump'
+	| 'status'
 	| 'scroll-up'
 	| 'scroll-down'
 	| 'scroll-top'
@@ -91,6 +92,7 @@ export const KEY_BINDINGS: KeyTable<KeyAction> = [
 	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation' },
 	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },
+	{ action: 'status', keys: ['alt+0'], summary: 'the status view: notices and command output' },
 	{ action: 'switcher', keys: ['ctrl+k'], summary: 'quick switcher: type to filter, Enter to open' },
 	// search
 	{ action: 'search', keys: ['ctrl+f'], summary: 'search messages here (also /search)' },

@@ -351,4 +351,43 @@ describe('chatReducer: read state, typing, mentions', () => {
 			expect(describeLog(merged.logs['user:bob']).filter((line) => line.startsWith('m:'))).toHaveLength(9);
 		});
 	});
+
+	it('counts lines for the status view while another view is open (not presence), keeps the count over a login, clears it on opening', () => {
+		let state = run(
+			aliceState(),
+			{ type: 'select', key: 'user:bob' },
+			{ type: 'system', key: STATUS, text: 'found 1: dan' },
+			{ type: 'presence', username: 'carol', online: true },
+			{ type: 'system', text: 'in the open log' },
+		);
+		expect(state.unread[STATUS]).toBe(1);
+		state = chatReducer(state, { type: 'logged-in', friends: state.friends, groups: state.groups, requests: [], unread: [] });
+		expect(state.unread[STATUS]).toBe(1);
+		state = chatReducer(state, { type: 'select', key: STATUS });
+		expect(state.unread[STATUS]).toBeUndefined();
+		expect(describeLog(state.logs[STATUS]).slice(-2)).toEqual(['s:found 1: dan', 's:carol is online']);
+	});
+
+	it('a declined request leaves the sidebar with a line in status; a withdrawn one says whose it was', () => {
+		const requests = [
+			{ from: 'alice', to: 'dan', ts: '2024-05-01T10:00:00.000Z' },
+			{ from: 'alice', to: 'erin', ts: '2024-05-01T10:00:00.000Z' },
+			{ from: 'fay', to: 'alice', ts: '2024-05-01T10:00:00.000Z' },
+		];
+		const state = run(
+			aliceState({ requests }),
+			{ type: 'select', key: 'user:bob' },
+			{ type: 'friend-update', friend: { username: 'dan', declined: true } },
+			{ type: 'friend-update', friend: { username: 'erin', removed: true } },
+			{ type: 'friend-update', friend: { username: 'fay', removed: true } },
+		);
+		expect(state.requests).toEqual([]);
+		expect(describeLog(state.logs[STATUS]).slice(-3)).toEqual([
+			's:dan declined your friend request',
+			's:your friend request to erin is withdrawn',
+			's:fay withdrew their friend request',
+		]);
+		expect(state.logs['user:bob']).toBeUndefined();
+		expect(state.unread[STATUS]).toBe(3);
+	});
 });

@@ -51,6 +51,11 @@ describe('completeLine', () => {
 		expect(completeLine('/remove c', state)).toEqual(['/remove carol ']);
 	});
 
+	it('completes friends and the requests one sent for /remove (it withdraws those), not requests to one', () => {
+		expect(completeLine('/remove ', state)).toEqual(['/remove Bea ', '/remove bob ', '/remove carol ', '/remove erin ']);
+		expect(completeLine('/remove d', state)).toEqual([]);
+	});
+
 	it('completes groups for a group argument', () => {
 		expect(completeLine('/join d', state)).toEqual(['/join design ', '/join dev ']);
 		expect(completeLine('/leave dev', state)).toEqual(['/leave dev ']);

@@ -62,10 +62,10 @@ describe('toKeyPress', () => {
 describe('actionFor', () => {
 	const press = (name: string): KeyPress => ({ name, text: '' });
 
-	it('maps Alt-1…9 to a jump with a zero-based index', () => {
+	it('maps Alt-1…9 to a jump with a zero-based index, Alt-0 to the status view', () => {
 		expect(actionFor(press('alt+1'))).toEqual({ action: 'jump', index: 0 });
 		expect(actionFor(press('alt+9'))).toEqual({ action: 'jump', index: 8 });
-		expect(actionFor(press('alt+0'))).toBeUndefined();
+		expect(actionFor(press('alt+0'))).toEqual({ action: 'status' });
 	});
 
 	it('maps bound keys to their actions, and nothing for others', () => {

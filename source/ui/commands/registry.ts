@@ -6,13 +6,13 @@ import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
 import { formatBytes } from '../format/transfer.js';
-import { selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
-import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
+import { outgoingRequests, selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
+import { groupKey, peerOf, userKey, type ConversationKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
 import { searchScope } from '../state/search.js';
 import { expandHome } from './path-completion.js';
 import { openSessions } from '../state/sessions.js';
-import { resolveUser } from '../state/names.js';
+import { aliasesOf, fullName, resolveUser } from '../state/names.js';
 
 /** search: `/search --all <words>` looks in every conversation, not only the open one. */
 export const SEARCH_ALL_FLAG = '--all';
@@ -107,6 +107,7 @@ const fileCommands: Command[] = [
 		name: 'send',
 		usage: '<path>',
 		summary: 'upload a file into the open conversation (Esc cancels)',
+		output: 'conversation',
 		args: ['path'],
 		async run(context, args) {
 			const open = openConversation(context);
@@ -128,6 +129,7 @@ const fileCommands: Command[] = [
 		name: 'save',
 		usage: '[N] [dir]',
 		summary: 'download the newest (or N-th newest) file of the open conversation (default dir ~/Downloads)',
+		output: 'conversation',
 		args: ['path', 'path'],
 		async run(context, args) {
 			const open = openConversation(context);
@@ -175,6 +177,7 @@ const accountCommands: Command[] = [
 		name: 'passwd',
 		usage: '',
 		summary: 'change your password (logs out your other sessions)',
+		output: 'status',
 		args: [],
 		async run(context) {
 			say(context, 'changing your password: the current one, then the new one twice (Esc cancels)');
@@ -195,6 +198,7 @@ const accountCommands: Command[] = [
 		name: 'sessions',
 		usage: '',
 		summary: 'where you are logged in; log out one device or all others',
+		output: 'status',
 		args: [],
 		run: (context) => openSessions(context),
 	},
@@ -202,6 +206,7 @@ const accountCommands: Command[] = [
 		name: 'deleteaccount',
 		usage: '',
 		summary: 'delete your account for good (asks to confirm)',
+		output: 'status',
 		args: [],
 		async run(context) {
 			const me = context.state.me;
@@ -221,6 +226,7 @@ const accountCommands: Command[] = [
 		name: 'ignore',
 		usage: '<user>',
 		summary: 'hear nothing more from someone (they are not told)',
+		output: 'status',
 		args: ['user'],
 		async run(context, args) {
 			const username = resolveUser(context.state.friends, required(args, 0, 'the user to ignore'));
@@ -233,6 +239,7 @@ const accountCommands: Command[] = [
 		name: 'unignore',
 		usage: '<user>',
 		summary: 'stop ignoring someone',
+		output: 'status',
 		args: ['ignored'],
 		async run(context, args) {
 			const username = resolveUser(context.state.friends, required(args, 0, 'the user to stop ignoring'));
@@ -245,6 +252,7 @@ const accountCommands: Command[] = [
 		name: 'ignored',
 		usage: '',
 		summary: 'list whom you ignore',
+		output: 'status',
 		args: [],
 		async run(context) {
 			const names = (await refreshIgnored(context)).sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
@@ -254,13 +262,21 @@ const accountCommands: Command[] = [
 ];
 
 /** What Tab completes for an argument. */
-export type ArgumentKind = 'user' | 'friend' | 'request' | 'group' | 'my-group' | 'ignored' | 'path' | 'text';
+export type ArgumentKind = 'user' | 'friend' | 'removable' | 'request' | 'group' | 'my-group' | 'ignored' | 'path' | 'text';
+
+/**
+ * Where a command's lines (what it says, its errors) go: the status view for
+ * what is not about the open conversation (listings, friends, groups,
+ * accounts, settings), the open conversation for what acts on it.
+ */
+export type CommandOutput = 'status' | 'conversation';
 
 export interface Command {
 	name: string;
 	/** Argument synopsis for help, e.g. `<user> [text]`. */
 	usage: string;
 	summary: string;
+	output: CommandOutput;
 	/** What each positional argument is, for completion. */
 	args: ArgumentKind[];
 	run(context: CommandContext, args: CommandArgs): Promise<void> | void;
@@ -275,8 +291,15 @@ function required(args: CommandArgs, index: number, what: string): string {
 	return word;
 }
 
-function say(context: CommandContext, text: string): void {
-	context.dispatch({ type: 'system', text, tone: 'info' });
+/** A line of the command's output, where its `output` sends it (or into the log of `key`). */
+function say(context: CommandContext, text: string, key?: ConversationKey): void {
+	context.dispatch({ type: 'system', text, tone: 'info', ...(key && { key }) });
+}
+
+/** A yes/no question in the input line, asked the way every command asks; only y or yes goes on. */
+async function confirmed(context: CommandContext, prompt: string): Promise<boolean> {
+	const answer = await context.ask({ prompt: `${prompt} y/n`, secret: false });
+	return answer !== undefined && /^y(es)?$/i.test(answer.trim());
 }
 
 /** `on` / `off` as a boolean; none given is undefined (show the setting). */
@@ -305,6 +328,7 @@ export const COMMANDS: Command[] = [
 		name: 'msg',
 		usage: '<user> [text]',
 		summary: 'open the conversation with a friend, and send text if given',
+		output: 'conversation',
 		args: ['friend', 'text'],
 		run(context, args) {
 			const user = resolveUser(context.state.friends, required(args, 0, 'the user to write to'));
@@ -317,30 +341,33 @@ export const COMMANDS: Command[] = [
 		name: 'join',
 		usage: '<group>',
 		summary: 'join a group',
+		output: 'status',
 		args: ['group'],
 		async run(context, args) {
 			const { group } = await context.client.request('groups.join', { name: required(args, 0, 'the group to join') });
 			context.dispatch({ type: 'group-joined', group });
-			say(context, `you joined ${group.name}`);
+			say(context, `you joined ${group.name}`, groupKey(group.name));
 		},
 	},
 	{
 		name: 'create',
 		usage: '<group> [description]',
 		summary: 'create a group (you become its creator)',
+		output: 'status',
 		args: ['text', 'text'],
 		async run(context, args) {
 			const name = required(args, 0, 'a name for the group');
 			const description = args.after(1);
 			const { group } = await context.client.request('groups.create', { name, ...(description && { description }) });
 			context.dispatch({ type: 'group-joined', group });
-			say(context, `you created ${group.name}`);
+			say(context, `you created ${group.name}`, groupKey(group.name));
 		},
 	},
 	{
 		name: 'leave',
 		usage: '[group]',
 		summary: 'leave a group (the open one if none is named)',
+		output: 'status',
 		args: ['my-group'],
 		async run(context, args) {
 			const name = groupArgument(context, args);
@@ -352,10 +379,15 @@ export const COMMANDS: Command[] = [
 	{
 		name: 'delete',
 		usage: '<group>',
-		summary: 'delete a group you created, for everyone',
+		summary: 'delete a group you created, for everyone (asks first)',
+		output: 'status',
 		args: ['my-group'],
 		async run(context, args) {
 			const name = required(args, 0, 'the group to delete');
+			// The count makes the question honest; asking also fails early for a group one is not in.
+			const { members } = await context.client.request('groups.members', { name });
+			const others = members.length > 1 ? ` for all ${members.length} members` : '';
+			if (!(await confirmed(context, `Delete group ${name}${others}?`))) return say(context, `nothing changed: ${name} stays`);
 			await context.client.request('groups.delete', { name });
 			context.dispatch({ type: 'group-gone', name });
 			say(context, `you deleted ${name}`);
@@ -365,6 +397,7 @@ export const COMMANDS: Command[] = [
 		name: 'add',
 		usage: '<user>',
 		summary: 'ask someone to be your friend',
+		output: 'status',
 		args: ['user'],
 		async run(context, args) {
 			const username = resolveUser(context.state.friends, required(args, 0, 'the user to add'));
@@ -382,6 +415,7 @@ export const COMMANDS: Command[] = [
 		name: 'accept',
 		usage: '<user>',
 		summary: 'accept a friend request',
+		output: 'status',
 		args: ['request'],
 		async run(context, args) {
 			const { friend } = await context.client.request('friends.accept', {
@@ -395,6 +429,7 @@ export const COMMANDS: Command[] = [
 		name: 'decline',
 		usage: '<user>',
 		summary: 'decline a friend request',
+		output: 'status',
 		args: ['request'],
 		async run(context, args) {
 			const username = required(args, 0, 'whose request to decline');
@@ -406,10 +441,17 @@ export const COMMANDS: Command[] = [
 	{
 		name: 'remove',
 		usage: '<user>',
-		summary: 'remove a friend',
-		args: ['friend'],
+		summary: 'remove a friend (asks first), or withdraw a friend request you sent',
+		output: 'status',
+		args: ['removable'],
 		async run(context, args) {
-			const username = resolveUser(context.state.friends, required(args, 0, 'the friend to remove'));
+			const { state } = context;
+			const username = resolveUser(state.friends, required(args, 0, 'the friend to remove'));
+			const isFriend = state.friends.some((friend) => friend.username === username);
+			// Only a friendship is asked about: a request withdrawn is sent again with /add.
+			if (isFriend && !(await confirmed(context, `Remove ${fullName(aliasesOf(state.friends), username)} from your friends?`))) {
+				return say(context, `nothing changed: ${username} stays your friend`);
+			}
 			await context.client.request('friends.remove', { username });
 			context.dispatch({ type: 'friend-update', friend: { username, removed: true } });
 		},
@@ -418,6 +460,7 @@ export const COMMANDS: Command[] = [
 		name: 'alias',
 		usage: '<user> [name]',
 		summary: 'show a friend under another name (no name clears it)',
+		output: 'status',
 		args: ['friend', 'text'],
 		async run(context, args) {
 			const username = resolveUser(context.state.friends, required(args, 0, 'the friend to rename'));
@@ -430,6 +473,7 @@ export const COMMANDS: Command[] = [
 		name: 'find',
 		usage: '<query>',
 		summary: 'find users by name',
+		output: 'status',
 		args: ['text'],
 		async run(context, args) {
 			const query = args.after(0);
@@ -449,6 +493,7 @@ export const COMMANDS: Command[] = [
 		name: 'search',
 		usage: '[--all] <words>',
 		summary: 'find messages here (--all: everywhere)',
+		output: 'conversation',
 		args: ['text'],
 		run(context, args) {
 			const all = args.words[0] === SEARCH_ALL_FLAG;
@@ -460,6 +505,7 @@ export const COMMANDS: Command[] = [
 		name: 'members',
 		usage: '[group]',
 		summary: 'show who is in a group (the open one if none is named)',
+		output: 'conversation',
 		args: ['my-group'],
 		async run(context, args) {
 			const group = groupArgument(context, args);
@@ -473,6 +519,7 @@ export const COMMANDS: Command[] = [
 		name: 'bell',
 		usage: '[on|off]',
 		summary: 'ring the bell for a DM or a mention elsewhere',
+		output: 'status',
 		args: ['text'],
 		run(context, args) {
 			const on = onOff(args);
@@ -484,6 +531,7 @@ export const COMMANDS: Command[] = [
 		name: 'sort',
 		usage: '[unread|name]',
 		summary: 'list unread conversations first, or by name',
+		output: 'status',
 		args: ['text'],
 		run(context, args) {
 			const word = args.words[0]?.toLowerCase();
@@ -496,6 +544,7 @@ export const COMMANDS: Command[] = [
 		name: 'logout',
 		usage: '',
 		summary: 'log out and forget the saved login',
+		output: 'status',
 		args: [],
 		run: (context) => context.logout(),
 	},
@@ -503,6 +552,7 @@ export const COMMANDS: Command[] = [
 		name: 'quit',
 		usage: '',
 		summary: 'leave chat-tui',
+		output: 'status',
 		args: [],
 		run: (context) => context.quit(),
 	},
@@ -510,6 +560,7 @@ export const COMMANDS: Command[] = [
 		name: 'help',
 		usage: '',
 		summary: 'show keys and commands',
+		output: 'status',
 		args: [],
 		run: (context) => context.dispatch({ type: 'overlay', overlay: { kind: 'help', offset: 0 } }),
 	},
@@ -534,6 +585,9 @@ export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 		// A friend is offered by alias too: either is taken (names.ts).
 		case 'friend':
 			return friendNames(state);
+		// /remove: a friend, or someone the user asked (withdrawing the request).
+		case 'removable':
+			return [...friendNames(state), ...outgoingRequests(state).map((request) => request.to)];
 		case 'user':
 			return [...friendNames(state), ...state.requests.flatMap((r) => [r.from, r.to])].filter(
 				(name) => name.toLowerCase() !== state.me.toLowerCase(),

@@ -16,7 +16,10 @@ export interface SidebarItem extends ConversationRef {
 export interface SidebarProps {
 	contacts: SidebarItem[];
 	groups: SidebarItem[];
+	/** Requests to the user, waiting on their answer. */
 	requests: FriendRequest[];
+	/** Requests the user sent, waiting on the other's answer. */
+	sent?: FriendRequest[];
 	selected: string;
 	statusUnread: number;
 	width: number;
@@ -47,8 +50,8 @@ function Item({ item, selected, number, width }: { item: SidebarItem; selected: 
 	);
 }
 
-/** Contacts with online dots and unread counts, pending requests, then groups; numbers are the Alt-1…9 keys. */
-export function Sidebar({ contacts, groups, requests, selected, statusUnread, width, height }: SidebarProps) {
+/** Contacts with online dots and unread counts, pending requests (to the user, then sent), then groups; numbers are the Alt-1…9 keys. */
+export function Sidebar({ contacts, groups, requests, sent = [], selected, statusUnread, width, height }: SidebarProps) {
 	const inner = width - 2;
 	let number = 0;
 	return (
@@ -65,10 +68,15 @@ export function Sidebar({ contacts, groups, requests, selected, statusUnread, wi
 			{contacts.map((item) => (
 				<Item key={item.key} item={item} selected={item.key === selected} number={++number} width={inner} />
 			))}
-			{requests.length > 0 ? <Text bold>Requests</Text> : null}
+			{requests.length + sent.length > 0 ? <Text bold>Requests</Text> : null}
 			{requests.map((request) => (
 				<Text key={request.from} color={theme.notice} wrap="truncate">
 					{`  ? ${request.from}`}
+				</Text>
+			))}
+			{sent.map((request) => (
+				<Text key={`sent:${request.to}`} color={theme.system} dimColor wrap="truncate">
+					{`  → ${request.to} (sent)`}
 				</Text>
 			))}
 			<Text bold>Groups</Text>

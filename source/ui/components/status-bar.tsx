@@ -14,6 +14,8 @@ export interface StatusBarProps {
 	now: number;
 	hosting: boolean;
 	pending: number;
+	/** Lines in the status view since it was last open (command output, notices); 0 while it is open. */
+	statusNew?: number;
 	/** Who is typing in the open conversation. */
 	typing?: string[];
 	width: number;
@@ -55,15 +57,17 @@ const KEY_HINTS = [
 ];
 
 /** Who and where you are, whether the connection is up, and the keys that matter most. */
-export function StatusBar({ user, server, connection, now, hosting, pending, typing = [], width }: StatusBarProps) {
+export function StatusBar({ user, server, connection, now, hosting, pending, statusNew = 0, typing = [], width }: StatusBarProps) {
 	const state = connectionLabel(connection, now);
 	const hostingText = hosting ? ' · hosting the server in this window' : '';
 	const pendingText = pending > 0 ? ` · ${pending} unsent` : '';
+	// Command output goes to the status view: said here, as the command's own conversation shows nothing of it.
+	const statusText = statusNew > 0 ? ` · ${statusNew} new in status (${chatKey('status')})` : '';
 	const typingLine = typingText(typing);
 	const typingPart = typingLine ? ` · ${typingLine}` : '';
 	// The key hint gets what the rest leaves; the rest is cut at the end if it must be.
 	// Neither may wrap: the bar is one row. Measured as drawn: names and the address from a server, made safe.
-	const room = width - stringWidth(safeText(` ${user}  ${server} ${state.text}${hostingText}${pendingText}${typingPart}`));
+	const room = width - stringWidth(safeText(` ${user}  ${server} ${state.text}${hostingText}${pendingText}${statusText}${typingPart}`));
 	const hint = KEY_HINTS.find((candidate) => stringWidth(candidate) <= room) ?? '';
 	return (
 		<Box width={width}>
@@ -73,6 +77,7 @@ export function StatusBar({ user, server, connection, now, hosting, pending, typ
 				<Text color={state.color}>{state.text}</Text>
 				{hostingText ? <Text color={theme.notice}>{hostingText}</Text> : null}
 				{pendingText ? <Text color={theme.pending}>{pendingText}</Text> : null}
+				{statusText ? <Text color={theme.unread}>{statusText}</Text> : null}
 				{typingPart ? <Text color={theme.notice}>{typingPart}</Text> : null}
 			</Text>
 			<Box flexGrow={1} />

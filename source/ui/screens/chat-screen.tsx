@@ -17,7 +17,18 @@ import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
 import { aliasesOf, shortName } from '../state/names.js';
-import { conversationList, logViewOf, selectedConversation, STATUS, typingIn, unsentCount, type ChatState, type HistoryLoading } from '../state/chat-state.js';
+import {
+	conversationList,
+	incomingRequests,
+	logViewOf,
+	outgoingRequests,
+	selectedConversation,
+	STATUS,
+	typingIn,
+	unsentCount,
+	type ChatState,
+	type HistoryLoading,
+} from '../state/chat-state.js';
 
 export interface ChatScreenProps {
 	/** The chat's application; it outlives this screen (a resize below the minimum size unmounts it). */
@@ -125,7 +136,8 @@ export function ChatScreen(props: ChatScreenProps) {
 				<Sidebar
 					contacts={contacts}
 					groups={groups}
-					requests={state.requests.filter((request) => request.to.toLowerCase() === state.me.toLowerCase())}
+					requests={incomingRequests(state)}
+					sent={outgoingRequests(state)}
 					selected={state.selected}
 					statusUnread={state.unread[STATUS] ?? 0}
 					width={SIDEBAR_WIDTH}
@@ -170,6 +182,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				now={now}
 				hosting={state.hosting}
 				pending={unsentCount(state)}
+				statusNew={state.selected === STATUS ? 0 : (state.unread[STATUS] ?? 0)}
 				typing={state.selected === STATUS ? [] : typingIn(state, state.selected, now).map((name) => shortName(aliasesOf(state.friends), name))}
 				width={width}
 			/>

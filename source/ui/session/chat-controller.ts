@@ -1,6 +1,6 @@
 import { completeLine } from '../commands/complete.js';
 import { parseInput } from '../commands/parse.js';
-import { findCommand, UsageError, type CommandContext } from '../commands/registry.js';
+import { findCommand, UsageError, type Command, type CommandContext } from '../commands/registry.js';
 import { helpScrollLimit } from '../components/help-overlay.js';
 import { LOG_CHROME_ROWS } from '../components/message-log.js';
 import { searchPageSize } from '../components/search-overlay.js';
@@ -9,7 +9,7 @@ import { describeError } from '../format/error-text.js';
 import { lastRows } from '../format/log-rows.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
-import { conversationList, logViewOf, selectedConversation, STATUS, unsentCount, type ChatState } from '../state/chat-state.js';
+import { conversationList, logViewOf, selectedConversation, STATUS, unsentCount, type ChatAction, type ChatState } from '../state/chat-state.js';
 import { peerOf, type ConversationKey } from '../state/conversations.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { searchPrompt, searchScope } from '../state/search.js';
@@ -46,6 +46,12 @@ export function chatLayout(width: number, height: number, state: ChatState): Cha
 export function unsentWarning(count: number): string {
 	const messages = count === 1 ? '1 message is' : `${count} messages are`;
 	return `${messages} not sent yet; ${chatKey('quit')} again quits (they are kept and sent at the next start)`;
+}
+
+/** A command's dispatch: its lines that name no log go where its definition says (the registry's `output`). */
+function outputTo(command: Command, dispatch: (action: ChatAction) => void): (action: ChatAction) => void {
+	if (command.output === 'conversation') return dispatch;
+	return (action) => dispatch(action.type === 'system' && action.key === undefined ? { ...action, key: STATUS } : action);
 }
 
 /** What the chat screen's keys do beyond the session: the app's own ways out. */
@@ -244,6 +250,8 @@ export class ChatController {
 				return dispatch({ type: 'select-relative', delta: 1 });
 			case 'previous-conversation':
 				return dispatch({ type: 'select-relative', delta: -1 });
+			case 'status':
+				return dispatch({ type: 'select', key: STATUS });
 			case 'jump': {
 				const target = conversationList(state)[index ?? 0];
 				if (target) dispatch({ type: 'select', key: target.key });
@@ -457,26 +465,26 @@ export class ChatController {
 		this.history.rememberInput(text.trim());
 		const command = findCommand(parsed.name);
 		if (!command) {
-			session.dispatch({ type: 'system', tone: 'error', text: `unknown command /${parsed.name}: ${chatKey('help')} or /help lists them` });
+			session.dispatch({ type: 'system', key: STATUS, tone: 'error', text: `unknown command /${parsed.name}: ${chatKey('help')} or /help lists them` });
 			return true;
 		}
-		const context = this.#commandContext(state);
+		const context = this.#commandContext(state, command);
 		Promise.resolve()
 			.then(() => command.run(context, parsed.args))
 			.catch((error: unknown) => {
 				const usage = error instanceof UsageError ? ` — usage: /${command.name} ${command.usage}` : '';
-				session.dispatch({ type: 'system', tone: 'error', text: `/${command.name}: ${describeError(error)}${usage}` });
+				context.dispatch({ type: 'system', tone: 'error', text: `/${command.name}: ${describeError(error)}${usage}` });
 			});
 		return true;
 	}
 
 	/** What a command may use: the session's parts and the app's ways out. */
-	#commandContext(state: ChatState): CommandContext {
+	#commandContext(state: ChatState, command: Command): CommandContext {
 		const { session, actions } = this;
 		return {
 			client: session.client,
 			state,
-			dispatch: session.dispatch,
+			dispatch: outputTo(command, session.dispatch),
 			sendText: session.sendText,
 			quit: () => this.#quit(),
 			logout: async () => actions.logout(),

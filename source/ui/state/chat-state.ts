@@ -1,6 +1,7 @@
 import type { StateChange } from '../../client/index.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import type {
+	DeclinedFriend,
 	Friend,
 	FriendRequest,
 	Group,
@@ -176,7 +177,7 @@ export type ChatAction =
 	| { type: 'send-failed'; key: ConversationKey; cid: string; reason: string }
 	| { type: 'presence'; username: string; online: boolean }
 	| { type: 'friend-request'; from: string }
-	| { type: 'friend-update'; friend: Friend | RemovedFriend }
+	| { type: 'friend-update'; friend: Friend | RemovedFriend | DeclinedFriend }
 	| { type: 'friends'; friends: Friend[]; requests: FriendRequest[] }
 	| { type: 'group-update'; group: Group; event: 'joined' | 'left' | 'deleted'; username: string }
 	| { type: 'groups'; groups: Group[] }
@@ -272,6 +273,18 @@ export function incomingRequests(state: ChatState): FriendRequest[] {
 	return state.requests.filter((request) => request.to.toLowerCase() === me);
 }
 
+/** The requests the user sent that wait on an answer (the server lists both kinds in `requests`). */
+export function outgoingRequests(state: ChatState): FriendRequest[] {
+	const me = state.me.toLowerCase();
+	return state.requests.filter((request) => request.from.toLowerCase() === me);
+}
+
+/** The pending request between the user and `username`, either way, if there is one. */
+function requestWith(state: ChatState, username: string): FriendRequest | undefined {
+	const name = username.toLowerCase();
+	return state.requests.find((request) => request.from.toLowerCase() === name || request.to.toLowerCase() === name);
+}
+
 /** Places a message among the others by seq; an id already there is not added twice. */
 function insertMessage(log: LogEntry[], message: Message): LogEntry[] {
 	let newest = true;
@@ -329,6 +342,17 @@ function addSystem(state: ChatState, key: string, text: string, tone: SystemTone
 	return { ...withLog(state, key, (log) => [...log, entry]), nextSystemId: state.nextSystemId + 1 };
 }
 
+/**
+ * A line for the status view: notices and command output that belong to no
+ * conversation. While another view is open it counts as new there, so the
+ * sidebar and the status bar can say so; presence lines never count.
+ */
+function toStatus(state: ChatState, text: string, tone: SystemTone): ChatState {
+	const next = addSystem(state, STATUS, text, tone);
+	if (state.selected === STATUS || tone === 'presence') return next;
+	return { ...next, unread: { ...next.unread, [STATUS]: (next.unread[STATUS] ?? 0) + 1 } };
+}
+
 /** A system line in the given log and, if it is elsewhere, in the one on screen too. */
 function announce(state: ChatState, key: string, text: string, tone: SystemTone): ChatState {
 	const next = addSystem(state, key, text, tone);
@@ -374,7 +398,8 @@ function markRead(state: ChatState, key: string): ChatState {
 
 /** Unread counts as the server keeps them (at login: what happened on other devices too). */
 function withReadStates(state: ChatState, states: ReadState[]): ChatState {
-	const unread: Record<string, number> = {};
+	// The status view's count is this client's own: the server's read states do not know it.
+	const unread: Record<string, number> = STATUS in state.unread ? { [STATUS]: state.unread[STATUS]! } : {};
 	const readSeq = { ...state.readSeq };
 	const countedSeq = { ...state.countedSeq };
 	for (const entry of states) {
@@ -445,6 +470,17 @@ function newSystemLines(before: ChatState, after: ChatState, key: string): strin
 	return (after.logs[key] ?? []).flatMap((entry) =>
 		entry.kind === 'system' && entry.id >= before.nextSystemId ? [entry.text] : [],
 	);
+}
+
+/** A friendship ended, or a pending request was withdrawn (by either side): the line says which. */
+function removed(state: ChatState, username: string): ChatState {
+	const wasFriend = state.friends.some((friend) => friend.username.toLowerCase() === username.toLowerCase());
+	const request = requestWith(state, username);
+	const next = { ...state, friends: dropFriend(state.friends, username), requests: dropRequestsWith(state.requests, username) };
+	if (wasFriend) return announce(next, STATUS, `${displayName(state, username)} is no longer your friend`, 'notice');
+	if (!request) return next;
+	const mine = request.from.toLowerCase() === state.me.toLowerCase();
+	return toStatus(next, mine ? `your friend request to ${request.to} is withdrawn` : `${request.from} withdrew their friend request`, 'notice');
 }
 
 function reduce(state: ChatState, action: ChatAction): ChatState {
@@ -530,10 +566,10 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 		case 'friend-update': {
 			const { friend } = action;
 			const requests = dropRequestsWith(state.requests, friend.username);
-			if ('removed' in friend) {
-				const next = { ...state, friends: dropFriend(state.friends, friend.username), requests };
-				return announce(next, STATUS, `${displayName(state, friend.username)} is no longer your friend`, 'notice');
+			if ('declined' in friend) {
+				return toStatus({ ...state, requests }, `${friend.username} declined your friend request`, 'notice');
 			}
+			if ('removed' in friend) return removed(state, friend.username);
 			const known = state.friends.some((candidate) => candidate.username.toLowerCase() === friend.username.toLowerCase());
 			const next = { ...state, friends: upsertFriend(state.friends, friend), requests };
 			return known ? next : announce(next, userKey(friend.username), `${friend.username} is now your friend`, 'notice');
@@ -568,8 +604,11 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			const key = groupKey(action.name);
 			return { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
 		}
-		case 'system':
-			return addSystem(state, action.key ?? state.selected, action.text, action.tone ?? 'info');
+		case 'system': {
+			const key = action.key ?? state.selected;
+			const tone = action.tone ?? 'info';
+			return key === STATUS ? toStatus(state, action.text, tone) : addSystem(state, key, action.text, tone);
+		}
 		case 'select':
 			return select(state, action.key);
 		case 'select-relative': {
