@@ -164,3 +164,37 @@ describe('aliases (item 8)', () => {
 		expect(received.messages.map((message) => message.text)).toContain('are you there?');
 	});
 });
+
+describe('the input line (item 18)', () => {
+	/** The input line's text: what follows `›` on the row above the status bar. */
+	const inputLine = (frame: string) => /› (.*)$/m.exec(frame.split('\n').at(-2) ?? '')?.[1]?.trim() ?? '';
+
+	it('Delete deletes after the cursor and Backspace before it; word moves and word deletes, as a terminal sends them', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'ready');
+		const screen = openApp(me);
+		await screen.waitFor('ready');
+		const typed = async (keys: string, expected: string) => {
+			screen.stdin.write(keys);
+			await screen.waitFor((frame) => inputLine(frame) === expected);
+		};
+		await typed('one two three', 'one two three');
+		// Ctrl-Left twice, then Delete (ESC [3~) takes the "t" after the cursor; Backspace (DEL) the space before it.
+		await typed('\u001B[1;5D', 'one two three');
+		await typed('\u001B[1;5D', 'one two three');
+		await typed('\u001B[3~', 'one wo three');
+		await typed('\u007F', 'onewo three');
+		// Alt-F to the end of the word, Alt-D takes the next word, Alt-B back, Alt-Backspace takes the word before.
+		await typed('\u001Bf', 'onewo three');
+		await typed('\u001Bd', 'onewo');
+		await typed('!', 'onewo!');
+		await typed('\u001Bb', 'onewo!');
+		await typed('X', 'Xonewo!');
+		await typed('\u001B[1;5C', 'Xonewo!');
+		// An empty line shows its placeholder.
+		await typed('\u001B\u007F', 'type a message, or /help');
+	});
+});
