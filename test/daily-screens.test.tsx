@@ -197,4 +197,23 @@ describe('the input line (item 18)', () => {
 		// An empty line shows its placeholder.
 		await typed('\u001B\u007F', 'type a message, or /help');
 	});
+
+	it('@ and the start of a name, then Tab, completes the mention where the cursor is, keeping the @ and the rest of the line', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'ready');
+		const screen = openApp(me);
+		await screen.waitFor('ready');
+		screen.stdin.write(`ask @${friend.name.slice(0, 3)} later`);
+		await screen.waitFor((frame) => inputLine(frame).endsWith(' later'));
+		for (let index = 0; index < ' later'.length; index++) screen.stdin.write('\u001B[D');
+		screen.stdin.write('\t');
+		await screen.waitFor((frame) => inputLine(frame) === `ask @${friend.name} later`);
+		// The cursor is after the name: what is typed next goes there.
+		screen.stdin.write(',');
+		await screen.waitFor((frame) => inputLine(frame) === `ask @${friend.name}, later`);
+	});
 });
+

@@ -100,7 +100,7 @@ export const KEY_BINDINGS: KeyTable<KeyAction> = [
 	{ action: 'scroll-bottom', keys: ['end'], summary: 'newest message' },
 	{ action: 'history-previous', keys: ['up'], summary: 'previous line you typed' },
 	{ action: 'history-next', keys: ['down'], summary: 'next line you typed' },
-	{ action: 'complete', keys: ['tab'], summary: 'complete a command, user or group name (again for the next)' },
+	{ action: 'complete', keys: ['tab'], summary: 'complete a command, a name, or @name (again for the next)' },
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
 	{ action: 'close-overlay', keys: ['escape'], summary: 'close an overlay; cancel a question or a file transfer' },
 	{ action: 'quit', keys: ['ctrl+c'], summary: 'quit (also /quit)' },
