@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,16 @@ function openApp(user: Named): RenderedScreen {
 /** A frame's text with the log's borders and wrapping taken out. */
 function flat(frame: string): string {
 	return frame.replace(/[│\s]+/g, ' ');
+}
+
+/** The log pane's text (right of the sidebar), its rows joined and its wrapping taken out. */
+function logText(frame: string): string {
+	return flat(
+		frame
+			.split('\n')
+			.map((line) => line.split('││')[1] ?? '')
+			.join(' '),
+	);
 }
 
 function pooled(): ClientPool {
@@ -214,6 +224,30 @@ describe('the input line (item 18)', () => {
 		// The cursor is after the name: what is typed next goes there.
 		screen.stdin.write(',');
 		await screen.waitFor((frame) => inputLine(frame) === `ask @${friend.name}, later`);
+	});
+});
+
+describe('errors as sentences (item 18)', () => {
+	it("a file over the server's limit: the server's sentence with the size in MiB, no code and no byte count", async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'send it over');
+		const dir = mkdtempSync(path.join(tmpdir(), 'chat-tui-big-'));
+		opened.push(() => rmSync(dir, { recursive: true, force: true }));
+		const file = path.join(dir, 'big.iso');
+		writeFileSync(file, '');
+		// Sparse: one byte past the default 50 MiB, without writing 50 MiB.
+		truncateSync(file, 50 * 1024 * 1024 + 1);
+		const screen = openApp(me);
+		await screen.waitFor('send it over');
+		screen.stdin.write(`/send ${file}`);
+		screen.stdin.write(ENTER);
+		const frame = logText(await screen.waitFor('largest file'));
+		expect(frame).toContain('/send: size: the largest file this server takes is 50 MiB');
+		expect(frame).not.toContain('TOO_LARGE');
+		expect(frame).not.toContain('52428800');
 	});
 });
 

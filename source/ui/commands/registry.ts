@@ -5,7 +5,7 @@ import type { ChatClient } from '../../client/index.js';
 import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
-import { formatBytes } from '../format/transfer.js';
+import { formatBytes } from '../../sizes.js';
 import { selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
 import { peerOf, userKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
