@@ -251,3 +251,42 @@ describe('errors as sentences (item 18)', () => {
 	});
 });
 
+describe('/me (item 18)', () => {
+	it('sends an action that both windows show as `* alice waves`; a plain "/me " message is one too; without text it says the usage', async () => {
+		const pool = pooled();
+		const alice = await registered(pool, 'al');
+		const bob = await registered(pool, 'bo');
+		await befriend(alice, bob);
+		await bob.send({ user: alice.name }, 'hello there');
+		const aliceScreen = openApp(alice);
+		const bobScreen = openApp(bob);
+		await aliceScreen.waitFor('hello there');
+		await bobScreen.waitFor('hello there');
+		aliceScreen.stdin.write('/me waves');
+		aliceScreen.stdin.write(ENTER);
+		// Her own line, pending and then stored, reads the same; bob's window shows it as an action too.
+		const own = await aliceScreen.waitFor((frame) => logText(frame).includes(`* ${alice.name} waves`) && !frame.includes('waves  …'));
+		expect(own).not.toContain('/me waves');
+		const seen = await bobScreen.waitFor((frame) => logText(frame).includes(`* ${alice.name} waves`));
+		expect(seen).not.toContain('/me');
+		// On the wire it is plain text by the convention: any client sending it makes an action.
+		const stored = await bob.request('history', { with: { user: alice.name }, limit: 5 });
+		expect(stored.messages.at(-1)!.text).toBe('/me waves');
+		await bob.send({ user: alice.name }, '/me shrugs');
+		await aliceScreen.waitFor((frame) => logText(frame).includes(`* ${bob.name} shrugs`));
+		// In search hits too.
+		aliceScreen.stdin.write('\u0006');
+		await aliceScreen.waitFor('Type words to find');
+		aliceScreen.stdin.write('shrugs');
+		aliceScreen.stdin.write(ENTER);
+		const hits = await aliceScreen.waitFor('1 message matches');
+		expect(hits).toContain(`* ${bob.name} shrugs`);
+		aliceScreen.stdin.write('\u001B');
+		await aliceScreen.waitFor((frame) => !frame.includes('message matches'));
+		aliceScreen.stdin.write('/me');
+		aliceScreen.stdin.write(ENTER);
+		const usage = logText(await aliceScreen.waitFor('usage: /me'));
+		expect(usage).toContain('/me: say what you do — usage: /me <action>');
+	});
+});
+

@@ -41,7 +41,7 @@ describe('completeLine', () => {
 
 	it('completes command names after a leading slash, in the order /help lists them', () => {
 		expect(completeLine('/', state)).toEqual(COMMANDS.map((command) => `/${command.name} `));
-		expect(completeLine('/m', state)).toEqual(['/msg ', '/members ']);
+		expect(completeLine('/m', state)).toEqual(['/msg ', '/me ', '/members ']);
 		expect(completeLine('/JO', state)).toEqual(['/join ']);
 		expect(completeLine('/zzz', state)).toEqual([]);
 	});
