@@ -371,6 +371,9 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			expect(page.replaceAll('Alt-1…9', '')).not.toContain('…');
 			expect(normalise(page)).toMatchSnapshot();
 		}
+		// PgDn moves a page less one row: the last row of a page is the first of the next (but the last page, which stops at the end).
+		const inside = (page: string) => page.split('\n').filter((line) => line.startsWith('║')).slice(1, -1);
+		for (const [index, page] of pages.slice(0, -2).entries()) expect(inside(pages[index + 1]!)[0]).toBe(inside(page).at(-1));
 		// The columns of the overlay, each page's rows one after another: every entry is there, whole.
 		const at = size.columns >= 120 ? helpColumnsOf(pages[0]!, size, 0)[0]!.indexOf('Commands') : 0;
 		const text = helpText(pages, size, at);

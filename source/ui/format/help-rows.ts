@@ -106,7 +106,8 @@ export function helpColumns(innerWidth: number): HelpColumn[] {
 const laidOut = new Map<number, HelpColumn[]>();
 
 function oneList(width: number): HelpColumn[] {
-	const gap: Row = { key: 'gap', segments: [{ text: '' }] };
+	// A space, not nothing: Ink gives an empty row no height.
+	const gap: Row = { key: 'gap', segments: [{ text: ' ' }] };
 	return [{ width, rows: [...listRows(KEY_ITEMS, width, 'k'), gap, ...listRows(COMMAND_ITEMS, width, 'c')] }];
 }
 
