@@ -1,4 +1,5 @@
 import { filePath, parseFileId, ProtocolError, type Upload } from '../source/protocol/index.js';
+import { formatBytes } from '../source/sizes.js';
 import { toFileInfo } from './store/file-bytes.js';
 import type { FileRecord, Store } from './store/store.js';
 
@@ -22,7 +23,7 @@ export async function attachableFile(store: Store, senderId: number, fileId: str
 		throw new ProtocolError('BAD_REQUEST', 'file: the file was uploaded to another conversation');
 	}
 	if (!file.complete) {
-		throw new ProtocolError('BAD_REQUEST', `file: the upload is not complete (${file.received} of ${file.size} bytes)`);
+		throw new ProtocolError('BAD_REQUEST', `file: the upload is not complete (${formatBytes(file.received)} of ${formatBytes(file.size)})`);
 	}
 	return file;
 }

@@ -12,6 +12,7 @@ import {
 	UPLOAD_OFFSET_HEADER,
 	type ErrorCode,
 } from '../source/protocol/index.js';
+import { formatBytes } from '../source/sizes.js';
 import { toUpload } from './attachments.js';
 import { hashToken } from './auth/tokens.js';
 import { remoteAddress } from './connection.js';
@@ -229,8 +230,8 @@ async function putBytes(
 function tooLarge(file: FileRecord, settings: ServerSettings): HttpFailure {
 	const message =
 		file.size <= settings.maxFileBytes
-			? `the file was announced as ${file.size} bytes; send no more`
-			: `the largest file this server takes is ${settings.maxFileBytes} bytes`;
+			? `the file was announced as ${formatBytes(file.size)}; send no more`
+			: `the largest file this server takes is ${formatBytes(settings.maxFileBytes)}`;
 	return new HttpFailure('TOO_LARGE', message, HTTP_STATUS.TOO_LARGE, offsetHeaders(file));
 }
 
@@ -250,7 +251,7 @@ async function getBytes(
 	file: FileRecord,
 ): Promise<void> {
 	await mayRead(store, user, file);
-	if (!file.complete) throw new HttpFailure('CONFLICT', `the file is still being uploaded (${file.received} of ${file.size} bytes)`);
+	if (!file.complete) throw new HttpFailure('CONFLICT', `the file is still being uploaded (${formatBytes(file.received)} of ${formatBytes(file.size)})`);
 	let from = 0;
 	const range = request.headers.range;
 	if (range !== undefined) {

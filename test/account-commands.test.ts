@@ -259,7 +259,7 @@ describe('/sessions', () => {
 		const { context, actions } = harness([], { 'sessions.revoke': refusal });
 		sessionsOverlayKey(context, opened(2), press('r'));
 		await new Promise((resolve) => setImmediate(resolve));
-		expect(actions).toEqual([{ type: 'sessions', overlay: { ...opened(2), note: { text: 'no such session (NOT_FOUND)', tone: 'error' } } }]);
+		expect(actions).toEqual([{ type: 'sessions', overlay: { ...opened(2), note: { text: 'no such session', tone: 'error' } } }]);
 	});
 
 	it('drops an update that comes after the overlay was closed', () => {

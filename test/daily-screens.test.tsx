@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,16 @@ function openApp(user: Named): RenderedScreen {
 /** A frame's text with the log's borders and wrapping taken out. */
 function flat(frame: string): string {
 	return frame.replace(/[│\s]+/g, ' ');
+}
+
+/** The log pane's text (right of the sidebar), its rows joined and its wrapping taken out. */
+function logText(frame: string): string {
+	return flat(
+		frame
+			.split('\n')
+			.map((line) => line.split('││')[1] ?? '')
+			.join(' '),
+	);
 }
 
 function pooled(): ClientPool {
@@ -289,3 +299,119 @@ describe('asking first, friend requests both ways, command output in status (ite
 		expect(here).not.toContain('new in status');
 	});
 });
+
+describe('the input line (item 18)', () => {
+	/** The input line's text: what follows `›` on the row above the status bar. */
+	const inputLine = (frame: string) => /› (.*)$/m.exec(frame.split('\n').at(-2) ?? '')?.[1]?.trim() ?? '';
+
+	it('Delete deletes after the cursor and Backspace before it; word moves and word deletes, as a terminal sends them', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'ready');
+		const screen = openApp(me);
+		await screen.waitFor('ready');
+		const typed = async (keys: string, expected: string) => {
+			screen.stdin.write(keys);
+			await screen.waitFor((frame) => inputLine(frame) === expected);
+		};
+		await typed('one two three', 'one two three');
+		// Ctrl-Left twice, then Delete (ESC [3~) takes the "t" after the cursor; Backspace (DEL) the space before it.
+		await typed('\u001B[1;5D', 'one two three');
+		await typed('\u001B[1;5D', 'one two three');
+		await typed('\u001B[3~', 'one wo three');
+		await typed('\u007F', 'onewo three');
+		// Alt-F to the end of the word, Alt-D takes the next word, Alt-B back, Alt-Backspace takes the word before.
+		await typed('\u001Bf', 'onewo three');
+		await typed('\u001Bd', 'onewo');
+		await typed('!', 'onewo!');
+		await typed('\u001Bb', 'onewo!');
+		await typed('X', 'Xonewo!');
+		await typed('\u001B[1;5C', 'Xonewo!');
+		// An empty line shows its placeholder.
+		await typed('\u001B\u007F', 'type a message, or /help');
+	});
+
+	it('@ and the start of a name, then Tab, completes the mention where the cursor is, keeping the @ and the rest of the line', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'ready');
+		const screen = openApp(me);
+		await screen.waitFor('ready');
+		screen.stdin.write(`ask @${friend.name.slice(0, 3)} later`);
+		await screen.waitFor((frame) => inputLine(frame).endsWith(' later'));
+		for (let index = 0; index < ' later'.length; index++) screen.stdin.write('\u001B[D');
+		screen.stdin.write('\t');
+		await screen.waitFor((frame) => inputLine(frame) === `ask @${friend.name} later`);
+		// The cursor is after the name: what is typed next goes there.
+		screen.stdin.write(',');
+		await screen.waitFor((frame) => inputLine(frame) === `ask @${friend.name}, later`);
+	});
+});
+
+describe('errors as sentences (item 18)', () => {
+	it("a file over the server's limit: the server's sentence with the size in MiB, no code and no byte count", async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'me');
+		const friend = await registered(pool, 'fr');
+		await befriend(me, friend);
+		await friend.send({ user: me.name }, 'send it over');
+		const dir = mkdtempSync(path.join(tmpdir(), 'chat-tui-big-'));
+		opened.push(() => rmSync(dir, { recursive: true, force: true }));
+		const file = path.join(dir, 'big.iso');
+		writeFileSync(file, '');
+		// Sparse: one byte past the default 50 MiB, without writing 50 MiB.
+		truncateSync(file, 50 * 1024 * 1024 + 1);
+		const screen = openApp(me);
+		await screen.waitFor('send it over');
+		screen.stdin.write(`/send ${file}`);
+		screen.stdin.write(ENTER);
+		const frame = logText(await screen.waitFor('largest file'));
+		expect(frame).toContain('/send: size: the largest file this server takes is 50 MiB');
+		expect(frame).not.toContain('TOO_LARGE');
+		expect(frame).not.toContain('52428800');
+	});
+});
+
+describe('/me (item 18)', () => {
+	it('sends an action that both windows show as `* alice waves`; a plain "/me " message is one too; without text it says the usage', async () => {
+		const pool = pooled();
+		const alice = await registered(pool, 'al');
+		const bob = await registered(pool, 'bo');
+		await befriend(alice, bob);
+		await bob.send({ user: alice.name }, 'hello there');
+		const aliceScreen = openApp(alice);
+		const bobScreen = openApp(bob);
+		await aliceScreen.waitFor('hello there');
+		await bobScreen.waitFor('hello there');
+		aliceScreen.stdin.write('/me waves');
+		aliceScreen.stdin.write(ENTER);
+		// Her own line, pending and then stored, reads the same; bob's window shows it as an action too.
+		const own = await aliceScreen.waitFor((frame) => logText(frame).includes(`* ${alice.name} waves`) && !frame.includes('waves  …'));
+		expect(own).not.toContain('/me waves');
+		const seen = await bobScreen.waitFor((frame) => logText(frame).includes(`* ${alice.name} waves`));
+		expect(seen).not.toContain('/me');
+		// On the wire it is plain text by the convention: any client sending it makes an action.
+		const stored = await bob.request('history', { with: { user: alice.name }, limit: 5 });
+		expect(stored.messages.at(-1)!.text).toBe('/me waves');
+		await bob.send({ user: alice.name }, '/me shrugs');
+		await aliceScreen.waitFor((frame) => logText(frame).includes(`* ${bob.name} shrugs`));
+		// In search hits too.
+		aliceScreen.stdin.write('\u0006');
+		await aliceScreen.waitFor('Type words to find');
+		aliceScreen.stdin.write('shrugs');
+		aliceScreen.stdin.write(ENTER);
+		const hits = await aliceScreen.waitFor('1 message matches');
+		expect(hits).toContain(`* ${bob.name} shrugs`);
+		aliceScreen.stdin.write('\u001B');
+		await aliceScreen.waitFor((frame) => !frame.includes('message matches'));
+		aliceScreen.stdin.write('/me');
+		aliceScreen.stdin.write(ENTER);
+		const usage = logText(await aliceScreen.waitFor('usage: /me'));
+		expect(usage).toContain('/me: say what you do — usage: /me <action>');
+	});
+});
+

@@ -330,13 +330,13 @@ describe('size limit', () => {
 		const [alice, bob] = await friends();
 		await expect(
 			alice.request('files.upload', { to: { user: bob.name }, name: 'huge.iso', size: LIMIT + 1, mime: 'application/octet-stream', sha256: 'a'.repeat(64) }),
-		).rejects.toMatchObject({ code: 'TOO_LARGE' });
+		).rejects.toMatchObject({ code: 'TOO_LARGE', message: 'size: the largest file this server takes is 8.0 MiB' });
 		await expect(uploadFile(alice, { to: { user: bob.name }, path: localFile(Buffer.alloc(LIMIT + 1)) })).rejects.toMatchObject({ code: 'TOO_LARGE' });
 		const bytes = randomBytes(1000);
 		const upload = await announce(alice, { user: bob.name }, bytes);
 		const over = await http(upload.path, { method: 'PUT', token: alice.token, headers: { 'upload-offset': '0' }, body: randomBytes(1001) });
 		expect(over.status).toBe(413);
-		expect(await over.json()).toMatchObject({ code: 'TOO_LARGE' });
+		expect(await over.json()).toMatchObject({ code: 'TOO_LARGE', message: 'the file was announced as 1000 B; send no more' });
 		expect((await stored(upload.file.id)).length).toBe(0);
 		const head = await http(upload.path, { method: 'HEAD', token: alice.token });
 		expect(head.headers.get('upload-offset')).toBe('0');

@@ -72,6 +72,36 @@ function sidebarRow(frame: string, name: string): string {
 	return line.slice(0, line.indexOf('│', 1) + 1);
 }
 
+/** The help overlay's columns in a frame: the text inside its frame, split at `at` where the lists stand side by side. */
+function helpColumnsOf(frame: string, size: TerminalSize, at: number): string[] {
+	const inside = frame
+		.split('\n')
+		.filter((line) => line.startsWith('║'))
+		.slice(1, -1)
+		.map((line) => line.slice(2, -2));
+	if (size.columns < 120 || at === 0) return [inside.map((line) => line.trimEnd()).join('\n')];
+	return [inside.map((line) => line.slice(0, at).trimEnd()).join('\n'), inside.map((line) => line.slice(at).trimEnd()).join('\n')];
+}
+
+/** Help's text, page after page, one column after the other; the rows a page repeats from the one before are taken once. */
+function helpText(pages: string[], size: TerminalSize, at: number): string {
+	const columns = pages.map((page) => helpColumnsOf(page, size, at));
+	return columns[0]!
+		.map((_, index) => {
+			const rows: string[] = [];
+			for (const page of columns) {
+				const pageRows = page[index]!.split('\n');
+				// Pages overlap by a row or more (and the last one by more): find where this page goes on.
+				let overlap = Math.min(rows.length, pageRows.length);
+				while (overlap > 0 && rows.slice(rows.length - overlap).join('\n') !== pageRows.slice(0, overlap).join('\n')) overlap--;
+				rows.push(...pageRows.slice(overlap));
+			}
+			// A wrapped entry as one line: continuation rows joined to the row above.
+			return rows.join('\n').replace(/\n {2,}(?=\S)/g, ' ');
+		})
+		.join('\n');
+}
+
 interface Harness {
 	screen: RenderedScreen;
 	settings: Settings;
@@ -320,33 +350,59 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expectFits(frame, size);
 	});
 
-	it('help overlay (F1)', async () => {
+	it('help overlay (F1): every entry whole, wrapped in its column and aligned; PgDn/PgUp scroll the wrapped rows', async () => {
 		const { screen } = await chatScenario(size);
 		screen.stdin.write(KEY.f1);
-		const frame = await screen.waitFor('Esc closes');
-		expectFits(frame, size);
+		let frame = await screen.waitFor('Esc closes');
+		const pages = [frame];
 		expect(frame).toContain('Help');
 		expect(frame).toContain('Keys');
-		expect(frame).toMatch(/Ctrl-K +quick switcher/);
 		expect(frame).not.toContain('Contacts');
-		if (size.columns >= 120) {
-			// Side by side, all of it at once.
-			expect(frame).toMatch(/Ctrl-W +delete the word before the cursor/);
-			expect(frame).toMatch(/Keys +Commands/);
-			expect(frame).toContain('/create <group> [description] create a group');
-			expect(normalise(frame)).toMatchSnapshot();
-		} else {
-			// One list that does not fit: it says so, and PgDn scrolls to the commands.
-			expect(frame).toContain('↓ more: Down or PgDn');
-			expect(frame).not.toContain('/create');
-			expect(normalise(frame)).toMatchSnapshot();
+		expect(frame).toContain('↓ more: Down or PgDn');
+		if (size.columns >= 120) expect(frame).toMatch(/Keys +Commands/);
+		while (!frame.includes('↑ Up or PgUp for the top')) {
 			screen.stdin.write(KEY.pageDown);
-			const scrolled = await screen.waitFor('/create');
-			expectFits(scrolled, size);
-			expect(scrolled).toMatch(/Ctrl-U +delete to the start of the line/);
-			expect(scrolled).toContain('/leave [group]');
-			expect(normalise(scrolled)).toMatchSnapshot();
+			const previous = frame;
+			frame = await screen.waitFor((candidate) => candidate !== previous);
+			pages.push(frame);
 		}
+		for (const page of pages) {
+			expectFits(page, size);
+			// Nothing is cut: the only … is the one in Alt-1…9.
+			expect(page.replaceAll('Alt-1…9', '')).not.toContain('…');
+			expect(normalise(page)).toMatchSnapshot();
+		}
+		// PgDn moves a page less one row: the last row of a page is the first of the next (but the last page, which stops at the end).
+		const inside = (page: string) => page.split('\n').filter((line) => line.startsWith('║')).slice(1, -1);
+		for (const [index, page] of pages.slice(0, -2).entries()) expect(inside(pages[index + 1]!)[0]).toBe(inside(page).at(-1));
+		// The columns of the overlay, each page's rows one after another: every entry is there, whole.
+		const at = size.columns >= 120 ? helpColumnsOf(pages[0]!, size, 0)[0]!.indexOf('Commands') : 0;
+		const text = helpText(pages, size, at);
+		expect(text).toMatch(/Ctrl-K +quick switcher: type to filter, Enter to open/);
+		expect(text).toMatch(/Ctrl-W \/ Alt-Backspace +delete the word before the cursor/);
+		expect(text).toMatch(/Alt-B \/ Ctrl-Left +a word back/);
+		expect(text).toMatch(/Backspace \/ Delete +delete the character before \/ after the cursor/);
+		expect(text).toMatch(/\/msg <user> \[text\] +open the conversation with a friend, and send text if given/);
+		expect(text).toMatch(/\/save \[N\] \[dir\] +download the newest \(or N-th newest\) file of the open conversation \(default dir ~\/Downloads\)/);
+		expect(text).toMatch(/\/create <group> \[description\] +create a group \(you become its creator\)/);
+		expect(text.replace(/\s+/g, ' ')).toContain('Text without a / goes to the open conversation; start it with // to send a line beginning with /.');
+		// Descriptions start in one column per list, and wrapped ones continue under it.
+		const commands = text.slice(text.indexOf('Commands'));
+		const start = (name: string) => name.length + new RegExp(`^${name.replace(/[[\]]/g, '\\$&')}( +)\\S`, 'm').exec(commands)![1]!.length;
+		expect(new Set(['/join <group>', '/msg <user> [text]', '/search [--all] <words>', '/help'].map(start)).size).toBe(1);
+		const columns = pages.map((page) => helpColumnsOf(page, size, at));
+		for (const [index] of columns[0]!.entries()) {
+			const rows = columns.flatMap((page) => page[index]!.split('\n'));
+			const indents = new Set(rows.flatMap((row) => (/^ +\S/.test(row) ? [row.search(/\S/)] : [])));
+			// One list (keys, then commands) at 80 columns: each part has its own.
+			expect(indents.size).toBe(size.columns >= 120 ? 1 : 2);
+		}
+		screen.stdin.write(KEY.pageUp);
+		screen.stdin.write(KEY.pageUp);
+		screen.stdin.write(KEY.pageUp);
+		screen.stdin.write(KEY.pageUp);
+		frame = await screen.waitFor((candidate) => candidate.includes('↓ more') && candidate.includes('Keys'));
+		expect(frame).toBe(pages[0]);
 		screen.stdin.write(KEY.escape);
 		await screen.waitFor('Contacts');
 	});

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../../source/protocol/index.js';
+import { formatBytes } from '../../source/sizes.js';
 import { toUpload } from '../attachments.js';
 import { writable } from '../conversations/access.js';
 import { me, type Handlers } from './context.js';
@@ -9,7 +10,7 @@ export const fileHandlers: Handlers<'files.upload'> = {
 		const self = me(context);
 		const route = await writable(context.store, self.id, to);
 		const limit = context.settings.maxFileBytes;
-		if (size > limit) throw new ProtocolError('TOO_LARGE', `size: the largest file this server takes is ${limit} bytes`);
+		if (size > limit) throw new ProtocolError('TOO_LARGE', `size: the largest file this server takes is ${formatBytes(limit)}`);
 		const file = await context.store.createOrResumeUpload({
 			uploaderId: self.id,
 			conversation: route.key,

@@ -1,4 +1,5 @@
 /** The one definition of chat-tui's wire protocol; both ends import it from here. */
+export * from './actions.js';
 export * from './clean-text.js';
 export * from './errors.js';
 export * from './events.js';

@@ -49,6 +49,8 @@ export function displayKey(name: string): string {
 		home: 'Home',
 		end: 'End',
 		f1: 'F1',
+		backspace: 'Backspace',
+		delete: 'Delete',
 	};
 	return name
 		.split(' / ')
@@ -103,7 +105,7 @@ export const KEY_BINDINGS: KeyTable<KeyAction> = [
 	{ action: 'first-unread', keys: ['alt+u'], summary: 'first unread message, under the "new messages" line' },
 	{ action: 'history-previous', keys: ['up'], summary: 'previous line you typed' },
 	{ action: 'history-next', keys: ['down'], summary: 'next line you typed' },
-	{ action: 'complete', keys: ['tab'], summary: 'complete a command, user or group name (again for the next)' },
+	{ action: 'complete', keys: ['tab'], summary: 'complete a command, a name, or @name (again for the next)' },
 	{ action: 'help', keys: ['f1'], summary: 'this help (also /help)' },
 	{ action: 'close-overlay', keys: ['escape'], summary: 'close an overlay; cancel a question or a file transfer' },
 	{ action: 'reconnect', keys: ['ctrl+r'], summary: 'while reconnecting: try now instead of waiting' },
@@ -123,25 +125,36 @@ export function actionFor(press: KeyPress): { action: KeyAction; index?: number 
 export type LineEditAction =
 	| 'cursor-left'
 	| 'cursor-right'
+	| 'word-left'
+	| 'word-right'
 	| 'line-start'
 	| 'line-end'
 	| 'delete-back'
 	| 'delete-forward'
 	| 'delete-to-start'
-	| 'delete-word';
+	| 'delete-word'
+	| 'delete-word-forward';
 
-/** Keys not bound here that type text insert it. Backspace is not listed in help: every keyboard says what it does. */
+/**
+ * Keys not bound here that type text insert it. A word is a run of
+ * non-blank characters (as Ctrl-W has always taken it), for the moves and
+ * the deletes alike. Readline's keys, so fingers trained elsewhere work.
+ */
 export const LINE_EDITING_KEYS: KeyTable<LineEditAction> = [
 	{ action: 'cursor-left', keys: ['left'], summary: 'move the cursor' },
 	{ action: 'cursor-right', keys: ['right'], summary: 'move the cursor' },
+	{ action: 'word-left', keys: ['alt+b', 'ctrl+left'], summary: 'a word back' },
+	{ action: 'word-right', keys: ['alt+f', 'ctrl+right'], summary: 'a word forward' },
+	// What xterm sends for Alt-Left/Right; help lists the two above, which every terminal has.
+	{ action: 'word-left', keys: ['alt+left'] },
+	{ action: 'word-right', keys: ['alt+right'] },
 	{ action: 'line-start', keys: ['ctrl+a'], summary: 'start / end of the line' },
 	{ action: 'line-end', keys: ['ctrl+e'], summary: 'start / end of the line' },
+	{ action: 'delete-back', keys: ['backspace'], summary: 'delete the character before / after the cursor' },
+	{ action: 'delete-forward', keys: ['delete'], summary: 'delete the character before / after the cursor' },
+	{ action: 'delete-word', keys: ['ctrl+w', 'alt+backspace'], summary: 'delete the word before the cursor' },
+	{ action: 'delete-word-forward', keys: ['alt+d'], summary: 'delete the word after the cursor' },
 	{ action: 'delete-to-start', keys: ['ctrl+u'], summary: 'delete to the start of the line' },
-	{ action: 'delete-word', keys: ['ctrl+w'], summary: 'delete the word before the cursor' },
-	{ action: 'delete-back', keys: ['backspace'] },
-	// Ink names both DEL (what most terminals send for Backspace) and the Delete key `delete`, so keys.ts reads
-	// both as Backspace and no terminal key reaches this yet; telling them apart needs the raw input, as F1 does.
-	{ action: 'delete-forward', keys: ['delete'] },
 ];
 
 // log selection: choosing a message in the log (replies, reactions, edits come with it)

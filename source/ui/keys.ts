@@ -22,16 +22,37 @@ const NAMED_KEYS: Array<[keyof Key, string]> = [
 	['return', 'enter'],
 	['tab', 'tab'],
 	['backspace', 'backspace'],
-	// Most terminals send DEL (0x7f) for Backspace and Ink names it `delete`; treat both as Backspace.
 	['delete', 'backspace'],
 ];
 
-/** Turns Ink's (input, key) pair into a KeyPress. */
-export function toKeyPress(input: string, key: Key): KeyPress {
+/** Keys that take Ctrl and Alt as part of their name (`ctrl+left`); on the others a modifier is dropped. */
+const MODIFIED_KEYS = new Set(['left', 'right']);
+
+/**
+ * What the Delete key sends (ESC [ 3 ~, with modifiers ESC [ 3 ; m ~, rxvt's
+ * ESC [ 3 $ and ESC [ 3 ^). Ink names it `delete`, and names DEL (0x7f, what
+ * most terminals send for Backspace) `delete` too: only the raw sequence
+ * tells them apart.
+ */
+const DELETE_SEQUENCE = /^\u001B\[3(;\d+)?[~$^]$/;
+
+/** Backspace or Delete, by the raw sequence Ink read both from; Alt-Backspace is ESC then DEL (or BS). */
+function erasingKey(key: Key, raw: string | undefined): string {
+	if (raw !== undefined && DELETE_SEQUENCE.test(raw)) return 'delete';
+	return key.meta ? 'alt+backspace' : 'backspace';
+}
+
+/**
+ * Turns Ink's (input, key) pair into a KeyPress. `raw` is the sequence the
+ * terminal sent for it, where the pair alone cannot tell keys apart.
+ */
+export function toKeyPress(input: string, key: Key, raw?: string): KeyPress {
 	for (const [flag, name] of NAMED_KEYS) {
 		if (!key[flag]) continue;
 		if (key.shift && name === 'tab') return { name: 'shift+tab', text: '' };
 		if (key.meta && name === 'enter') return { name: 'alt+enter', text: '' };
+		if (name === 'backspace') return { name: erasingKey(key, raw), text: '' };
+		if (MODIFIED_KEYS.has(name) && (key.ctrl || key.meta)) return { name: `${key.ctrl ? 'ctrl' : 'alt'}+${name}`, text: '' };
 		return { name, text: '' };
 	}
 	if (key.escape) return { name: 'escape', text: '' };

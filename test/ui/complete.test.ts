@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { completeLine } from '../../source/ui/commands/complete.js';
 import { completePath } from '../../source/ui/commands/path-completion.js';
 import { COMMANDS } from '../../source/ui/commands/registry.js';
-import { aliceState, friend, group } from '../helpers/chat-fixtures.js';
+import { aliceState, friend, group, message, run } from '../helpers/chat-fixtures.js';
+import { groupKey } from '../../source/ui/state/conversations.js';
 
 describe('completeLine', () => {
 	const state = aliceState({
@@ -40,7 +41,7 @@ describe('completeLine', () => {
 
 	it('completes command names after a leading slash, in the order /help lists them', () => {
 		expect(completeLine('/', state)).toEqual(COMMANDS.map((command) => `/${command.name} `));
-		expect(completeLine('/m', state)).toEqual(['/msg ', '/members ']);
+		expect(completeLine('/m', state)).toEqual(['/msg ', '/me ', '/members ']);
 		expect(completeLine('/JO', state)).toEqual(['/join ']);
 		expect(completeLine('/zzz', state)).toEqual([]);
 	});
@@ -89,5 +90,32 @@ describe('completeLine', () => {
 	it('offers a name that is both a friend and a group once', () => {
 		const both = aliceState({ friends: [friend('Dev')], groups: [group('dev')] });
 		expect(completeLine('d', both)).toHaveLength(1);
+	});
+
+	it('completes a mention after @ anywhere in text, keeping the @: friends, and in a group the members whose messages are loaded', () => {
+		expect(completeLine('@b', state)).toEqual(['@Bea', '@bob']);
+		expect(completeLine('thanks @C', state)).toEqual(['thanks @carol']);
+		expect(completeLine('hi @', state)).toEqual(['hi @Bea', 'hi @bob', 'hi @carol']);
+		expect(completeLine('mail@b', state)).toEqual([]);
+		expect(completeLine('@zed', state)).toEqual([]);
+		// Groups are not people: `@de` is no mention of #dev.
+		expect(completeLine('@de', state)).toEqual([]);
+		// In a group, who has written there (not alice herself); a friend once even if they wrote too.
+		const inGroup = run(
+			state,
+			{ type: 'select', key: groupKey('dev') },
+			{ type: 'history', key: groupKey('dev'), messages: [message('dora', { group: 'dev' }, 1), message('bob', { group: 'dev' }, 2), message('alice', { group: 'dev' }, 3)] },
+		);
+		expect(completeLine('@d', inGroup)).toEqual(['@dora']);
+		expect(completeLine('@', inGroup)).toEqual(['@Bea', '@bob', '@carol', '@dora']);
+		expect(completeLine('@a', inGroup)).toEqual([]);
+		// In a command's text too, not where a name or path goes.
+		expect(completeLine('/msg bob hi @ca', state)).toEqual(['/msg bob hi @carol']);
+		expect(completeLine('/msg @b', state)).toEqual([]);
+	});
+
+	it('finds a friend by alias after @ and puts in the username, which is what a mention names', () => {
+		const aliased = aliceState({ friends: [friend('bob', true, 'Builder')] });
+		expect(completeLine('@bui', aliased)).toEqual(['@bob']);
 	});
 });

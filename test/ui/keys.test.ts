@@ -41,9 +41,22 @@ describe('toKeyPress', () => {
 		expect(actionFor({ name: 'alt+enter', text: '' })).toEqual({ action: 'newline' });
 	});
 
-	it('treats Delete (what most terminals send for Backspace) as Backspace', () => {
+	it('tells Backspace from Delete by the raw sequence, as Ink names DEL (what Backspace sends) and ESC [3~ both `delete`', () => {
+		expect(toKeyPress('', inkKey({ delete: true }), '\u007F')).toEqual({ name: 'backspace', text: '' });
+		expect(toKeyPress('', inkKey({ backspace: true }), '\b')).toEqual({ name: 'backspace', text: '' });
+		expect(toKeyPress('', inkKey({ delete: true }), '\u001B[3~')).toEqual({ name: 'delete', text: '' });
+		expect(toKeyPress('', inkKey({ delete: true, ctrl: true }), '\u001B[3;5~')).toEqual({ name: 'delete', text: '' });
+		expect(toKeyPress('', inkKey({ delete: true, meta: true }), '\u001B\u007F')).toEqual({ name: 'alt+backspace', text: '' });
+		// With no raw sequence, DEL is the likelier: Backspace.
 		expect(toKeyPress('', inkKey({ delete: true }))).toEqual({ name: 'backspace', text: '' });
-		expect(toKeyPress('', inkKey({ backspace: true }))).toEqual({ name: 'backspace', text: '' });
+	});
+
+	it('names Ctrl and Alt with Left and Right (word moves), and drops modifiers on other named keys', () => {
+		expect(toKeyPress('', inkKey({ leftArrow: true, ctrl: true }), '\u001B[1;5D')).toEqual({ name: 'ctrl+left', text: '' });
+		expect(toKeyPress('', inkKey({ rightArrow: true, ctrl: true }), '\u001B[1;5C')).toEqual({ name: 'ctrl+right', text: '' });
+		expect(toKeyPress('', inkKey({ leftArrow: true, meta: true }), '\u001B[1;3D')).toEqual({ name: 'alt+left', text: '' });
+		expect(toKeyPress('', inkKey({ upArrow: true, ctrl: true }), '\u001B[1;5A')).toEqual({ name: 'up', text: '' });
+		expect(toKeyPress('b', inkKey({ meta: true }), '\u001Bb')).toEqual({ name: 'alt+b', text: '' });
 	});
 
 	it('names Ctrl and Alt keys in lower case, typing nothing', () => {
@@ -120,5 +133,8 @@ describe('displayKey', () => {
 		expect(displayKey('escape')).toBe('Esc');
 		expect(displayKey('f1')).toBe('F1');
 		expect(displayKey('ctrl+a / ctrl+e')).toBe('Ctrl-A / Ctrl-E');
+		expect(displayKey('alt+backspace')).toBe('Alt-Backspace');
+		expect(displayKey('ctrl+left')).toBe('Ctrl-Left');
+		expect(displayKey('delete')).toBe('Delete');
 	});
 });

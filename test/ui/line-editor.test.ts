@@ -38,6 +38,31 @@ describe('editLine', () => {
 		expect(editLine(at('say hello there', 9), key('ctrl+w'))).toEqual(at('say  there', 4));
 	});
 
+	it('moves by words with Alt-B / Alt-F, Ctrl-Left / Ctrl-Right and Alt-Left / Alt-Right', () => {
+		const line = 'say  hello there';
+		expect(editLine(at(line, 16), key('alt+b'))).toEqual(at(line, 11));
+		expect(editLine(at(line, 11), key('ctrl+left'))).toEqual(at(line, 5));
+		expect(editLine(at(line, 5), key('alt+left'))).toEqual(at(line, 0));
+		expect(editLine(at(line, 7), key('alt+b'))).toEqual(at(line, 5));
+		expect(editLine(at(line, 0), key('alt+b'))).toEqual(at(line, 0));
+		expect(editLine(at(line, 0), key('alt+f'))).toEqual(at(line, 3));
+		expect(editLine(at(line, 3), key('ctrl+right'))).toEqual(at(line, 10));
+		expect(editLine(at(line, 7), key('alt+right'))).toEqual(at(line, 10));
+		expect(editLine(at(line, 16), key('alt+f'))).toEqual(at(line, 16));
+	});
+
+	it('deletes the character after the cursor with Delete, before it with Backspace', () => {
+		expect(editLine(at('abc', 1), key('delete'))).toEqual(at('ac', 1));
+		expect(editLine(at('abc', 1), key('backspace'))).toEqual(at('bc', 0));
+	});
+
+	it('deletes the word before the cursor with Alt-Backspace as with Ctrl-W, and the word after with Alt-D', () => {
+		expect(editLine(at('say hello there', 9), key('alt+backspace'))).toEqual(at('say  there', 4));
+		expect(editLine(at('say hello there', 3), key('alt+d'))).toEqual(at('say there', 3));
+		expect(editLine(at('say hello there', 6), key('alt+d'))).toEqual(at('say he there', 6));
+		expect(editLine(at('say', 3), key('alt+d'))).toEqual(at('say', 3));
+	});
+
 	it('returns undefined for keys that do not edit', () => {
 		expect(editLine(lineOf('abc'), key('up'))).toBeUndefined();
 		expect(editLine(lineOf('abc'), key('ctrl+n'))).toBeUndefined();

@@ -39,6 +39,32 @@ describe('lastRows', () => {
 		expect(bodies[2]!.role).toBeUndefined();
 	});
 
+	it('shows an action (text starting with "/me ") as `* sender does`, in italics, by alias, for mine and theirs alike', () => {
+		const aliases = new Map([['bob', 'Bobby']]);
+		const { rows } = lastRows([said('bob', 1, '/me waves at @alice'), said('alice', 2, '/me waves back'), said('bob', 3, '/mean it')], 'alice', 60, 10, { aliases });
+		const [theirs, mine, plain] = rows.slice(1);
+		expect(rowText(theirs!)).toBe(`10:00 ${'*'.padStart(NICK_WIDTH)} Bobby waves at @alice`);
+		expect(theirs!.segments[1]).toMatchObject({ text: `${'*'.padStart(NICK_WIDTH)}`, role: 'other' });
+		expect(theirs!.segments.at(-1)).toMatchObject({ italic: true, role: 'mention' });
+		expect(rowText(mine!)).toBe(`10:00 ${'*'.padStart(NICK_WIDTH)} alice waves back`);
+		expect(mine!.segments[1]).toMatchObject({ role: 'me' });
+		expect(mine!.segments.at(-1)).toMatchObject({ italic: true });
+		expect(rowText(plain!)).toBe(`10:00 ${'Bobby'.padStart(NICK_WIDTH)} /mean it`);
+		expect(plain!.segments.at(-1)!.italic).toBeUndefined();
+	});
+
+	it("shows the sender's own pending action the same way, and a file's caption never as one", () => {
+		const pending: LogEntry = { kind: 'pending', cid: 'c-0123456789', from: 'alice', text: '/me waves', ts: local(1, 10) };
+		const file: LogEntry = {
+			kind: 'message',
+			message: { ...message('bob', { user: 'alice' }, 1, '/me sends', local(1, 10)), file: { id: '1', name: 'a.txt', size: 2048, mime: 'text/plain', sha256: 'a'.repeat(64) } },
+		};
+		const { rows } = lastRows([file, pending], 'alice', 80, 10);
+		expect(rowText(rows[1]!)).toBe(`10:00 ${'bob'.padStart(NICK_WIDTH)} 📎 a.txt · 2.0 KiB · text/plain — /me sends`);
+		expect(rowText(rows[2]!)).toBe(`10:00 ${'*'.padStart(NICK_WIDTH)} alice waves  …`);
+		expect(rows[2]!.segments.at(-1)).toMatchObject({ role: 'pending', italic: true });
+	});
+
 	it('wraps long text to the width, continuation rows indented under the text', () => {
 		const text = 'the quick brown fox jumps over the lazy dog and keeps on running far away';
 		const width = 40;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../source/protocol/index.js';
 import { lastRows, type Segment } from '../../source/ui/format/log-rows.js';
-import { foldWord, hitConversation, hitTime, markedRow, matchRanges, scrollToShow, searchTerms, snippet, SNIPPET_LEAD } from '../../source/ui/format/search-hits.js';
+import { foldWord, hitConversation, hitSnippet, hitTime, markedRow, matchRanges, scrollToShow, searchTerms, snippet, SNIPPET_LEAD } from '../../source/ui/format/search-hits.js';
 import type { LogEntry } from '../../source/ui/state/chat-state.js';
 import { message } from '../helpers/chat-fixtures.js';
 
@@ -15,6 +15,14 @@ describe('search: words and highlighting', () => {
 		expect(searchTerms('  "Café"* -crème:  ')).toEqual(['cafe', 'creme']);
 		expect(searchTerms('E\u0301cole')).toEqual(['ecole']);
 		expect(searchTerms('"*:- !?')).toEqual([]);
+	});
+
+	it('shows an action hit as `* sender does`, in italics, with its words marked', () => {
+		const hit = message('bob', { user: 'alice' }, 1, '/me waves at the crowd');
+		const segments = hitSnippet(hit, ['crowd'], 60);
+		expect(marked(segments)).toBe('* bob waves at the [crowd]');
+		expect(segments.every((segment) => segment.italic)).toBe(true);
+		expect(marked(hitSnippet(message('bob', { user: 'alice' }, 2, 'no action here'), ['action'], 60))).toBe('no [action] here');
 	});
 
 	it('marks whole words that start with a search word, in order', () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { ChatClient } from '../../client/index.js';
 import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
-import { HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
-import { formatBytes } from '../format/transfer.js';
+import { ACTION_PREFIX, HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
+import { formatBytes } from '../../sizes.js';
 import { outgoingRequests, selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
 import { groupKey, peerOf, userKey, type ConversationKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
@@ -335,6 +335,20 @@ export const COMMANDS: Command[] = [
 			context.dispatch({ type: 'select', key: userKey(user) });
 			const text = args.after(1);
 			if (text) context.sendText({ user }, text);
+		},
+	},
+	{
+		name: 'me',
+		usage: '<action>',
+		summary: 'send an action, shown as "* alice waves"',
+		output: 'conversation',
+		args: ['text'],
+		run(context, args) {
+			const open = openConversation(context);
+			const action = args.after(0);
+			if (!action) throw new UsageError('say what you do');
+			// An action is a message by convention (protocol/actions.ts): any client shows it as one.
+			context.sendText(peerOf(open), `${ACTION_PREFIX}${action}`);
 		},
 	},
 	{

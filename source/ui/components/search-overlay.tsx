@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { Text } from './safe-text.js';
-import { hitConversation, hitTime, searchTerms, snippet } from '../format/search-hits.js';
+import { hitConversation, hitSnippet, hitTime, searchTerms } from '../format/search-hits.js';
 import type { SearchOverlay as SearchState } from '../state/chat-state.js';
 import { theme } from '../theme.js';
 import { OverlayFrame } from './overlay-frame.js';
@@ -69,7 +69,7 @@ export function SearchOverlay({ search, me, width, height }: SearchOverlayProps)
 							<Text dimColor>{`  ${hitTime(hit.ts)}  `}</Text>
 							<Text color={hit.from.toLowerCase() === me.toLowerCase() ? theme.me : theme.other}>{hit.from}</Text>
 						</Text>
-						<StyledRow segments={[{ text: TEXT_INDENT }, ...snippet(hit.text, terms, textWidth)]} />
+						<StyledRow segments={[{ text: TEXT_INDENT }, ...hitSnippet(hit, terms, textWidth)]} />
 					</Box>
 				);
 			})}

@@ -12,6 +12,7 @@ export function StyledRow({ segments }: { segments: Segment[] }) {
 					{...(segment.role && { color: theme[segment.role] })}
 					bold={segment.bold ?? false}
 					dimColor={segment.dim ?? false}
+					italic={segment.italic ?? false}
 					inverse={segment.inverse ?? false}
 				>
 					{segment.text}

@@ -7,6 +7,7 @@ import { mentions } from './mentions.js';
 import { cutRuns, runsWidth, safeRuns, type SafeRun } from '../../terminal/sanitize.js';
 import { clockTime, dayLabel, dayOf } from './time.js';
 import { fileLine } from './transfer.js';
+import { actionOf } from '../../protocol/index.js';
 
 /** A run of text in one style. */
 export interface Segment {
@@ -14,6 +15,8 @@ export interface Segment {
 	role?: ThemeRole;
 	bold?: boolean;
 	dim?: boolean;
+	/** An action (`* alice waves`). */
+	italic?: boolean;
 	/** search: the rows of the message a search jumped to. */
 	inverse?: boolean;
 }
@@ -82,29 +85,37 @@ function entryRows(entry: LogEntry, me: string, width: number, aliases: Aliases)
 	let id: string;
 	switch (entry.kind) {
 		case 'message': {
-			const mine = entry.message.from.toLowerCase() === me.toLowerCase();
-			id = `m${entry.message.id}`;
+			const { message } = entry;
+			const mine = message.from.toLowerCase() === me.toLowerCase();
+			const action = actionOf(message);
+			id = `m${message.id}`;
+			// An action shows `*` in the name column and the sender in the text: `* alice waves`.
+			const name = shortName(aliases, message.from);
 			head = [
-				{ text: `${clockTime(entry.message.ts)} `, dim: true },
-				...styled(fit(shortName(aliases, entry.message.from), NICK_WIDTH), { role: mine ? 'me' : 'other', bold: true }),
+				{ text: `${clockTime(message.ts)} `, dim: true },
+				...styled(fit(action === undefined ? name : '*', NICK_WIDTH), { role: mine ? 'me' : 'other', bold: true }),
 				{ text: ' ' },
 			];
 			// A file shows as one; someone calling on you by name stands out from the rest of the log.
-			const text = entry.message.file ? fileLine(entry.message.file, entry.message.text) : entry.message.text;
-			body = !mine && mentions(entry.message.text, me) ? { text, role: 'mention', bold: true } : { text };
+			const text = message.file ? fileLine(message.file, message.text) : action === undefined ? message.text : `${name} ${action}`;
+			const mention = !mine && mentions(message.text, me);
+			body = { text, ...(mention && { role: 'mention', bold: true }), ...(action !== undefined && { italic: true }) };
 			break;
 		}
-		case 'pending':
+		case 'pending': {
+			const action = actionOf(entry);
 			id = `p${entry.cid}`;
 			head = [
 				{ text: `${clockTime(entry.ts)} `, dim: true },
-				...styled(fit(entry.from, NICK_WIDTH), { role: 'pending', bold: true }),
+				...styled(fit(action === undefined ? entry.from : '*', NICK_WIDTH), { role: 'pending', bold: true }),
 				{ text: ' ' },
 			];
+			const text = action === undefined ? entry.text : `${entry.from} ${action}`;
 			body = entry.failed
-				? { text: `${entry.text}  ✗ not sent: ${entry.failed}`, role: 'error' }
-				: { text: `${entry.text}  …`, role: 'pending' };
+				? { text: `${text}  ✗ not sent: ${entry.failed}`, role: 'error' }
+				: { text: `${text}  …`, role: 'pending', ...(action !== undefined && { italic: true }) };
 			break;
+		}
 		case 'system': {
 			id = `s${entry.id}`;
 			const role: ThemeRole = entry.tone === 'error' ? 'error' : entry.tone === 'notice' ? 'notice' : 'system';

@@ -1,6 +1,12 @@
 /** `@name` in a message: a username's characters after an `@` that does not follow a word character. */
 const MENTION = /(?<![A-Za-z0-9_])@([A-Za-z0-9_.-]+)/g;
 
+/** A mention being typed at the end of `text` (before the cursor): where its `@` is, and the name so far. */
+export function mentionAtEnd(text: string): { at: number; partial: string } | undefined {
+	const match = /(?<![A-Za-z0-9_])@([A-Za-z0-9_.-]*)$/.exec(text);
+	return match ? { at: match.index, partial: match[1]! } : undefined;
+}
+
 /** The names a text mentions, lower-cased; a sentence's closing dot or dash is not part of the name. */
 export function mentionedNames(text: string): string[] {
 	return [...text.matchAll(MENTION)].map((match) => match[1]!.replace(/[.-]+$/, '').toLowerCase());

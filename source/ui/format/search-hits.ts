@@ -1,4 +1,5 @@
-import type { Message } from '../../protocol/index.js';
+import { actionOf, type Message } from '../../protocol/index.js';
+import stringWidth from 'string-width';
 import { keyOfMessage, type ConversationKey } from '../state/conversations.js';
 import { lastRows, type LogView, type Row, type Segment } from './log-rows.js';
 import { safeSegments } from '../../terminal/sanitize.js';
@@ -66,6 +67,15 @@ export function snippet(text: string, terms: readonly string[], width: number): 
 	if (at < flat.length) segments.push({ text: flat.slice(at) });
 	// Matched on the text as sent; drawn safe (a hit's text is from the network or from disk).
 	return safeSegments(segments);
+}
+
+/** A hit's text as its row shows it: the snippet, or for an action `* alice waves` in italics, the snippet of what she does. */
+export function hitSnippet(hit: Message, terms: readonly string[], width: number): Segment[] {
+	const action = actionOf(hit);
+	if (action === undefined) return snippet(hit.text, terms, width);
+	const who = safeSegments([{ text: `* ${hit.from} ` }]);
+	const taken = stringWidth(who.map((segment) => segment.text).join(''));
+	return [...who, ...snippet(action, terms, width - taken)].map((segment) => ({ ...segment, italic: true }));
 }
 
 /** A hit's time: the clock alone today, with the day this year, with the year before. */

@@ -1,19 +1,6 @@
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import type { FileInfo } from '../../protocol/index.js';
-
-/** Binary units, as file sizes are usually shown; one decimal below 10 of a unit, none above. */
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-export function formatBytes(bytes: number): string {
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < UNITS.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-	if (unit === 0) return `${bytes} B`;
-	return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
-}
+import { formatBytes } from '../../sizes.js';
 
 export function formatRate(bytesPerSecond: number): string {
 	return `${formatBytes(Math.round(bytesPerSecond))}/s`;

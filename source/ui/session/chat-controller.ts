@@ -83,7 +83,7 @@ export class ChatController {
 	#draftTimer: NodeJS.Timeout | undefined;
 	readonly #listeners = new Set<() => void>();
 	#recall = { index: -1, draft: '' };
-	#completion: { options: string[]; index: number } | undefined;
+	#completion: { options: LineState[]; index: number } | undefined;
 	/** A long message waiting for the Enter that confirms it. */
 	#confirming: string | undefined;
 	/** Quitting already said that messages are unsent: the next quit goes. */
@@ -426,16 +426,18 @@ export class ChatController {
 		this.#setLine(lineOf(index === lines.length ? this.#recall.draft : lines[index]!));
 	}
 
+	/** Tab: completes the text before the cursor (what follows it stays); Tab again offers the next, then the line as it was. */
 	#complete(): void {
-		const text = this.#line.text;
 		if (!this.#completion) {
-			const options = completeLine(text, this.session.getState());
+			const { text, cursor } = this.#line;
+			const after = text.slice(cursor);
+			const options = completeLine(text.slice(0, cursor), this.session.getState());
 			if (options.length === 0) return;
-			this.#completion = { options: [...options, text], index: -1 };
+			this.#completion = { options: [...options.map((option) => ({ text: option + after, cursor: option.length })), this.#line], index: -1 };
 		}
 		const cycle = this.#completion;
 		cycle.index = (cycle.index + 1) % cycle.options.length;
-		this.#setLine(lineOf(cycle.options[cycle.index]!));
+		this.#setLine(cycle.options[cycle.index]!);
 	}
 
 	/** Sends the line or runs its command; false when the line stays (a long message awaiting confirmation). */

@@ -23,6 +23,17 @@ export function insertText(line: LineState, text: string, lines = false): LineSt
 	return { text: current.slice(0, cursor) + clean + current.slice(cursor), cursor: cursor + clean.length };
 }
 
+/** Where the word before the cursor starts: back over blanks, then over the word (a run of non-blanks). */
+export function wordStart(text: string, cursor: number): number {
+	return text.slice(0, cursor).replace(/\S+\s*$|\s+$/, '').length;
+}
+
+/** Where the word after the cursor ends: on over blanks, then over the word. */
+export function wordEnd(text: string, cursor: number): number {
+	const match = /^\s*\S*/.exec(text.slice(cursor))!;
+	return cursor + match[0].length;
+}
+
 /** Applies one editing key (LINE_EDITING_KEYS, or text typed); returns undefined for keys that do not edit. */
 export function editLine(line: LineState, press: KeyPress): LineState | undefined {
 	const { text, cursor } = line;
@@ -31,6 +42,10 @@ export function editLine(line: LineState, press: KeyPress): LineState | undefine
 			return { text, cursor: Math.max(0, cursor - 1) };
 		case 'cursor-right':
 			return { text, cursor: Math.min(text.length, cursor + 1) };
+		case 'word-left':
+			return { text, cursor: wordStart(text, cursor) };
+		case 'word-right':
+			return { text, cursor: wordEnd(text, cursor) };
 		case 'line-start':
 			return { text, cursor: 0 };
 		case 'line-end':
@@ -43,9 +58,11 @@ export function editLine(line: LineState, press: KeyPress): LineState | undefine
 		case 'delete-to-start':
 			return { text: text.slice(cursor), cursor: 0 };
 		case 'delete-word': {
-			const start = text.slice(0, cursor).replace(/\S+\s*$/, '').length;
+			const start = wordStart(text, cursor);
 			return { text: text.slice(0, start) + text.slice(cursor), cursor: start };
 		}
+		case 'delete-word-forward':
+			return { text: text.slice(0, cursor) + text.slice(wordEnd(text, cursor)), cursor };
 		case undefined:
 			// Typed text (a bracketed paste keeps its lines); control characters become spaces.
 			if (!press.text) return undefined;
