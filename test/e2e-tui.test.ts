@@ -105,7 +105,7 @@ async function waitForExit(session: string, pid: number, timeout = 10_000): Prom
 	}
 }
 
-/** Registers through the log-in screen: Ctrl-R, username, Tab, password, Enter. */
+/** Registers through the log-in screen: Ctrl-R, username, Tab, password, Tab, the password again, Enter. */
 async function register(session: string, username: string, password: string): Promise<void> {
 	await waitForScreen(session, 'Log in');
 	press(session, 'C-r');
@@ -113,6 +113,8 @@ async function register(session: string, username: string, password: string): Pr
 	// The server's motd shows once the window is connected and no longer busy, so Enter will be taken.
 	await waitForScreen(session, MOTD);
 	type(session, username);
+	press(session, 'Tab');
+	type(session, password);
 	press(session, 'Tab');
 	type(session, password);
 	press(session, 'Enter');
