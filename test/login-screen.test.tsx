@@ -1,11 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeOpened, renderApp } from './helpers/app.js';
-import { ClientPool, PASSWORD } from './helpers/clients.js';
+import { hostServer } from '../source/host.js';
+import type { HostedServer } from '../source/ui/app.js';
+import { closeOpened, opened, renderApp } from './helpers/app.js';
+import { ClientPool, PASSWORD, until } from './helpers/clients.js';
 import type { RenderedScreen, TerminalSize } from './helpers/render.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
- * The log-in screen over a real server (issue 13 item 16).
+ * The log-in screen over a real server (issue 13 item 16), and quitting the
+ * window that hosts the server while others use it (item 17).
  */
 
 const SIZES: TerminalSize[] = [
@@ -14,7 +21,7 @@ const SIZES: TerminalSize[] = [
 ];
 const SIZE = SIZES[0]!;
 
-const KEY = { enter: '\r', tab: '\t', ctrlR: '\u0012', ctrlU: '\u0015' };
+const KEY = { enter: '\r', tab: '\t', ctrlC: '\u0003', ctrlO: '\u000F', ctrlR: '\u0012', ctrlU: '\u0015' };
 
 /** What a failed log-in says, whether the name exists or not (the server does not tell). */
 const WRONG = 'Wrong username or password. New here? Ctrl-R creates an account.';
@@ -144,5 +151,86 @@ describe('the log-in screen', () => {
 		await expect(check.login({ username: 'dee', password: PASSWORD })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
 		type(screen, KEY.ctrlU, PASSWORD, KEY.enter);
 		await screen.waitFor('logged in as dee');
+	});
+});
+
+/** A port nothing listens on, for the window to host the server at. */
+async function freePort(): Promise<number> {
+	const probe = createServer();
+	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+	const { port } = probe.address() as AddressInfo;
+	await new Promise((resolve) => probe.close(resolve));
+	return port;
+}
+
+describe('quitting the window that hosts the server', () => {
+	const pool = new ClientPool();
+	afterEach(() => pool.closeAll());
+
+	/** The App with nothing at its address, hosting the server there (Ctrl-O) with a data directory of its own, logged in as `host`. */
+	async function hostingWindow(): Promise<{ url: string; screen: RenderedScreen; exits: { count: number } }> {
+		const url = `ws://127.0.0.1:${await freePort()}`;
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-hosted-'));
+		let hosted: HostedServer | undefined;
+		const host = async (at: string) => (hosted = await hostServer(at, dataDir));
+		// Closed by the window's quit; here too when a test fails before it (closing twice is one close).
+		opened.push(async () => {
+			await hosted?.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		});
+		const { screen, exits } = renderApp(url, SIZE, undefined, { hostableServer: url, hostServer: host });
+		await screen.waitFor('Press Ctrl-O');
+		screen.stdin.write(KEY.ctrlO);
+		await screen.waitFor('This window hosts the server');
+		screen.stdin.write(KEY.ctrlR);
+		await screen.waitFor('chat-tui · Create an account');
+		type(screen, 'host', KEY.tab, PASSWORD, KEY.tab, PASSWORD, KEY.enter);
+		await screen.waitFor('logged in as host');
+		return { url, screen, exits };
+	}
+
+	it('with others connected, the first Ctrl-C says how many and that it stops the server for them; the second quits', async () => {
+		const { url, screen, exits } = await hostingWindow();
+		const guest = await pool.named(url, 'guest');
+		await pool.connect(url);
+		screen.stdin.write(KEY.ctrlC);
+		const frame = await screen.waitFor('2 others are connected');
+		expect(flat(frame)).toContain(
+			'2 others are connected to the server this window hosts; quitting stops it for them. Ctrl-C again quits anyway',
+		);
+		expect(exits.count).toBe(0);
+		expect(guest.state).toBe('open');
+		screen.stdin.write(KEY.ctrlC);
+		await until(() => exits.count === 1, 'the second Ctrl-C to quit');
+		await until(() => guest.state !== 'open', 'the hosted server gone from under the guest');
+	});
+
+	it('/quit asks the same', async () => {
+		const { url, screen, exits } = await hostingWindow();
+		await pool.connect(url);
+		type(screen, '/quit', KEY.enter);
+		await screen.waitFor((frame) => flat(frame).includes('1 other is connected to the server this window hosts'));
+		expect(exits.count).toBe(0);
+		type(screen, '/quit', KEY.enter);
+		await until(() => exits.count === 1, 'the second /quit to quit');
+	});
+
+	it('alone on it, its own connection does not count: Ctrl-C quits at once', async () => {
+		const { screen, exits } = await hostingWindow();
+		screen.stdin.write(KEY.ctrlC);
+		await until(() => exits.count === 1, 'one Ctrl-C to quit');
+	});
+
+	it('logged out, the log-in screen asks the same before quitting', async () => {
+		const { url, screen, exits } = await hostingWindow();
+		await pool.connect(url);
+		type(screen, '/logout', KEY.enter);
+		await screen.waitFor('Logged out.');
+		screen.stdin.write(KEY.ctrlC);
+		const frame = await screen.waitFor('1 other is connected');
+		expect(formText(frame)).toContain('1 other is connected to the server this window hosts; quitting stops it for them. Ctrl-C again quits anyway.');
+		expect(exits.count).toBe(0);
+		screen.stdin.write(KEY.ctrlC);
+		await until(() => exits.count === 1, 'the second Ctrl-C to quit');
 	});
 });

@@ -10,11 +10,15 @@ import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { keyName, LOGIN_KEYS } from './keys.js';
 import { ChatScreen } from './screens/chat-screen.js';
 import { ChatSession } from './session/chat-session.js';
+import { QuitGuard } from './session/quit-guard.js';
 import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
 export interface HostedServer {
+	/** The address this window dials it at. */
 	url: string;
+	/** Its WebSocket connections open now, this window's own among them when it is connected. */
+	connections(): number;
 	close(): Promise<void>;
 }
 
@@ -94,6 +98,8 @@ export function App(props: AppProps) {
 	const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
 	const [canHost, setCanHost] = useState(false);
 	const hosted = useRef<HostedServer | undefined>(undefined);
+	/** The log-in screen's: quitting there while others use the hosted server asks once (the chat screen's controller has its own). */
+	const [loginQuitGuard] = useState(() => new QuitGuard());
 
 	/** `early`: the events that came between the login's reply and the session listening. */
 	const chatPhase = useCallback(
@@ -130,6 +136,20 @@ export function App(props: AppProps) {
 			props.onExit?.();
 		})();
 	}, [client, exit, props]);
+
+	/** Connections to the server this window hosts other than this window's own (0 when it hosts none). */
+	const hostedOthers = useCallback(() => {
+		const hostedServer = hosted.current;
+		if (!hostedServer) return 0;
+		const own = client.state === 'open' && server === hostedServer.url ? 1 : 0;
+		return Math.max(0, hostedServer.connections() - own);
+	}, [client, server]);
+
+	const quitFromLogin = useCallback(() => {
+		const warning = loginQuitGuard.check({ unsent: 0, hostedOthers: hostedOthers() }, keyName(LOGIN_KEYS, 'quit'));
+		if (warning === undefined) return quit();
+		setPhase({ kind: 'login', error: asSentence(warning) });
+	}, [loginQuitGuard, hostedOthers, quit]);
 
 	const connectAndResume = useCallback(
 		async (target: ChatClient, url: string) => {
@@ -272,6 +292,7 @@ export function App(props: AppProps) {
 				onLogout={() => void logout()}
 				onEnded={(info) => ended({ info }, false)}
 				onQuit={quit}
+				hostedOthers={hostedOthers}
 			/>
 		);
 	}
@@ -289,7 +310,7 @@ export function App(props: AppProps) {
 			onSubmit={(form) => void submit(form)}
 			onChange={clearError}
 			onHost={() => void host()}
-			onQuit={quit}
+			onQuit={quitFromLogin}
 		/>
 	);
 }
