@@ -58,6 +58,8 @@ export interface RunningServer {
 	instanceId: string | undefined;
 	/** Tells every client, closes them with 1001 (going away), then closes the store. */
 	close(notice?: string): Promise<void>;
+	/** WebSocket connections open now, logged in or not (a TUI hosting the server warns before stopping it under them). */
+	connections(): number;
 }
 
 export const DEFAULT_PORT = 4100;
@@ -240,5 +242,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	};
 
 	const instanceId = presence instanceof RedisPresence ? presence.instanceId : undefined;
-	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, close };
+	const connections = () => wss.clients.size;
+	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, close, connections };
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { serverUrl } from './client/server-url.js';
 import { securePrivateDir } from './local/private-files.js';
 import { checkProfileName, DEFAULT_PROFILE, type ProfileLocation } from './local/profile.js';
 import { Settings } from './local/settings.js';
@@ -20,18 +21,13 @@ export interface ResolvedConnection {
 	location: ProfileLocation;
 }
 
-function serverUrl(value: string): string {
-	let url: URL;
+/** `--server`: the one rule for a typed address (no scheme is ws://). */
+function serverOption(value: string): string {
 	try {
-		url = new URL(value);
-	} catch {
-		throw new InvalidArgumentError('a server is a ws:// or wss:// URL, e.g. ws://127.0.0.1:4100');
+		return serverUrl(value);
+	} catch (error) {
+		throw new InvalidArgumentError((error as Error).message);
 	}
-	if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-		throw new InvalidArgumentError('a server is a ws:// or wss:// URL, e.g. ws://127.0.0.1:4100');
-	}
-	// As given: saved logins are keyed by the URL the user typed.
-	return value;
 }
 
 function profileName(value: string): string {
@@ -49,7 +45,7 @@ function profileName(value: string): string {
  */
 export function addConnectionOptions(command: Command): Command {
 	return command
-		.option('--server <url>', `server to connect to (default: the profile's last server, else ${DEFAULT_SERVER_URL})`, serverUrl)
+		.option('--server <url>', `server to connect to, ws:// unless it says wss:// (default: the profile's last server, else ${DEFAULT_SERVER_URL})`, serverOption)
 		.option('--profile <name>', 'profile whose saved logins and settings to use', profileName, DEFAULT_PROFILE)
 		.option('--config-dir <dir>', 'directory holding the profiles', defaultConfigDir());
 }

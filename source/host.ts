@@ -5,17 +5,19 @@ import type { HostedServer } from './ui/app.js';
  * Starts the bundled server inside this process, quietly, on the address it
  * was asked for: the TUI's Ctrl-O when nothing answers at the default
  * address. It lives beside cli.ts so that source/ui never imports server/;
- * the server is loaded only when asked for.
+ * the server is loaded only when asked for. `dataDir` is the user's data
+ * directory unless a test gives one of its own.
  */
-export async function hostServer(url: string): Promise<HostedServer> {
+export async function hostServer(url: string, dataDir = defaultDataDir()): Promise<HostedServer> {
 	const { startServer } = await import('../server/server.js');
 	const { silentLogger } = await import('../server/logger.js');
 	const address = new URL(url);
 	const server = await startServer({
 		host: address.hostname,
 		port: Number(address.port),
-		dataDir: defaultDataDir(),
+		dataDir,
 		logger: silentLogger,
 	});
-	return { url: server.url, close: () => server.close() };
+	// The address as the window dials it (not as the server formats it): the app tells its own connection by it.
+	return { url, connections: () => server.connections(), close: () => server.close() };
 }

@@ -30,7 +30,7 @@ const type = (session: string, text: string) => terminals.type(session, text);
 const press = (session: string, ...keys: string[]) => terminals.press(session, ...keys);
 const waitForScreen = (session: string, text: string) => terminals.waitFor(session, text);
 
-/** Registers through the log-in screen: Ctrl-R, username, Tab, password, Enter. */
+/** Registers through the log-in screen: Ctrl-R, username, Tab, password, Tab, the password again, Enter. */
 async function register(session: string, username: string, password: string): Promise<void> {
 	await waitForScreen(session, 'Log in');
 	press(session, 'C-r');
@@ -38,6 +38,8 @@ async function register(session: string, username: string, password: string): Pr
 	// The server's motd shows once the window is connected and no longer busy, so Enter will be taken.
 	await waitForScreen(session, MOTD);
 	type(session, username);
+	press(session, 'Tab');
+	type(session, password);
 	press(session, 'Tab');
 	type(session, password);
 	press(session, 'Enter');

@@ -3,14 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import stringWidth from 'string-width';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../source/client/index.js';
-import { HistoryStore } from '../source/local/history-store.js';
-import { Settings } from '../source/local/settings.js';
-import { App } from '../source/ui/app.js';
 import { uploadFile } from '../source/client/files.js';
 import { TransferBar } from '../source/ui/components/transfer-bar.js';
 import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
-import { renderScreen, type RenderedScreen, type TerminalSize } from './helpers/render.js';
+import { closeOpened, opened, renderApp, type Harness } from './helpers/app.js';
+import { renderScreen, type TerminalSize } from './helpers/render.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -102,56 +99,7 @@ function helpText(pages: string[], size: TerminalSize, at: number): string {
 		.join('\n');
 }
 
-interface Harness {
-	screen: RenderedScreen;
-	settings: Settings;
-	/** How often the App rang the terminal bell. */
-	rings: { count: number };
-	/** How often the App said it was done (quit). */
-	exits: { count: number };
-}
-
-/** Everything a rendered App holds open, closed after each test. */
-const opened: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const close of opened.splice(0).reverse()) await close();
-});
-
-/** The App for a fresh profile (temporary config dir), with clients that are closed after the test. */
-function renderApp(server: string, size: TerminalSize, prepare?: (settings: Settings) => void): Harness {
-	const rings = { count: 0 };
-	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-screens-'));
-	const location = { configDir, profile: 'default' };
-	const settings = new Settings(location);
-	const history = new HistoryStore(location);
-	prepare?.(settings);
-	const clients: ChatClient[] = [];
-	const createClient = (url: string) => {
-		const client = new ChatClient({ url });
-		clients.push(client);
-		return client;
-	};
-	const ring = () => void (rings.count += 1);
-	const exits = { count: 0 };
-	const screen = renderScreen(
-		<App
-			server={server}
-			settings={settings}
-			history={history}
-			createClient={createClient}
-			ring={ring}
-			onExit={() => void (exits.count += 1)}
-		/>,
-		size,
-	);
-	opened.push(async () => {
-		screen.unmount();
-		await Promise.all(clients.map((client) => client.close()));
-		history.close();
-		rmSync(configDir, { recursive: true, force: true });
-	});
-	return { screen, settings, rings, exits };
-}
+afterEach(closeOpened);
 
 describe('log-in and register screens', () => {
 	let server: TestServer;
@@ -814,9 +762,8 @@ describe('accounts: sessions, password, deletion', () => {
 		const frame = await screen.waitFor('This session was logged out from another device');
 		expect(frame).toContain('chat-tui · Log in');
 		expect(settings.loginFor(server.url)).toBeUndefined();
-		// It logs in again from there, the username filled in.
+		// It logs in again from there, the username filled in and the password focused.
 		expect(frame).toMatch(/Username\s+kim/);
-		screen.stdin.write(KEY.tab);
 		screen.stdin.write(PASSWORD);
 		screen.stdin.write(KEY.enter);
 		await screen.waitFor('logged in as kim');

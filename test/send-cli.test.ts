@@ -236,6 +236,21 @@ describe('chat-tui send', () => {
 		}
 	});
 
+	it('takes a --server without a scheme as ws://, and refuses one with a scheme no chat server speaks', async () => {
+		const { alice, bob } = await friends();
+		const bare = server.url.replace(/^ws:\/\//, '');
+		const run = await send(['--server', bare, '--config-dir', configDir(), '--username', alice.name, '--to', bob.name, 'no scheme'], {
+			password: PASSWORD,
+		});
+		expect(run).toMatchObject({ code: 0, stderr: '' });
+		const { messages } = await bob.request('history', { with: { user: alice.name } });
+		expect(messages.map((m: Message) => m.text)).toEqual(['no scheme']);
+
+		const refused = await send(['--server', `ftp://${bare}`, '--config-dir', configDir(), '--username', alice.name, '--to', bob.name, 'hi']);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain('ftp:// is not a chat server\'s scheme; a server is an address such as ws://127.0.0.1:4100');
+	});
+
 	it('fails with one sentence and exit 1 when the server cannot be reached', async () => {
 		const run = await send(['--server', 'ws://127.0.0.1:1', '--config-dir', configDir(), '--username', 'alice', '--to', 'bob', 'hi'], {
 			password: PASSWORD,

@@ -1,19 +1,25 @@
 import { useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ChatClient, deviceLabel, EventBuffer } from '../client/index.js';
+import { serverUrl } from '../client/server-url.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { SavedLogin, Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
 import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { keyName, LOGIN_KEYS } from './keys.js';
 import { ChatScreen } from './screens/chat-screen.js';
 import { ChatSession } from './session/chat-session.js';
 import { KeptState } from './session/kept-state.js';
+import { QuitGuard } from './session/quit-guard.js';
 import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
 export interface HostedServer {
+	/** The address this window dials it at. */
 	url: string;
+	/** Its WebSocket connections open now, this window's own among them when it is connected. */
+	connections(): number;
 	close(): Promise<void>;
 }
 
@@ -42,18 +48,22 @@ const defaultCreateClient = (url: string) => new ChatClient({ url, device: devic
 /** What the log-in screen says when the server logged this session out. */
 export const REVOKED_SENTENCE = 'This session was logged out from another device; log in again.';
 
+/** A clause as the log-in screen's line shows it: a capital first letter and a full stop. */
+const asSentence = (clause: string) => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
+
 /** What a failed log-in or connection means, in one sentence for the login screen. */
 export function loginErrorText(error: unknown, server: string, mode: LoginMode): string {
 	if (!(error instanceof ProtocolError)) return error instanceof Error ? error.message : String(error);
 	switch (error.code) {
 		case 'UNAUTHENTICATED':
-			return mode === 'login' ? 'Wrong username or password.' : error.message;
+			// The server does not say which of the two was wrong (no telling who has an account): a new user may be here.
+			return mode === 'login' ? `Wrong username or password. New here? ${keyName(LOGIN_KEYS, 'switch-mode')} creates an account.` : error.message;
 		case 'CONFLICT':
 			return mode === 'register' ? 'That username is taken; choose another.' : error.message;
 		case 'UNAVAILABLE':
 			return `Cannot reach ${server}. Check the address, or start a server with: npx chat-tui serve`;
 		default:
-			return error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
+			return asSentence(error.message);
 	}
 }
 
@@ -67,15 +77,21 @@ function offlineLogin(history: HistoryStore, server: string, saved: SavedLogin):
 	return { user: { username: saved.username }, token: saved.token, friends: [], groups: [], requests: [], ...roster };
 }
 
-/** A register form's problems, found before anything is sent. */
-function formProblem(form: LoginForm): string | undefined {
-	if (!form.username) return 'Enter a username.';
+/** A form's problems, found before anything is sent; else the server's URL (the one rule for a typed address). */
+function checkForm(form: LoginForm): { problem: string } | { url: string } {
+	if (!form.username) return { problem: 'Enter a username.' };
 	const name = Username.safeParse(form.username);
-	if (!name.success) return 'A username is 1–32 letters, digits, "_", "-" or ".".';
+	if (!name.success) return { problem: 'A username is 1–32 letters, digits, "_", "-" or ".".' };
 	// What makes a good password is the server's rule: its BAD_REQUEST says it.
-	if (!form.password) return 'Enter a password.';
-	if (!/^wss?:\/\//.test(form.server)) return 'The server address starts with ws:// or wss://.';
-	return undefined;
+	if (!form.password) return { problem: 'Enter a password.' };
+	if (form.mode === 'register' && form.password !== form.passwordAgain) {
+		return { problem: 'The two passwords differ; type the same one twice.' };
+	}
+	try {
+		return { url: serverUrl(form.server) };
+	} catch (error) {
+		return { problem: asSentence((error as Error).message) };
+	}
 }
 
 /**
@@ -93,6 +109,8 @@ export function App(props: AppProps) {
 	const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
 	const [canHost, setCanHost] = useState(false);
 	const hosted = useRef<HostedServer | undefined>(undefined);
+	/** The log-in screen's: quitting there while others use the hosted server asks once (the chat screen's controller has its own). */
+	const [loginQuitGuard] = useState(() => new QuitGuard());
 
 	/** `early`: the events that came between the login's reply and the session listening. */
 	const chatPhase = useCallback(
@@ -129,6 +147,20 @@ export function App(props: AppProps) {
 			props.onExit?.();
 		})();
 	}, [client, exit, props]);
+
+	/** Connections to the server this window hosts other than this window's own (0 when it hosts none). */
+	const hostedOthers = useCallback(() => {
+		const hostedServer = hosted.current;
+		if (!hostedServer) return 0;
+		const own = client.state === 'open' && server === hostedServer.url ? 1 : 0;
+		return Math.max(0, hostedServer.connections() - own);
+	}, [client, server]);
+
+	const quitFromLogin = useCallback(() => {
+		const warning = loginQuitGuard.check({ unsent: 0, hostedOthers: hostedOthers() }, keyName(LOGIN_KEYS, 'quit'));
+		if (warning === undefined) return quit();
+		setPhase({ kind: 'login', error: asSentence(warning) });
+	}, [loginQuitGuard, hostedOthers, quit]);
 
 	const connectAndResume = useCallback(
 		async (target: ChatClient, url: string) => {
@@ -201,24 +233,25 @@ export function App(props: AppProps) {
 
 	const submit = useCallback(
 		async (form: LoginForm) => {
-			const problem = formProblem(form);
-			if (problem) {
-				setPhase({ kind: 'login', error: problem, mode: form.mode });
+			const checked = checkForm(form);
+			if ('problem' in checked) {
+				setPhase({ kind: 'login', error: checked.problem, mode: form.mode });
 				return;
 			}
+			const { url } = checked;
 			setPhase({ kind: 'login', busy: true, mode: form.mode });
 			let target = client;
 			// A session ended by the server leaves its connection closing: log in on a new one.
-			if (form.server !== server || client.state !== 'open' || client.sessionEnded) {
+			if (url !== server || client.state !== 'open' || client.sessionEnded) {
 				await client.close();
-				target = createClient(form.server);
+				target = createClient(url);
 				setClient(target);
-				setServer(form.server);
+				setServer(url);
 				try {
 					await target.connect();
 				} catch (error) {
-					setCanHost(form.server === hostableServer && !hosted.current);
-					setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
+					setCanHost(url === hostableServer && !hosted.current);
+					setPhase({ kind: 'login', error: loginErrorText(error, url, form.mode), mode: form.mode });
 					return;
 				}
 			}
@@ -228,11 +261,11 @@ export function App(props: AppProps) {
 					form.mode === 'register'
 						? { ...(await target.register(form.username, form.password)), friends: [], groups: [], requests: [] }
 						: await target.login({ username: form.username, password: form.password });
-				settings.saveLogin(form.server, { username: login.user.username, token: login.token });
-				setPhase(chatPhase(target, form.server, login, early));
+				settings.saveLogin(url, { username: login.user.username, token: login.token });
+				setPhase(chatPhase(target, url, login, early));
 			} catch (error) {
 				early.stop();
-				setPhase({ kind: 'login', error: loginErrorText(error, form.server, form.mode), mode: form.mode });
+				setPhase({ kind: 'login', error: loginErrorText(error, url, form.mode), mode: form.mode });
 			}
 		},
 		[client, server, settings, createClient, hostableServer, chatPhase],
@@ -253,11 +286,17 @@ export function App(props: AppProps) {
 		await connectAndResume(target, server);
 	}, [client, server, props, createClient, connectAndResume]);
 
+	/** Back to the log-in screen with the name filled in, ready for its password. */
 	const logout = useCallback(async () => {
 		await client.logout().catch(() => undefined);
 		settings.forgetLogin(server);
-		setPhase({ kind: 'login', info: 'Logged out.' });
+		setPhase((current) => ({ kind: 'login', info: 'Logged out.', username: current.kind === 'chat' ? current.session.me : undefined }));
 	}, [client, server, settings]);
+
+	/** An edit or a switch between logging in and registering: the last error was about what is no longer there. */
+	const clearError = useCallback(() => {
+		setPhase((current) => (current.kind === 'login' && current.error !== undefined ? { ...current, error: undefined } : current));
+	}, []);
 
 	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return <TooSmall columns={size.columns} rows={size.rows} />;
 
@@ -272,6 +311,7 @@ export function App(props: AppProps) {
 				onLogout={() => void logout()}
 				onEnded={(info) => ended({ info }, false)}
 				onQuit={quit}
+				hostedOthers={hostedOthers}
 			/>
 		);
 	}
@@ -287,8 +327,9 @@ export function App(props: AppProps) {
 			busy={phase.kind === 'starting' || phase.busy === true}
 			canHost={canHost && props.hostServer !== undefined}
 			onSubmit={(form) => void submit(form)}
+			onChange={clearError}
 			onHost={() => void host()}
-			onQuit={quit}
+			onQuit={quitFromLogin}
 		/>
 	);
 }

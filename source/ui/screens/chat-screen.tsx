@@ -41,6 +41,8 @@ export interface ChatScreenProps {
 	/** accounts: the session is over here (account deleted); the log-in screen says `sentence`. */
 	onEnded(sentence: string): void;
 	onQuit(): void;
+	/** Other connections to the server this window hosts (0 when it hosts none): a quit warns of them first. */
+	hostedOthers(): number;
 }
 
 /** What the input line says while a command asks: the keys that answer and cancel. */
@@ -90,7 +92,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	const { session, settings, width, height } = props;
 	const { state, now } = useChatSession(session);
 	const layout = chatLayout(width, height, state);
-	const actions = { quit: props.onQuit, logout: props.onLogout, ended: props.onEnded };
+	const actions = { quit: props.onQuit, logout: props.onLogout, ended: props.onEnded, hostedOthers: props.hostedOthers };
 	const controller = controllerOf(session, settings, actions, layout);
 	controller.layout = layout;
 	controller.actions = actions;

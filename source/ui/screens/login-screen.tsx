@@ -5,6 +5,7 @@ import { useKeypress } from '../hooks/use-keypress.js';
 import { boundAction, keyName, LOGIN_HINTS, LOGIN_KEYS, type LoginKeyAction } from '../keys.js';
 import { useSyncReducer } from '../hooks/use-sync-reducer.js';
 import { editLine, lineOf, type LineState } from '../state/line-editor.js';
+import { hintLines } from '../format/hint-lines.js';
 import { theme } from '../theme.js';
 
 export type LoginMode = 'login' | 'register';
@@ -13,6 +14,8 @@ export interface LoginForm {
 	mode: LoginMode;
 	username: string;
 	password: string;
+	/** register: the password typed a second time (the app refuses a mismatch before sending). */
+	passwordAgain: string;
 	server: string;
 }
 
@@ -30,15 +33,27 @@ export interface LoginScreenProps {
 	/** Set when nothing answers at the local default address: Ctrl-O hosts the server here. */
 	canHost?: boolean;
 	onSubmit(form: LoginForm): void;
+	/** A field's text was edited or the mode switched: what `error` said is stale. */
+	onChange?(): void;
 	onHost?(): void;
 	onQuit(): void;
 }
 
-const FIELDS = ['username', 'password', 'server'] as const;
+type Field = 'username' | 'password' | 'passwordAgain' | 'server';
+
+/** The fields of each form, in Tab order: registering asks for the password twice. */
+const FIELDS: Record<LoginMode, readonly Field[]> = {
+	login: ['username', 'password', 'server'],
+	register: ['username', 'password', 'passwordAgain', 'server'],
+};
+
+const LABELS: Record<Field, string> = { username: 'Username', password: 'Password', passwordAgain: 'Again', server: 'Server' };
 
 /** How hints name an action's key: its first key in the log-in table. */
 const loginKey = (action: LoginKeyAction) => keyName(LOGIN_KEYS, action);
-type Field = (typeof FIELDS)[number];
+
+/** The form's frame: a border and a column of padding on each side. */
+const FORM_CHROME = 4;
 
 interface FormState {
 	mode: LoginMode;
@@ -47,9 +62,10 @@ interface FormState {
 }
 
 /**
- * Log in or register: username, password (masked), server address. Tab and
- * Shift-Tab move between fields, Enter submits from any field, Ctrl-R
- * switches between logging in and registering.
+ * Log in or register: username, password (masked; twice to register),
+ * server address. Tab and Shift-Tab move between fields, Enter submits from
+ * any field, Ctrl-R switches between logging in and registering. With a
+ * username given (after /logout) the password has the focus.
  */
 export function LoginScreen(props: LoginScreenProps) {
 	const { width, height, error, info, busy = false, canHost = false } = props;
@@ -57,10 +73,11 @@ export function LoginScreen(props: LoginScreenProps) {
 		(_previous: FormState, next: FormState) => next,
 		(): FormState => ({
 			mode: props.initialMode ?? 'login',
-			focus: 'username',
+			focus: props.initialUsername ? 'password' : 'username',
 			values: {
 				username: lineOf(props.initialUsername ?? ''),
 				password: lineOf(''),
+				passwordAgain: lineOf(''),
 				server: lineOf(props.initialServer),
 			},
 		}),
@@ -69,16 +86,22 @@ export function LoginScreen(props: LoginScreenProps) {
 
 	useKeypress((press) => {
 		const current = getForm();
-		const index = FIELDS.indexOf(current.focus);
+		const fields = FIELDS[current.mode];
+		const index = fields.indexOf(current.focus);
 		switch (boundAction(LOGIN_KEYS, press)) {
 			case 'quit':
 				return props.onQuit();
 			case 'next-field':
-				return update({ ...current, focus: FIELDS[(index + 1) % FIELDS.length]! });
+				return update({ ...current, focus: fields[(index + 1) % fields.length]! });
 			case 'previous-field':
-				return update({ ...current, focus: FIELDS[(index + FIELDS.length - 1) % FIELDS.length]! });
-			case 'switch-mode':
-				return update({ ...current, mode: current.mode === 'login' ? 'register' : 'login' });
+				return update({ ...current, focus: fields[(index + fields.length - 1) % fields.length]! });
+			case 'switch-mode': {
+				const mode = current.mode === 'login' ? 'register' : 'login';
+				// Leaving the register form from its second password field: the first one takes the focus.
+				const focus = FIELDS[mode].includes(current.focus) ? current.focus : 'password';
+				props.onChange?.();
+				return update({ ...current, mode, focus });
+			}
 			case 'host':
 				if (canHost && !busy) props.onHost?.();
 				return;
@@ -88,14 +111,19 @@ export function LoginScreen(props: LoginScreenProps) {
 					mode: current.mode,
 					username: current.values.username.text.trim(),
 					password: current.values.password.text,
+					passwordAgain: current.values.passwordAgain.text,
 					server: current.values.server.text.trim(),
 				});
 		}
-		const edited = editLine(current.values[current.focus], press);
-		if (edited) update({ ...current, values: { ...current.values, [current.focus]: edited } });
+		const before = current.values[current.focus];
+		const edited = editLine(before, press);
+		if (!edited) return;
+		if (edited.text !== before.text) props.onChange?.();
+		update({ ...current, values: { ...current.values, [current.focus]: edited } });
 	});
 
 	const formWidth = Math.min(60, width - 4);
+	const fields = FIELDS[mode];
 	const label = (field: Field, text: string) => (
 		<Text color={focus === field ? theme.accent : undefined} bold={focus === field}>
 			{text.padEnd(10)}
@@ -112,14 +140,14 @@ export function LoginScreen(props: LoginScreenProps) {
 					<Text>{` · ${title}`}</Text>
 				</Box>
 				<Text> </Text>
-				{FIELDS.map((field) => (
+				{fields.map((field) => (
 					<Box key={field}>
-						{label(field, field === 'server' ? 'Server' : field === 'username' ? 'Username' : 'Password')}
+						{label(field, LABELS[field])}
 						<InputLine
 							line={values[field]}
 							prompt=""
 							width={formWidth - 14}
-							mask={field === 'password'}
+							mask={field === 'password' || field === 'passwordAgain'}
 							focused={focus === field}
 						/>
 					</Box>
@@ -141,9 +169,14 @@ export function LoginScreen(props: LoginScreenProps) {
 						{info}
 					</Text>
 				) : null}
-				<Text color={theme.system} wrap="wrap">
-					{LOGIN_HINTS.map((hint) => `${loginKey(hint.action)} ${hint[mode]}`).join(' · ')}
-				</Text>
+				{hintLines(
+					LOGIN_HINTS.map((hint) => `${loginKey(hint.action)} ${hint[mode]}`),
+					formWidth - FORM_CHROME,
+				).map((line) => (
+					<Text key={line} color={theme.system} wrap="wrap">
+						{line}
+					</Text>
+				))}
 			</Box>
 		</Box>
 	);

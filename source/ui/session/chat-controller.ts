@@ -15,6 +15,7 @@ import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../sta
 import { searchPrompt, searchScope } from '../state/search.js';
 import type { ChatSession } from './chat-session.js';
 import { overlayKey } from './overlay-keys.js';
+import { QuitGuard } from './quit-guard.js';
 
 export const SIDEBAR_WIDTH = 26;
 
@@ -42,12 +43,6 @@ export function chatLayout(width: number, height: number, state: ChatState): Cha
 	return { width, mainHeight, logWidth: width - SIDEBAR_WIDTH, logRows: mainHeight - LOG_CHROME_ROWS };
 }
 
-/** What quitting with unsent messages says, once: they are kept either way, so it informs rather than guards. */
-export function unsentWarning(count: number): string {
-	const messages = count === 1 ? '1 message is' : `${count} messages are`;
-	return `${messages} not sent yet; ${chatKey('quit')} again quits (they are kept and sent at the next start)`;
-}
-
 /** A command's dispatch: its lines that name no log go where its definition says (the registry's `output`). */
 function outputTo(command: Command, dispatch: (action: ChatAction) => void): (action: ChatAction) => void {
 	if (command.output === 'conversation') return dispatch;
@@ -60,6 +55,8 @@ export interface ScreenActions {
 	logout(): void;
 	/** accounts: the session is over here (account deleted); the log-in screen says `sentence`. */
 	ended(sentence: string): void;
+	/** Connections to the server this window hosts other than its own (0 when it hosts none): quitting stops it for them. */
+	hostedOthers(): number;
 }
 
 /** The lines typed before, kept in the profile (Up/Down recall them). */
@@ -86,8 +83,8 @@ export class ChatController {
 	#completion: { options: LineState[]; index: number } | undefined;
 	/** A long message waiting for the Enter that confirms it. */
 	#confirming: string | undefined;
-	/** Quitting already said that messages are unsent: the next quit goes. */
-	#quitWarned = false;
+	/** Quitting with messages unsent, or others on the server this window hosts, asks once. */
+	readonly #quitGuard = new QuitGuard();
 	/** Set by the view at each draw: keys act on what is on screen. */
 	layout: ChatLayout;
 	actions: ScreenActions;
@@ -216,13 +213,13 @@ export class ChatController {
 		if (edited) this.#setLine(edited);
 	}
 
-	/** Quits, unless messages are unsent and nobody was told yet: then says so, and the next quit goes. */
+	/** Quits, unless something is at stake that nobody was told of yet: then says so, and the next quit goes. */
 	#quit(): void {
 		this.#keepDraftNow();
-		const unsent = unsentCount(this.session.getState());
-		if (unsent === 0 || this.#quitWarned) return this.actions.quit();
-		this.#quitWarned = true;
-		this.session.dispatch({ type: 'system', tone: 'notice', text: unsentWarning(unsent) });
+		const concerns = { unsent: unsentCount(this.session.getState()), hostedOthers: this.actions.hostedOthers() };
+		const warning = this.#quitGuard.check(concerns, chatKey('quit'));
+		if (warning === undefined) return this.actions.quit();
+		this.session.dispatch({ type: 'system', tone: 'notice', text: warning });
 	}
 
 	#chatKey(press: KeyPress, state: ChatState): void {
