@@ -194,7 +194,8 @@ describe('long histories (item 13)', () => {
 		for (let index = 1; index <= 300; index++) await bob.send({ user: alice.name }, `new message ${index}`);
 
 		const window = profile(server, alice).open();
-		await window.screen.waitFor('new message 300');
+		// The line is far above: the title row says so, and how to get there.
+		expect(await window.screen.waitFor('new message 300')).toContain('↑ new messages · Alt-U');
 		// Alt-U: back past two pages, to the line above the first unread one.
 		window.screen.stdin.write(KEY.altU);
 		const unread = await window.screen.waitFor((frame) => frame.includes('new messages') && frame.includes('new message 1 '), 10_000);

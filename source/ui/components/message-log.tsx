@@ -1,7 +1,8 @@
 import { Box } from 'ink';
 import { Text } from './safe-text.js';
 import { memo } from 'react';
-import { lastRows } from '../format/log-rows.js';
+import { lastRows, NEW_MESSAGES_ROW } from '../format/log-rows.js';
+import { keyName, KEY_BINDINGS } from '../keys.js';
 import { markedRow } from '../format/search-hits.js';
 import type { LogEntry } from '../state/chat-state.js';
 import type { Aliases } from '../state/names.js';
@@ -30,6 +31,14 @@ export interface MessageLogProps {
 	newAfterSeq?: number | undefined;
 	/** Home loading the whole history: how far it got, for the title row. */
 	progress?: string | undefined;
+	/** Older messages exist that are not loaded: the top of the rows is not the conversation's top. */
+	olderUnloaded?: boolean | undefined;
+}
+
+/** What the title row says of the log's position, if anything: more above, new messages above, new below. */
+function positionHint(scrolled: boolean, above: boolean, newBelow: number, newLineAbove: boolean): string | undefined {
+	if (!scrolled) return newLineAbove ? ` ↑ new messages · ${keyName(KEY_BINDINGS, 'first-unread')}` : undefined;
+	return `${above ? ' ↑ more' : ' top'} · ${newBelow > 0 ? `${newBelow} new ↓ · End` : 'End for newest'}`;
 }
 
 /**
@@ -50,6 +59,8 @@ export const MessageLog = memo(function MessageLog(props: MessageLogProps) {
 	// Never a negative start: slice would count it from the end and drop the oldest rows of a short log.
 	const visible = rows.slice(Math.max(0, rows.length - logHeight - offset), rows.length - offset);
 	const scrolled = offset > 0;
+	const newLineAbove = props.newAfterSeq !== undefined && !visible.some((row) => row.key === NEW_MESSAGES_ROW);
+	const hint = positionHint(scrolled, more || offset < maxScroll || props.olderUnloaded === true, newBelow, newLineAbove);
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.border}>
 			<Box width={innerWidth}>
@@ -66,12 +77,10 @@ export const MessageLog = memo(function MessageLog(props: MessageLogProps) {
 					<Box flexShrink={0}>
 						<Text color={theme.notice}>{` ${progress}`}</Text>
 					</Box>
-				) : scrolled ? (
+				) : hint ? (
 					// The hint keeps its width; a long title is cut instead, so the row never wraps.
 					<Box flexShrink={0}>
-						<Text color={theme.notice}>
-							{`${more || offset < maxScroll ? ' ↑ more' : ' top'} · ${newBelow > 0 ? `${newBelow} new ↓ · End` : 'End for newest'}`}
-						</Text>
+						<Text color={theme.notice}>{hint}</Text>
 					</Box>
 				) : null}
 			</Box>

@@ -192,10 +192,13 @@ function newLineAbove(entries: LogEntry[], index: number, afterSeq: number | und
 	return seq === afterSeq + 1;
 }
 
+/** The key of the "new messages" row, for telling whether it is on screen. */
+export const NEW_MESSAGES_ROW = 'new-messages';
+
 function newMessagesRow(width: number): Row {
 	const label = ' new messages ';
 	const side = Math.max(2, Math.floor((width - stringWidth(label)) / 2));
-	return { key: 'new-messages', segments: [{ text: `${'─'.repeat(side)}${label}${'─'.repeat(side)}`.slice(0, width), role: 'mention' }] };
+	return { key: NEW_MESSAGES_ROW, segments: [{ text: `${'─'.repeat(side)}${label}${'─'.repeat(side)}`.slice(0, width), role: 'mention' }] };
 }
 
 /**

@@ -16,6 +16,7 @@ import { useKeypress } from '../hooks/use-keypress.js';
 import { keyName, KEY_BINDINGS } from '../keys.js';
 import { ChatController, chatLayout, SIDEBAR_WIDTH, type ChatLayout, type ScreenActions } from '../session/chat-controller.js';
 import type { ChatSession } from '../session/chat-session.js';
+import { oldestSeq } from '../session/log-seqs.js';
 import { aliasesOf, shortName } from '../state/names.js';
 import {
 	conversationList,
@@ -158,6 +159,7 @@ export function ChatScreen(props: ChatScreenProps) {
 					aliases={aliasesOf(state.friends)}
 					newAfterSeq={logViewOf(state).newAfterSeq}
 					progress={state.loading?.key === state.selected ? loadingText(state.loading) : undefined}
+					olderUnloaded={state.selected !== STATUS && !state.historyComplete[state.selected] && (oldestSeq(state, state.selected) ?? 1) > 1}
 				/>
 			</Box>
 		);

@@ -341,7 +341,8 @@ export class ChatSession {
 	async firstUnread(): Promise<string | undefined> {
 		const { selected: key, newLine } = this.getState();
 		if (key === STATUS || newLine?.key !== key) return undefined;
-		if (!(await this.loadAll(key, newLine.afterSeq + 1))) return undefined;
+		// Down to the last message read, so the line has what came before it above.
+		if (!(await this.loadAll(key, newLine.afterSeq))) return undefined;
 		const first = this.getState().logs[key]?.find((entry) => entry.kind === 'message' && entry.message.seq > newLine.afterSeq);
 		return first?.kind === 'message' ? first.message.id : undefined;
 	}
