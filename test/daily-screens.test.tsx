@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../source/client/index.js';
-import { HistoryStore } from '../source/local/history-store.js';
-import { Settings } from '../source/local/settings.js';
-import { App } from '../source/ui/app.js';
+import type { ChatClient } from '../source/client/index.js';
+import { closeOpened, opened, renderApp } from './helpers/app.js';
 import { befriend, ClientPool, PASSWORD, uniqueName } from './helpers/clients.js';
-import { renderScreen, type RenderedScreen } from './helpers/render.js';
+import type { RenderedScreen } from './helpers/render.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -18,10 +16,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const SIZE = { columns: 80, rows: 24 };
 const ENTER = '\r';
 
-const opened: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const close of opened.splice(0).reverse()) await close();
-});
+afterEach(closeOpened);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -40,28 +35,7 @@ async function registered(pool: ClientPool, prefix: string): Promise<Named> {
 
 /** The App logged in as `user` with a saved login, on a fresh profile. */
 function openApp(user: Named): RenderedScreen {
-	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-daily-'));
-	const location = { configDir, profile: 'default' };
-	const settings = new Settings(location);
-	const history = new HistoryStore(location);
-	settings.saveLogin(server.url, { username: user.name, token: user.token });
-	const clients: ChatClient[] = [];
-	const createClient = (url: string) => {
-		const client = new ChatClient({ url });
-		clients.push(client);
-		return client;
-	};
-	const screen = renderScreen(
-		<App server={server.url} settings={settings} history={history} createClient={createClient} onExit={() => undefined} />,
-		SIZE,
-	);
-	opened.push(async () => {
-		screen.unmount();
-		await Promise.all(clients.map((client) => client.close()));
-		history.close();
-		rmSync(configDir, { recursive: true, force: true });
-	});
-	return screen;
+	return renderApp(server.url, SIZE, (settings) => settings.saveLogin(server.url, { username: user.name, token: user.token })).screen;
 }
 
 /** A frame's text with the log's borders and wrapping taken out. */
