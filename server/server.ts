@@ -79,11 +79,41 @@ function allClosed(wss: WebSocketServer, timeoutMs: number): Promise<void> {
 	});
 }
 
+/** The address cannot be listened on; the message is a sentence for a person, `code` the system's (EADDRINUSE, ...). */
+export class ListenError extends Error {
+	constructor(
+		message: string,
+		readonly code: string,
+		options: ErrorOptions,
+	) {
+		super(message, options);
+	}
+}
+
+/** Why the address cannot be listened on, as a sentence for a person; undefined for the unforeseen. */
+function listenProblem(error: NodeJS.ErrnoException, port: number, host: string): string | undefined {
+	switch (error.code) {
+		case 'EADDRINUSE':
+			return `port ${port} on ${host} is already in use (another chat-tui serve?)`;
+		case 'EACCES':
+			return `this user may not listen on port ${port} on ${host} (ports below 1024 need privileges)`;
+		case 'EADDRNOTAVAIL':
+			return `${host} is not an address of this machine, so port ${port} cannot be listened on there`;
+		default:
+			return undefined;
+	}
+}
+
+/** Listens; a foreseen failure rejects with a ListenError saying why. */
 function listen(http: HttpServer, port: number, host: string): Promise<AddressInfo> {
 	return new Promise((resolve, reject) => {
-		http.once('error', reject);
+		const fail = (error: NodeJS.ErrnoException) => {
+			const problem = listenProblem(error, port, host);
+			reject(problem ? new ListenError(problem, error.code!, { cause: error }) : error);
+		};
+		http.once('error', fail);
 		http.listen(port, host, () => {
-			http.off('error', reject);
+			http.off('error', fail);
 			resolve(http.address() as AddressInfo);
 		});
 	});
@@ -165,6 +195,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	};
 	const http = options.tls ? createHttpsServer(options.tls, answerPlainHttp) : createServer(answerPlainHttp);
 	const wss = new WebSocketServer({ server: http, path: '/', maxPayload: settings.maxFrameBytes });
+	// ws re-emits the HTTP server's errors; unheard, a failed listen would crash the process past listen()'s own report.
+	let listening = false;
+	wss.on('error', (error) => {
+		if (listening) logger.error('server error', error);
+	});
 	const throttle = new LoginThrottle({
 		freeFailures: settings.loginFreeFailures,
 		freeFailuresPerAddress: settings.loginFreeFailuresPerAddress,
@@ -212,7 +247,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	let address: AddressInfo;
 	try {
 		address = await listen(http, options.port ?? DEFAULT_PORT, host);
+		listening = true;
 	} catch (error) {
+		// A process that goes on (the TUI that tried to host) keeps no timer on a closed store.
+		clearInterval(heartbeat);
+		clearInterval(sessionsSeen);
+		wss.close();
 		await presence.close();
 		await bus.close();
 		await store.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, startServer, type ServerOptions } from '../server/server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ListenError, startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import { DataDirInUseError } from '../server/store/data-dir-lock.js';
 import { DEFAULT_REDIS_PREFIX } from '../server/bus/redis-bus.js';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../server/settings.js';
 import { defaultDataDir } from './paths.js';
@@ -105,22 +106,36 @@ function clusterFrom(options: ServeOptions): Pick<ServerOptions, 'redisUrl' | 'r
 	};
 }
 
+/** Which flag fixes a refusal to start; the server's sentence says what is wrong. */
+function startHint(error: unknown): string | undefined {
+	if (error instanceof DataDirInUseError) return 'stop it, or choose another directory with --data';
+	if (error instanceof ListenError) return `choose another with ${error.code === 'EADDRNOTAVAIL' ? '--host' : '--port'}`;
+	return undefined;
+}
+
+/** A failed start as the one line `serve` prints: no stack trace, a hint where there is one. */
+function startFailure(error: unknown): Error {
+	const hint = startHint(error);
+	return new Error(`chat-tui serve: ${error instanceof Error ? error.message : String(error)}${hint ? `; ${hint}` : ''}`);
+}
+
 async function serve(options: ServeOptions): Promise<void> {
 	const databaseUrl = options.databaseUrl || process.env.DATABASE_URL || undefined;
-	const server = await startServer({
-		port: options.port,
-		host: options.host,
-		dataDir: options.data,
-		databaseUrl,
-		tls: tlsFrom(options),
-		...clusterFrom(options),
-		...settingsFrom(options),
-	}).catch((error: NodeJS.ErrnoException) => {
-		if (error.code === 'EADDRINUSE') {
-			throw new Error(`port ${options.port} on ${options.host} is already in use (is another server running?)`);
-		}
-		throw error;
-	});
+	let server: RunningServer;
+	try {
+		server = await startServer({
+			port: options.port,
+			host: options.host,
+			dataDir: options.data,
+			databaseUrl,
+			tls: tlsFrom(options),
+			...clusterFrom(options),
+			...settingsFrom(options),
+		});
+	} catch (error) {
+		// cli.ts prints the message alone and exits 1.
+		throw startFailure(error);
+	}
 	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
 	if (server.instanceId) console.log(`cluster: instance ${server.instanceId}, bus and presence in Redis`);
 	// The URL may hold a password: name only where the data is.

@@ -32,9 +32,10 @@ import { MAX_FILE_CHUNK_BYTES, toReadStateRecord, UNREAD_COUNT_CAP, type ReadSta
 import { fts5Query, searchWords } from './search-words.js';
 import { newSessionId, SESSION_COLUMNS, toSessionRecord, type SessionRow } from './accounts-sql.js';
 import { senderNotIgnoredBy } from './ignored-sql.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 export interface SqliteStoreOptions {
-	/** Directory for chat-tui.db; created when missing. */
+	/** Directory for chat-tui.db; created when missing, and locked (one store per directory) until close. */
 	dataDir: string;
 	/**
 	 * FULL makes every acknowledged message survive a power cut, not only a
@@ -78,21 +79,39 @@ function migrate(db: Database.Database): void {
 	}
 }
 
+function openDatabase(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
+	const db = new Database(file);
+	try {
+		db.pragma('journal_mode = WAL');
+		db.pragma(`synchronous = ${synchronous}`);
+		db.pragma('foreign_keys = ON');
+		db.pragma('busy_timeout = 5000');
+		migrate(db);
+		return db;
+	} catch (error) {
+		db.close();
+		throw error;
+	}
+}
+
 /** The embedded store: one SQLite file in WAL mode, synchronous calls behind the async Store interface. */
 export class SqliteStore implements Store {
 	readonly file: string;
 	private readonly db: Database.Database;
 	private readonly commitDelayMs: number;
+	private readonly lock: DataDirLock;
 
+	/** Throws DataDirInUseError while a live process (this one included) has a store open on the directory. */
 	constructor(options: SqliteStoreOptions) {
 		mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+		this.lock = lockDataDir(options.dataDir);
 		this.file = path.join(options.dataDir, SQLITE_FILE_NAME);
-		this.db = new Database(this.file);
-		this.db.pragma('journal_mode = WAL');
-		this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-		this.db.pragma('foreign_keys = ON');
-		this.db.pragma('busy_timeout = 5000');
-		migrate(this.db);
+		try {
+			this.db = openDatabase(this.file, options.synchronous ?? 'FULL');
+		} catch (error) {
+			this.lock.release();
+			throw error;
+		}
 		this.commitDelayMs = options.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS;
 	}
 
@@ -680,5 +699,6 @@ export class SqliteStore implements Store {
 	async close(): Promise<void> {
 		if (this.appendQueue.length > 0) this.flushAppends();
 		if (this.db.open) this.db.close();
+		this.lock.release();
 	}
 }
