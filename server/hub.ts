@@ -43,8 +43,18 @@ const DEPARTED_GRACE_MS = 10_000;
 export class Hub {
 	private readonly sessionsByUser = new Map<number, Set<Session>>();
 	private readonly anonymous = new Set<Session>();
-	/** Per user, the detaches still to come of sessions whose socket has closed. */
-	private readonly closingByUser = new Map<number, Set<Promise<void>>>();
+	/**
+	 * Connections whose socket has closed, until their detach settles, with
+	 * the user each was logged in as (one cut during its login learns it at attach).
+	 */
+	private readonly closed = new Map<Session, { userId: number | undefined; detached: Promise<void> }>();
+	/** Of those, the ones of each user. */
+	private readonly closedByUser = new Map<number, Set<Session>>();
+	/**
+	 * Per logged-in connection, the detaches its replay waits for: those of
+	 * its user's connections that had already closed when it logged in.
+	 */
+	private readonly predecessors = new WeakMap<Session, Array<Promise<void>>>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
 	/** Per user, the appends in flight that were queued for them (see storeMessage). */
@@ -86,6 +96,10 @@ export class Hub {
 
 	/** Marks the session as logged in; the user's first session anywhere tells their contacts they are online. */
 	async attach(session: Session, user: SessionUser): Promise<void> {
+		// Before anything is awaited: the connections closed by now are the ones this login replaces.
+		this.predecessors.set(session, this.closedOf(user.id));
+		const closed = this.closed.get(session);
+		if (closed) this.indexClosed(session, (closed.userId = user.id));
 		session.user = user;
 		this.anonymous.delete(session);
 		let sessions = this.sessionsByUser.get(user.id);
@@ -235,35 +249,50 @@ export class Hub {
 
 	/** Resolves once every closed socket's detach has run (a shutdown waits for them before leaving the cluster). */
 	async detachesSettled(): Promise<void> {
-		await Promise.allSettled([...this.closingByUser.values()].flatMap((pending) => [...pending]));
+		await Promise.allSettled([...this.closed.values()].map(({ detached }) => detached));
 	}
 
 	/**
-	 * A session whose socket closed, until `detached` settles. Its requests
+	 * A connection whose socket closed, until `detached` settles. Its requests
 	 * still queued (sends waiting for their commit) finish first, and only
 	 * its detach marks what a cut connection may have missed.
 	 */
 	closing(session: Session, detached: Promise<void>): void {
-		const userId = session.user?.id;
-		if (userId === undefined) return;
-		let pending = this.closingByUser.get(userId);
-		if (!pending) this.closingByUser.set(userId, (pending = new Set()));
-		pending.add(detached);
+		const closed = { userId: session.user?.id, detached };
+		this.closed.set(session, closed);
+		if (closed.userId !== undefined) this.indexClosed(session, closed.userId);
 		void detached.finally(() => {
-			pending.delete(detached);
-			if (pending.size === 0 && this.closingByUser.get(userId) === pending) this.closingByUser.delete(userId);
+			this.closed.delete(session);
+			const ofUser = closed.userId === undefined ? undefined : this.closedByUser.get(closed.userId);
+			ofUser?.delete(session);
+			if (ofUser?.size === 0) this.closedByUser.delete(closed.userId!);
 		});
+	}
+
+	private indexClosed(session: Session, userId: number): void {
+		let ofUser = this.closedByUser.get(userId);
+		if (!ofUser) this.closedByUser.set(userId, (ofUser = new Set()));
+		ofUser.add(session);
+	}
+
+	/** The detaches still to come of the user's closed connections. */
+	private closedOf(userId: number): Array<Promise<void>> {
+		return [...(this.closedByUser.get(userId) ?? [])].map((session) => this.closed.get(session)!.detached);
 	}
 
 	/**
 	 * When the user may have missed messages (a cut connection, or an instance
-	 * that died under them); asked once. Waits for the user's closed sessions
-	 * to be detached first, so a quick reconnect also gets what the
-	 * connection it replaces missed.
+	 * that died under them); asked once per login. Waits first for the
+	 * detaches of the connections that had closed when this one logged in, so
+	 * a quick reconnect also gets what the connection it replaces missed.
+	 * Only those: a connection's detach comes after its own login's replay,
+	 * so waiting for its own, or for one that closed after it logged in
+	 * (whose replay may in turn be waiting for this one's detach), would wait forever.
 	 */
-	async takeMissed(userId: number): Promise<MissedSpan | undefined> {
-		const closing = this.closingByUser.get(userId);
-		if (closing) await Promise.allSettled([...closing]);
+	async takeMissed(session: Session, userId: number): Promise<MissedSpan | undefined> {
+		const before = this.predecessors.get(session) ?? [];
+		this.predecessors.delete(session);
+		await Promise.allSettled(before);
 		return this.presence.takeMissed(userId);
 	}
 
