@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
 import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
 import { messagesSince } from './recovery.js';
+import { replayMissed } from './replay.js';
 import type { Session, SessionUser } from './session.js';
 import type { AppendResult, NewMessage, Store } from './store/store.js';
 
@@ -55,6 +56,8 @@ export class Hub {
 	 * its user's connections that had already closed when it logged in.
 	 */
 	private readonly predecessors = new WeakMap<Session, Array<Promise<void>>>();
+	/** Connections that have taken what their user may have missed (their login's replay has begun). */
+	private readonly tookMissed = new WeakSet<Session>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
 	/** Per user, the appends in flight that were queued for them (see storeMessage). */
@@ -232,6 +235,12 @@ export class Hub {
 				{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
 				'could not note messages a cut connection may have missed',
 			);
+			// The login replacing it, on another instance, may have taken the user's marks before this one.
+			if (session.sessionId !== undefined) {
+				await this.bus
+					.publish({ userIds: [user.id], replayMissed: [session.sessionId] })
+					.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
+			}
 		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
@@ -292,6 +301,7 @@ export class Hub {
 	async takeMissed(session: Session, userId: number): Promise<MissedSpan | undefined> {
 		const before = this.predecessors.get(session) ?? [];
 		this.predecessors.delete(session);
+		this.tookMissed.add(session);
 		await Promise.allSettled(before);
 		return this.presence.takeMissed(userId);
 	}
@@ -370,7 +380,25 @@ export class Hub {
 		}
 	}
 
+	/** Open connections of these login sessions that have taken their missed span take the new one (see ReplayRequest). */
+	private replayLocally(userIds: number[], sessionIds: string[]): void {
+		const asked = new Set(sessionIds);
+		for (const userId of userIds) {
+			for (const session of this.sessionsByUser.get(userId) ?? []) {
+				if (session.sessionId === undefined || !asked.has(session.sessionId)) continue;
+				if (!this.tookMissed.has(session) || this.closed.has(session)) continue;
+				void replayMissed(this.store, this, session, userId).catch((error: unknown) =>
+					this.logger.error('could not replay what a cut connection missed', error),
+				);
+			}
+		}
+	}
+
 	private deliverLocally(delivery: Delivery): void {
+		if ('replayMissed' in delivery) {
+			this.replayLocally(delivery.userIds, delivery.replayMissed);
+			return;
+		}
 		if (delivery.revokeSessions) {
 			this.revokeLocally(delivery.userIds, delivery.revokeSessions, delivery.event);
 			return;
