@@ -60,6 +60,8 @@ export class Hub {
 	private readonly tookMissed = new WeakSet<Session>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
+	/** Users whose last session here has ended, while presence counts it off (how many such closes are in flight). */
+	private readonly leaving = new Map<number, number>();
 	/** Per user, the appends in flight that were queued for them (see storeMessage). */
 	private readonly queuingByUser = new Map<number, Set<Promise<unknown>>>();
 	readonly presence: Presence;
@@ -244,13 +246,18 @@ export class Hub {
 		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
-		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
+		const last = sessions.size === 0;
+		if (last) {
+			this.sessionsByUser.delete(user.id);
+			this.leaving.set(user.id, (this.leaving.get(user.id) ?? 0) + 1);
+		}
 		try {
 			if (await this.presence.closed(user)) {
 				this.noteDeparture(user.id);
 				await this.announce(user, false);
 			}
 		} finally {
+			if (last) this.notLeaving(user.id);
 			// Bookkeeping after presence: contacts hear of the departure without waiting on a store write.
 			await this.countSession(session, -1);
 		}
@@ -370,6 +377,12 @@ export class Hub {
 		}
 	}
 
+	private notLeaving(userId: number): void {
+		const count = (this.leaving.get(userId) ?? 1) - 1;
+		if (count > 0) this.leaving.set(userId, count);
+		else this.leaving.delete(userId);
+	}
+
 	private noteDeparture(userId: number): void {
 		const now = Date.now();
 		this.departed.delete(userId);
@@ -412,10 +425,13 @@ export class Hub {
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was
-			// neither delivered nor queued. Their next login picks it up.
+			// neither delivered nor queued. Their next login picks it up. While presence
+			// is still counting that session off, whether it was their last anywhere is
+			// not known yet: the mark is made anyway (at worst a copy they have comes again).
 			if (!sessions && event.type === 'message' && delivery.queued && !delivery.queued.includes(userId)) {
 				const departedAt = this.departed.get(userId);
-				if (departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId)) {
+				const departed = departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId);
+				if (departed || this.leaving.has(userId)) {
 					const ts = Date.parse(event.message.ts);
 					void this.noteMissed(userId, { from: ts, to: ts }, 'could not note a missed message');
 				}
