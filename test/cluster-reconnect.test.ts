@@ -18,8 +18,8 @@ import { RawClient, type Frame } from './helpers/raw-client.js';
 const missing = await missingServices(false);
 if (!inCi && missing.length > 0) console.warn(`cluster reconnect tests skipped: missing ${missing.join('; ')}`);
 
-/** How long an event sent to the new connection may take to arrive (it is live: well under this). */
-const LIVE_MS = 3000;
+/** How long an event sent to the new connection may take to arrive (it is live: far under this, but CI machines are busy). */
+const LIVE_MS = 5000;
 const DELAYS_MS = [0, 50, 200];
 const REPEATS = 2;
 
@@ -42,7 +42,8 @@ function cut(client: RawClient): void {
 }
 
 describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live delivery', () => {
-	const cluster = new Cluster({ presenceTtl: 1.5, presenceCheck: 0.5 });
+	// No instance dies here: the default presence timings, so that a busy machine never gets one taken for dead.
+	const cluster = new Cluster({ presenceTtl: 15, presenceCheck: 5 });
 	const raws: RawClient[] = [];
 	let a: Instance;
 	let b: Instance;
@@ -140,11 +141,12 @@ describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live deli
 				}
 			}
 		}
+		if (failures.length > 0) for (const instance of [a, b]) console.log(`${instance.id}:\n${instance.output()}`);
 		expect(failures).toEqual([]);
 
 		// Offline once her last connection ends: every cut connection was detached, none left counting.
 		cut(current);
 		await until(async () => (await seesOnline(bob, alice.name)) === false, 'alice offline for bob after her last connection was cut');
 		await until(async () => (await memberOnline(carol, group, alice.name)) === false, 'alice offline for carol after her last connection was cut');
-	}, 180_000);
+	}, 240_000);
 });
