@@ -231,19 +231,6 @@ export class Hub {
 		if (closed) this.anonymous.delete(session);
 		else this.anonymous.add(session);
 		if (!user) return;
-		if (cut) {
-			await this.noteMissed(
-				user.id,
-				{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
-				'could not note messages a cut connection may have missed',
-			);
-			// The login replacing it, on another instance, may have taken the user's marks before this one.
-			if (session.sessionId !== undefined) {
-				await this.bus
-					.publish({ userIds: [user.id], replayMissed: [session.sessionId] })
-					.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
-			}
-		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
 		const last = sessions.size === 0;
@@ -252,6 +239,8 @@ export class Hub {
 			this.leaving.set(user.id, (this.leaving.get(user.id) ?? 0) + 1);
 		}
 		try {
+			// Noted once nothing more is handed to it: all it may have missed is stored by then.
+			if (cut) await this.noteCut(user.id, session);
 			if (await this.presence.closed(user)) {
 				this.noteDeparture(user.id);
 				await this.announce(user, false);
@@ -261,6 +250,23 @@ export class Hub {
 			// Bookkeeping after presence: contacts hear of the departure without waiting on a store write.
 			await this.countSession(session, -1);
 		}
+	}
+
+	/**
+	 * A cut connection may have lost what was written to it lately: its user's
+	 * next login replays it. A login replacing it may have replayed already
+	 * (on another instance, which does not wait for this detach): it is asked to again.
+	 */
+	private async noteCut(userId: number, session: Session): Promise<void> {
+		await this.noteMissed(
+			userId,
+			{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
+			'could not note messages a cut connection may have missed',
+		);
+		if (session.sessionId === undefined) return;
+		await this.bus
+			.publish({ userIds: [userId], replayMissed: [session.sessionId] })
+			.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
 	}
 
 	/** Resolves once every closed socket's detach has run (a shutdown waits for them before leaving the cluster). */

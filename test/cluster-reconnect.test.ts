@@ -11,9 +11,13 @@
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, inCi, missingServices, type Instance } from './helpers/cluster.js';
+import { silentLogger } from '../server/logger.js';
+import { RedisPresence } from '../server/presence/redis-presence.js';
+import { startServer, type RunningServer } from '../server/server.js';
+import { Cluster, inCi, missingServices, REDIS_URL, type Instance } from './helpers/cluster.js';
 import { PASSWORD, sleep, uniqueName, until } from './helpers/clients.js';
 import { RawClient, type Frame } from './helpers/raw-client.js';
+import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 
 const missing = await missingServices(false);
 if (!inCi && missing.length > 0) console.warn(`cluster reconnect tests skipped: missing ${missing.join('; ')}`);
@@ -48,13 +52,13 @@ describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live deli
 	let a: Instance;
 	let b: Instance;
 
-	async function connect(instance: Instance): Promise<RawClient> {
+	async function connect(instance: { url: string }): Promise<RawClient> {
 		const client = await RawClient.connect(instance.url);
 		raws.push(client);
 		return client;
 	}
 
-	async function registered(instance: Instance, prefix: string): Promise<Login> {
+	async function registered(instance: { url: string }, prefix: string): Promise<Login> {
 		const client = await connect(instance);
 		const name = uniqueName(prefix);
 		const { token } = await client.ok('register', { username: name, password: PASSWORD });
@@ -149,4 +153,57 @@ describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live deli
 		await until(async () => (await seesOnline(bob, alice.name)) === false, 'alice offline for bob after her last connection was cut');
 		await until(async () => (await memberOnline(carol, group, alice.name)) === false, 'alice offline for carol after her last connection was cut');
 	}, 240_000);
+	for (const when of ['just before the cut', 'while the cut connection is detached'] as const) {
+		it(`a message sent ${when} reaches the login that replaced the connection on the other instance, even when that login replayed before the cut one was detached`, async () => {
+			// In-process instances; on b, noting what bob's cut connection may have missed is held
+			// until his new login on a has taken (and found nothing in) his missed marks.
+			const presence = await RedisPresence.connect({ url: REDIS_URL, prefix: cluster.prefix, instanceId: `held-${when.length}-${cluster.run}` });
+			let release: () => void = () => undefined;
+			const held = new Promise<void>((resolve) => (release = resolve));
+			let noting: () => void = () => undefined;
+			const notingStarted = new Promise<void>((resolve) => (noting = resolve));
+			const realMarkMissed = presence.markMissed.bind(presence);
+			presence.markMissed = async (userId, span) => {
+				noting();
+				await held;
+				return realMarkMissed(userId, span);
+			};
+			const common = {
+				port: 0,
+				databaseUrl: cluster.databaseUrl,
+				redisUrl: REDIS_URL,
+				redisPrefix: cluster.prefix,
+				logger: silentLogger,
+				passwordCost: TEST_PASSWORD_COST,
+				...RELAXED_LIMITS,
+			};
+			const servers: RunningServer[] = [];
+			try {
+				servers.push(await startServer({ ...common, instanceId: `plain-${when.length}-${cluster.run}` }));
+				servers.push(await startServer({ ...common, presence }));
+				const [onA, onB] = servers as [RunningServer, RunningServer];
+				const alice = await registered(onA, 'alice');
+				const bob = await registered(onB, 'bob');
+				await friends(alice, bob);
+
+				// Just before the cut: whether it arrived, the server cannot know. While the cut connection
+				// is detached: b still counts bob online, so nothing is queued for him.
+				const send = async () =>
+					(await alice.client.ok('send', { to: { user: bob.name }, text: `sent ${when}`, cid: randomUUID() })) as Frame & { message: { id: string } };
+				const early = when === 'just before the cut' ? await send() : undefined;
+				cut(bob.client);
+				await notingStarted;
+				const { message } = early ?? (await send());
+				const again = await connect(onA);
+				await again.ok('login', { token: bob.token });
+				await sleep(300); // its login's replay has taken bob's missed marks: none yet
+				release();
+				const replayed = await again.event('message', (frame) => (frame.message as { id: string }).id === message.id, LIVE_MS);
+				expect((replayed.message as { text: string }).text).toBe(`sent ${when}`);
+			} finally {
+				release();
+				await Promise.all(servers.map((server) => server.close()));
+			}
+		});
+	}
 });
