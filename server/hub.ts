@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
 import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
 import { messagesSince } from './recovery.js';
+import { replayMissed } from './replay.js';
 import type { Session, SessionUser } from './session.js';
 import type { AppendResult, NewMessage, Store } from './store/store.js';
 
@@ -43,10 +44,24 @@ const DEPARTED_GRACE_MS = 10_000;
 export class Hub {
 	private readonly sessionsByUser = new Map<number, Set<Session>>();
 	private readonly anonymous = new Set<Session>();
-	/** Per user, the detaches still to come of sessions whose socket has closed. */
-	private readonly closingByUser = new Map<number, Set<Promise<void>>>();
+	/**
+	 * Connections whose socket has closed, until their detach settles, with
+	 * the user each was logged in as (one cut during its login learns it at attach).
+	 */
+	private readonly closed = new Map<Session, { userId: number | undefined; detached: Promise<void> }>();
+	/** Of those, the ones of each user. */
+	private readonly closedByUser = new Map<number, Set<Session>>();
+	/**
+	 * Per logged-in connection, the detaches its replay waits for: those of
+	 * its user's connections that had already closed when it logged in.
+	 */
+	private readonly predecessors = new WeakMap<Session, Array<Promise<void>>>();
+	/** Connections that have taken what their user may have missed (their login's replay has begun). */
+	private readonly tookMissed = new WeakSet<Session>();
 	/** Users whose last session anywhere ended here lately, and when (ms). */
 	private readonly departed = new Map<number, number>();
+	/** Users whose last session here has ended, while presence counts it off (how many such closes are in flight). */
+	private readonly leaving = new Map<number, number>();
 	/** Per user, the appends in flight that were queued for them (see storeMessage). */
 	private readonly queuingByUser = new Map<number, Set<Promise<unknown>>>();
 	readonly presence: Presence;
@@ -86,6 +101,10 @@ export class Hub {
 
 	/** Marks the session as logged in; the user's first session anywhere tells their contacts they are online. */
 	async attach(session: Session, user: SessionUser): Promise<void> {
+		// Before anything is awaited: the connections closed by now are the ones this login replaces.
+		this.predecessors.set(session, this.closedOf(user.id));
+		const closed = this.closed.get(session);
+		if (closed) this.indexClosed(session, (closed.userId = user.id));
 		session.user = user;
 		this.anonymous.delete(session);
 		let sessions = this.sessionsByUser.get(user.id);
@@ -212,58 +231,91 @@ export class Hub {
 		if (closed) this.anonymous.delete(session);
 		else this.anonymous.add(session);
 		if (!user) return;
-		if (cut) {
-			await this.noteMissed(
-				user.id,
-				{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
-				'could not note messages a cut connection may have missed',
-			);
-		}
 		const sessions = this.sessionsByUser.get(user.id);
 		if (!sessions?.delete(session)) return;
-		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
+		const last = sessions.size === 0;
+		if (last) {
+			this.sessionsByUser.delete(user.id);
+			this.leaving.set(user.id, (this.leaving.get(user.id) ?? 0) + 1);
+		}
 		try {
+			// Noted once nothing more is handed to it: all it may have missed is stored by then.
+			if (cut) await this.noteCut(user.id, session);
 			if (await this.presence.closed(user)) {
 				this.noteDeparture(user.id);
 				await this.announce(user, false);
 			}
 		} finally {
+			if (last) this.notLeaving(user.id);
 			// Bookkeeping after presence: contacts hear of the departure without waiting on a store write.
 			await this.countSession(session, -1);
 		}
 	}
 
+	/**
+	 * A cut connection may have lost what was written to it lately: its user's
+	 * next login replays it. A login replacing it may have replayed already
+	 * (on another instance, which does not wait for this detach): it is asked to again.
+	 */
+	private async noteCut(userId: number, session: Session): Promise<void> {
+		await this.noteMissed(
+			userId,
+			{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
+			'could not note messages a cut connection may have missed',
+		);
+		if (session.sessionId === undefined) return;
+		await this.bus
+			.publish({ userIds: [userId], replayMissed: [session.sessionId] })
+			.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
+	}
+
 	/** Resolves once every closed socket's detach has run (a shutdown waits for them before leaving the cluster). */
 	async detachesSettled(): Promise<void> {
-		await Promise.allSettled([...this.closingByUser.values()].flatMap((pending) => [...pending]));
+		await Promise.allSettled([...this.closed.values()].map(({ detached }) => detached));
 	}
 
 	/**
-	 * A session whose socket closed, until `detached` settles. Its requests
+	 * A connection whose socket closed, until `detached` settles. Its requests
 	 * still queued (sends waiting for their commit) finish first, and only
 	 * its detach marks what a cut connection may have missed.
 	 */
 	closing(session: Session, detached: Promise<void>): void {
-		const userId = session.user?.id;
-		if (userId === undefined) return;
-		let pending = this.closingByUser.get(userId);
-		if (!pending) this.closingByUser.set(userId, (pending = new Set()));
-		pending.add(detached);
+		const closed = { userId: session.user?.id, detached };
+		this.closed.set(session, closed);
+		if (closed.userId !== undefined) this.indexClosed(session, closed.userId);
 		void detached.finally(() => {
-			pending.delete(detached);
-			if (pending.size === 0 && this.closingByUser.get(userId) === pending) this.closingByUser.delete(userId);
+			this.closed.delete(session);
+			const ofUser = closed.userId === undefined ? undefined : this.closedByUser.get(closed.userId);
+			ofUser?.delete(session);
+			if (ofUser?.size === 0) this.closedByUser.delete(closed.userId!);
 		});
+	}
+
+	private indexClosed(session: Session, userId: number): void {
+		let ofUser = this.closedByUser.get(userId);
+		if (!ofUser) this.closedByUser.set(userId, (ofUser = new Set()));
+		ofUser.add(session);
+	}
+
+	/** The detaches still to come of the user's closed connections. */
+	private closedOf(userId: number): Array<Promise<void>> {
+		return [...(this.closedByUser.get(userId) ?? [])].map((session) => this.closed.get(session)!.detached);
 	}
 
 	/**
 	 * When the user may have missed messages (a cut connection, or an instance
-	 * that died under them); asked once. Waits for the user's closed sessions
-	 * to be detached first, so a quick reconnect also gets what the
-	 * connection it replaces missed.
+	 * that died under them); asked once per login. Waits first for the
+	 * detaches of the connections that had closed when this one logged in, so
+	 * a quick reconnect also gets what the connection it replaces missed.
+	 * Only those: a connection's detach comes after its own login's replay,
+	 * so waiting for its own, or for one that closed after it logged in
+	 * (whose replay may in turn be waiting for this one's detach), would wait forever.
 	 */
-	async takeMissed(userId: number): Promise<MissedSpan | undefined> {
-		const closing = this.closingByUser.get(userId);
-		if (closing) await Promise.allSettled([...closing]);
+	async takeMissed(session: Session, userId: number): Promise<MissedSpan | undefined> {
+		const before = this.predecessors.get(session) ?? [];
+		this.predecessors.delete(session);
+		this.tookMissed.add(session);
+		await Promise.allSettled(before);
 		return this.presence.takeMissed(userId);
 	}
 
@@ -331,6 +383,12 @@ export class Hub {
 		}
 	}
 
+	private notLeaving(userId: number): void {
+		const count = (this.leaving.get(userId) ?? 1) - 1;
+		if (count > 0) this.leaving.set(userId, count);
+		else this.leaving.delete(userId);
+	}
+
 	private noteDeparture(userId: number): void {
 		const now = Date.now();
 		this.departed.delete(userId);
@@ -341,7 +399,25 @@ export class Hub {
 		}
 	}
 
+	/** Open connections of these login sessions that have taken their missed span take the new one (see ReplayRequest). */
+	private replayLocally(userIds: number[], sessionIds: string[]): void {
+		const asked = new Set(sessionIds);
+		for (const userId of userIds) {
+			for (const session of this.sessionsByUser.get(userId) ?? []) {
+				if (session.sessionId === undefined || !asked.has(session.sessionId)) continue;
+				if (!this.tookMissed.has(session) || this.closed.has(session)) continue;
+				void replayMissed(this.store, this, session, userId).catch((error: unknown) =>
+					this.logger.error('could not replay what a cut connection missed', error),
+				);
+			}
+		}
+	}
+
 	private deliverLocally(delivery: Delivery): void {
+		if ('replayMissed' in delivery) {
+			this.replayLocally(delivery.userIds, delivery.replayMissed);
+			return;
+		}
 		if (delivery.revokeSessions) {
 			this.revokeLocally(delivery.userIds, delivery.revokeSessions, delivery.event);
 			return;
@@ -355,10 +431,13 @@ export class Hub {
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was
-			// neither delivered nor queued. Their next login picks it up.
+			// neither delivered nor queued. Their next login picks it up. While presence
+			// is still counting that session off, whether it was their last anywhere is
+			// not known yet: the mark is made anyway (at worst a copy they have comes again).
 			if (!sessions && event.type === 'message' && delivery.queued && !delivery.queued.includes(userId)) {
 				const departedAt = this.departed.get(userId);
-				if (departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId)) {
+				const departed = departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId);
+				if (departed || this.leaving.has(userId)) {
 					const ts = Date.parse(event.message.ts);
 					void this.noteMissed(userId, { from: ts, to: ts }, 'could not note a missed message');
 				}

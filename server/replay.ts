@@ -28,7 +28,7 @@ export async function replayPending(store: Store, session: Session, userId: numb
  * Sent after the pending ones; the client drops any it already has, by id.
  */
 export async function replayMissed(store: Store, hub: Hub, session: Session, userId: number): Promise<void> {
-	const span = await hub.takeMissed(userId);
+	const span = await hub.takeMissed(session, userId);
 	if (span === undefined) return;
 	for (const conversation of await participationsOf(store, userId)) {
 		for (const message of await messagesSince(store, userId, conversation, span.from, span.to)) {

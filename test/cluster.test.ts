@@ -367,6 +367,64 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			await Promise.all(servers.map((server) => server.close()));
 		}
 	});
+
+	it('a message for a user whose last session here is leaving, published before their instance has counted them off, comes at their next login', async () => {
+		// Two in-process instances; on b, counting bob's session off is held until the message
+		// below has been delivered there: a still counts him online, so nothing is queued for him.
+		const presence = await RedisPresence.connect({
+			url: REDIS_URL,
+			prefix: cluster.prefix,
+			instanceId: `leaving-${cluster.run}`,
+			ttlMs: PRESENCE_TTL_S * 1000,
+			checkMs: PRESENCE_CHECK_S * 1000,
+		});
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		let closing: () => void = () => undefined;
+		const closingStarted = new Promise<void>((resolve) => (closing = resolve));
+		const realClosed = presence.closed.bind(presence);
+		presence.closed = async (user) => {
+			closing();
+			await held;
+			return realClosed(user);
+		};
+		const common = {
+			port: 0,
+			databaseUrl: cluster.databaseUrl,
+			redisUrl: REDIS_URL,
+			redisPrefix: cluster.prefix,
+			logger: silentLogger,
+			passwordCost: TEST_PASSWORD_COST,
+			...RELAXED_LIMITS,
+		};
+		const servers: RunningServer[] = [];
+		try {
+			servers.push(await startServer({ ...common, instanceId: `sender-${cluster.run}` }));
+			servers.push(await startServer({ ...common, presence }));
+			const [a, b] = servers as [RunningServer, RunningServer];
+			const alice = await registered(a.url, 'alice');
+			const bob = await registered(b.url, 'bob');
+			await befriend(alice, bob);
+
+			const token = bob.token!;
+			await bob.close();
+			await closingStarted;
+			const unqueued = await alice.send({ user: bob.name }, 'sent while your instance was counting you off');
+			await new Promise((resolve) => setTimeout(resolve, 200)); // b has had the delivery, with no session for bob
+			release();
+			await until(async () => (await alice.request('friends.list', {})).friends[0]?.online === false, 'bob offline for alice');
+
+			const back = await connect(a.url);
+			const got = record(back, 'message');
+			await back.login({ token });
+			await until(() => got.length >= 1, 'the message sent while bob was leaving', 3000);
+			expect(got.map((e) => e.message.id)).toEqual([unqueued.id]);
+		} finally {
+			release();
+			await Promise.all(clients.splice(0).map((client) => client.close()));
+			await Promise.all(servers.map((server) => server.close()));
+		}
+	});
 });
 
 describe.runIf(ready && (missingNginx.length === 0 || inCi))('cluster: fail-over behind nginx', () => {

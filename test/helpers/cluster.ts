@@ -87,6 +87,8 @@ export interface ClusterOptions {
 	/** Heartbeat key TTL and check interval, in seconds (fractions allowed). */
 	presenceTtl: number;
 	presenceCheck: number;
+	/** Seconds between the instances' pings to their clients (default 5). */
+	heartbeat?: number;
 }
 
 /**
@@ -147,7 +149,7 @@ export class Cluster {
 			'--burst',
 			'100000',
 			'--heartbeat',
-			'5',
+			String(this.options.heartbeat ?? 5),
 		];
 		const env = {
 			...process.env,

@@ -8,7 +8,10 @@ interface Pair {
 /**
  * A TCP proxy between clients and a server whose connections the test can cut
  * at will, as a network would: both sides just see the TCP connection end
- * (FIN, or RST with `reset`), and whatever was in flight is lost.
+ * (FIN, or RST with `reset`), and whatever was in flight is lost. Given
+ * several servers (the instances of a cluster), it hands each new connection
+ * to the next one in turn, as a load balancer would, so a client that
+ * reconnects lands on another instance.
  */
 export class FlakyProxy {
 	/** Connections cut by the test. */
@@ -19,15 +22,19 @@ export class FlakyProxy {
 	url = '';
 	private readonly pairs = new Set<Pair>();
 	private readonly server: net.Server;
+	private turn = 0;
 
-	private constructor(private readonly target: { host: string; port: number }) {
+	private constructor(private readonly targets: Array<{ host: string; port: number }>) {
 		this.server = net.createServer((client) => this.accept(client));
 	}
 
-	/** Listens on an ephemeral loopback port and forwards to `target` (`ws://host:port`). */
-	static async start(target: string): Promise<FlakyProxy> {
-		const { hostname, port } = new URL(target);
-		const proxy = new FlakyProxy({ host: hostname, port: Number(port) });
+	/** Listens on an ephemeral loopback port and forwards to `target` (`ws://host:port`), or to each of several in turn. */
+	static async start(target: string | string[]): Promise<FlakyProxy> {
+		const targets = (Array.isArray(target) ? target : [target]).map((url) => {
+			const { hostname, port } = new URL(url);
+			return { host: hostname, port: Number(port) };
+		});
+		const proxy = new FlakyProxy(targets);
 		await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
 		proxy.url = `ws://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
 		return proxy;
@@ -60,7 +67,8 @@ export class FlakyProxy {
 	}
 
 	private accept(client: net.Socket): void {
-		const upstream = net.connect(this.target.port, this.target.host);
+		const target = this.targets[this.turn++ % this.targets.length]!;
+		const upstream = net.connect(target.port, target.host);
 		const pair = { client, upstream };
 		this.pairs.add(pair);
 		this.connections++;
