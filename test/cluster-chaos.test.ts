@@ -15,6 +15,7 @@ import { ChatClient } from '../source/client/index.js';
 import type { Message, Peer } from '../source/protocol/index.js';
 import { befriend, ClientPool, fullHistory, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
 import { Cluster, inCi, missingServices } from './helpers/cluster.js';
+import { conversationOf, planSends, seeded, sendThroughChaos, type Planned } from './helpers/chaos.js';
 import { FlakyProxy } from './helpers/flaky-proxy.js';
 
 const missing = await missingServices(false);
@@ -27,31 +28,8 @@ const IN_FLIGHT = 8;
 
 type Named = ChatClient & { name: string };
 
-interface Planned {
-	from: string;
-	to: Peer;
-	text: string;
-	cid: string;
-	/** Position in the sender's own sequence of sends. */
-	index: number;
-}
 
-/** A small seeded PRNG (mulberry32), so a run's choices can be replayed. */
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
-/** The conversation a message is in, named the same from both sides. */
-function conversationOf(from: string, to: Peer): string {
-	return 'group' in to ? `group:${to.group}` : `dm:${[from, to.user].sort().join('+')}`;
-}
 
 /** Whether `user` is a recipient (not the sender) of a message; everyone is in the group. */
 function isFor(user: string, planned: Planned): boolean {
@@ -114,65 +92,11 @@ describe.runIf(missing.length === 0)('cluster chaos: connections cut at random a
 		const logins = clients.map((client) => record(client, 'login'));
 
 		// The plan: each client sends to another user or (one time in three) to the group.
-		const plans = clients.map((client) => {
-			const others = names.filter((name) => name !== client.name);
-			return Array.from({ length: PER_CLIENT }, (_, index): Planned => {
-				const pick = Math.floor(random() * others.length * 1.5);
-				const to: Peer = pick >= others.length ? { group } : { user: others[pick]! };
-				return {
-					from: client.name,
-					to,
-					text: `${client.name} #${index} to ${'group' in to ? to.group : to.user}`,
-					cid: `${client.name}-${String(index).padStart(6, '0')}`,
-					index,
-				};
-			});
-		});
+		const plans = planSends(names, PER_CLIENT, group, random);
 		const byCid = new Map(plans.flat().map((planned) => [planned.cid, planned]));
 
-		// Chaos: every 20–60 acknowledged messages (or 300 ms without a cut), cut one connection, with
-		// FIN or RST; one time in ten, all of them at once.
-		let sending = true;
-		let acknowledged = 0;
 		const started = Date.now();
-		const chaos = (async () => {
-			let allAtOnce = 0;
-			let nextCut = 20 + random() * 40;
-			let lastCut = Date.now();
-			while (sending) {
-				await sleep(5);
-				if (!sending || (acknowledged < nextCut && Date.now() - lastCut < 300)) continue;
-				if (random() < 0.1) {
-					proxy!.cutAll(random() < 0.5);
-					allAtOnce++;
-				} else proxy!.cutRandom(random);
-				nextCut = acknowledged + 20 + random() * 40;
-				lastCut = Date.now();
-			}
-			return allAtOnce;
-		})();
-
-		// Each client keeps up to 8 sends in flight; the outbox carries them across the cuts.
-		const acked = clients.map(() => new Map<string, Message>());
-		await Promise.all(
-			clients.map(async (client, i) => {
-				const inFlight = new Set<Promise<void>>();
-				for (const planned of plans[i]!) {
-					while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-					const sent: Promise<void> = client.send(planned.to, planned.text, planned.cid).then((message) => {
-						expect(acked[i]!.has(planned.cid)).toBe(false);
-						acked[i]!.set(planned.cid, message);
-						acknowledged++;
-						inFlight.delete(sent);
-					});
-					inFlight.add(sent);
-				}
-				await Promise.all(inFlight);
-			}),
-		);
-		sending = false;
-		const cutsAllAtOnce = await chaos;
-		const sendMs = Date.now() - started;
+		const { acked, cutsAllAtOnce, sendMs } = await sendThroughChaos(clients, plans, proxy, random, { min: 20, spread: 40, quietMs: 300 }, IN_FLIGHT);
 		log(
 			`${USERS * PER_CLIENT} messages sent in ${sendMs} ms through ${proxy.connections} proxied connections; ` +
 				`${proxy.cuts} cut (${cutsAllAtOnce} times all at once); logins after the first: ${logins.map((l) => l.length).join('/')}`,

@@ -13,6 +13,7 @@ import { ChatClient } from '../source/client/index.js';
 import { OPS, parseRequest, type Message, type Op, type Peer } from '../source/protocol/index.js';
 import { befriend, ClientPool, fullHistory, PASSWORD, record, sleep, uniqueName, until } from './helpers/clients.js';
 import { serveCli, type CliServer } from './helpers/cli-server.js';
+import { conversationOf, planSends, seeded, sendThroughChaos, type Planned } from './helpers/chaos.js';
 import { FlakyProxy } from './helpers/flaky-proxy.js';
 import { fuzzFrames, validRequests, type FuzzFrame } from './helpers/fuzz-frames.js';
 import { FuzzLink } from './helpers/fuzz-link.js';
@@ -47,17 +48,6 @@ afterAll(() => {
 	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A small seeded PRNG (mulberry32), so a run's choices can be replayed. */
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 
 function log(line: string): void {
@@ -327,19 +317,7 @@ const CHAOS_SEED = 7_051_999;
 const CHAOS_PER_CLIENT = 1_000;
 const CHAOS_IN_FLIGHT = 8;
 
-interface Planned {
-	from: string;
-	to: Peer;
-	text: string;
-	cid: string;
-	/** Position in the sender's own sequence of sends. */
-	index: number;
-}
 
-/** The conversation a message is in, named the same from both sides. */
-function conversationOf(from: string, to: Peer): string {
-	return 'group' in to ? `group:${to.group}` : `dm:${[from, to.user].sort().join('+')}`;
-}
 
 /** Whether `user` is a recipient (not the sender) of a message. */
 function isFor(user: string, planned: Planned, members: string[]): boolean {
@@ -385,65 +363,10 @@ describe('chaos: connections cut at random', () => {
 		const logins = clients.map((client) => record(client, 'login'));
 
 		// The plan: each client sends 1,000, to either friend or to the group, chosen by the seeded PRNG.
-		const plans = clients.map((client) => {
-			const others = clients.filter((other) => other !== client).map((other) => other.name);
-			return Array.from({ length: CHAOS_PER_CLIENT }, (_, index): Planned => {
-				const pick = Math.floor(random() * 3);
-				const to: Peer = pick === 2 ? { group } : { user: others[pick]! };
-				return {
-					from: client.name,
-					to,
-					text: `${client.name} #${index} to ${'group' in to ? to.group : to.user}`,
-					cid: `${client.name}-${String(index).padStart(6, '0')}`,
-					index,
-				};
-			});
-		});
+		const plans = planSends(members, CHAOS_PER_CLIENT, group, random);
 		const byCid = new Map(plans.flat().map((planned) => [planned.cid, planned]));
 
-		// Chaos: every 10–40 acknowledged messages (or 150 ms without a cut), cut one connection, with
-		// FIN or RST; one time in ten, all of them at once. Tied to progress, so every run sees ~100 cuts.
-		let sending = true;
-		let acknowledged = 0;
-		const started = Date.now();
-		const chaos = (async () => {
-			let allAtOnce = 0;
-			let nextCut = 10 + random() * 30;
-			let lastCut = Date.now();
-			while (sending) {
-				await sleep(5);
-				if (!sending || (acknowledged < nextCut && Date.now() - lastCut < 150)) continue;
-				if (random() < 0.1) {
-					proxy.cutAll(random() < 0.5);
-					allAtOnce++;
-				} else proxy.cutRandom(random);
-				nextCut = acknowledged + 10 + random() * 30;
-				lastCut = Date.now();
-			}
-			return allAtOnce;
-		})();
-
-		// Each client keeps up to 8 sends in flight; the outbox carries them across the cuts.
-		const acked = clients.map(() => new Map<string, Message>());
-		await Promise.all(
-			clients.map(async (client, i) => {
-				const inFlight = new Set<Promise<void>>();
-				for (const planned of plans[i]!) {
-					while (inFlight.size >= CHAOS_IN_FLIGHT) await Promise.race(inFlight);
-					const sent: Promise<void> = client.send(planned.to, planned.text, planned.cid).then((message) => {
-						expect(acked[i]!.has(planned.cid)).toBe(false);
-						acked[i]!.set(planned.cid, message);
-						acknowledged++;
-						inFlight.delete(sent);
-					});
-					inFlight.add(sent);
-				}
-				await Promise.all(inFlight);
-			}),
-		);
-		sending = false;
-		const cutsAllAtOnce = await chaos;
-		const sendMs = Date.now() - started;
+		const { acked, cutsAllAtOnce, sendMs } = await sendThroughChaos(clients, plans, proxy, random, { min: 10, spread: 30, quietMs: 150 }, CHAOS_IN_FLIGHT);
 
 		// Let everyone get back on and receive what was waiting for them.
 		const expectedLive = clients.map((client) => plans.flat().filter((planned) => isFor(client.name, planned, members)).length);
