@@ -11,13 +11,11 @@
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../server/logger.js';
 import { RedisPresence } from '../server/presence/redis-presence.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { Cluster, inCi, missingServices, REDIS_URL, type Instance } from './helpers/cluster.js';
 import { PASSWORD, sleep, uniqueName, until } from './helpers/clients.js';
 import { RawClient, type Frame } from './helpers/raw-client.js';
-import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 
 const missing = await missingServices(false);
 if (!inCi && missing.length > 0) console.warn(`cluster reconnect tests skipped: missing ${missing.join('; ')}`);
@@ -168,15 +166,7 @@ describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live deli
 				await held;
 				return realMarkMissed(userId, span);
 			};
-			const common = {
-				port: 0,
-				databaseUrl: cluster.databaseUrl,
-				redisUrl: REDIS_URL,
-				redisPrefix: cluster.prefix,
-				logger: silentLogger,
-				passwordCost: TEST_PASSWORD_COST,
-				...RELAXED_LIMITS,
-			};
+			const common = cluster.inProcessOptions();
 			const servers: RunningServer[] = [];
 			try {
 				servers.push(await startServer({ ...common, instanceId: `plain-${when.length}-${cluster.run}` }));

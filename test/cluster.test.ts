@@ -15,12 +15,10 @@ import { downloadFile, uploadFile } from '../source/client/files.js';
 import type { TransferProgress } from '../source/client/transfer-progress.js';
 import { ChatClient, type ClientEvents } from '../source/client/index.js';
 import type { Message, Peer } from '../source/protocol/index.js';
-import { silentLogger } from '../server/logger.js';
 import { RedisPresence } from '../server/presence/redis-presence.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { Cluster, inCi, missingServices, REDIS_URL, startNginx, type Nginx } from './helpers/cluster.js';
 import { fullHistory, PASSWORD, uniqueName, until } from './helpers/clients.js';
-import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 import { RawClient } from './helpers/raw-client.js';
 
 // Short presence timings so a killed instance is noticed quickly: its users are
@@ -273,15 +271,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 	});
 
 	it('a password change on one instance revokes the user\'s session on another: session.revoked, then 4001, within 1 s', async () => {
-		const common = {
-			port: 0,
-			databaseUrl: cluster.databaseUrl,
-			redisUrl: REDIS_URL,
-			redisPrefix: cluster.prefix,
-			logger: silentLogger,
-			passwordCost: TEST_PASSWORD_COST,
-			...RELAXED_LIMITS,
-		};
+		const common = cluster.inProcessOptions();
 		const servers: RunningServer[] = [];
 		const raws: RawClient[] = [];
 		try {
@@ -330,15 +320,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		});
 		const realIsOnline = presence.isOnline.bind(presence);
 		presence.isOnline = (userId) => frozen || realIsOnline(userId);
-		const common = {
-			port: 0,
-			databaseUrl: cluster.databaseUrl,
-			redisUrl: REDIS_URL,
-			redisPrefix: cluster.prefix,
-			logger: silentLogger,
-			passwordCost: TEST_PASSWORD_COST,
-			...RELAXED_LIMITS,
-		};
+		const common = cluster.inProcessOptions();
 		const servers: RunningServer[] = [];
 		try {
 			servers.push(await startServer({ ...common, presence }));
@@ -388,15 +370,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 			await held;
 			return realClosed(user);
 		};
-		const common = {
-			port: 0,
-			databaseUrl: cluster.databaseUrl,
-			redisUrl: REDIS_URL,
-			redisPrefix: cluster.prefix,
-			logger: silentLogger,
-			passwordCost: TEST_PASSWORD_COST,
-			...RELAXED_LIMITS,
-		};
+		const common = cluster.inProcessOptions();
 		const servers: RunningServer[] = [];
 		try {
 			servers.push(await startServer({ ...common, instanceId: `sender-${cluster.run}` }));

@@ -4,11 +4,9 @@
  * Raw JSON frames over a plain `ws` socket (RawClient), never our ChatClient.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../server/logger.js';
 import { startServer, type RunningServer } from '../server/server.js';
-import { Cluster, inCi, missingServices, REDIS_URL } from './helpers/cluster.js';
+import { Cluster, inCi, missingServices } from './helpers/cluster.js';
 import { RawClient } from './helpers/raw-client.js';
-import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './helpers/server.js';
 import { expectError, ISO_UTC, PASSWORD, sleep, uniqueCid, uniqueName, until, useServer, type WireFriend, wireHelpers, type WireRequest, type WireUser } from './helpers/wire.js';
 
 describe('users.find', () => {
@@ -375,15 +373,7 @@ describe.skipIf(missing.length > 0 && !inCi)('friend requests on two instances s
 	const clients: RawClient[] = [];
 	beforeAll(async () => {
 		await cluster.prepare();
-		const common = {
-			port: 0,
-			databaseUrl: cluster.databaseUrl,
-			redisUrl: REDIS_URL,
-			redisPrefix: cluster.prefix,
-			logger: silentLogger,
-			passwordCost: TEST_PASSWORD_COST,
-			...RELAXED_LIMITS,
-		};
+		const common = cluster.inProcessOptions();
 		servers.push(await startServer({ ...common, instanceId: `friends-a-${cluster.run}` }));
 		servers.push(await startServer({ ...common, instanceId: `friends-b-${cluster.run}` }));
 	});

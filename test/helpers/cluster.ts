@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { silentLogger } from '../../server/logger.js';
+import type { ServerOptions } from '../../server/server.js';
 import { CLI } from './cli-server.js';
+import { RELAXED_LIMITS, TEST_PASSWORD_COST } from './server.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -109,6 +112,23 @@ export class Cluster {
 		const url = new URL(DATABASE_URL);
 		url.searchParams.set('options', `-c search_path=${this.schema}`);
 		return url.toString();
+	}
+
+	/**
+	 * Options for an instance started in this process (startServer) in the
+	 * run's schema and prefix, quiet and with the tests' password cost and
+	 * limits; a test adds its own instanceId or presence.
+	 */
+	inProcessOptions(): ServerOptions {
+		return {
+			port: 0,
+			databaseUrl: this.databaseUrl,
+			redisUrl: REDIS_URL,
+			redisPrefix: this.prefix,
+			logger: silentLogger,
+			passwordCost: TEST_PASSWORD_COST,
+			...RELAXED_LIMITS,
+		};
 	}
 
 	/** The worst case for a SIGKILLed instance's users to turn offline for the others. */
