@@ -6,8 +6,10 @@ import { cleanTextProblem } from '../source/protocol/index.js';
 import { VERSION } from '../source/version.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
-import { DEFAULT_REDIS_PREFIX, RedisBus } from './bus/redis-bus.js';
+import { connectRedis, DEFAULT_REDIS_PREFIX, quit, RedisBus } from './bus/redis-bus.js';
+import { memoryLimiters, redisLimiters, type LimiterStore } from './auth/limiter-store.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { LocalAddressCap, RedisAddressCap, type AddressCap, type Release } from './address-cap.js';
 import { acceptConnection, remoteAddress } from './connection.js';
 import { createFilesHttp } from './files-http.js';
 import { Hub } from './hub.js';
@@ -123,30 +125,61 @@ function formatUrl(scheme: 'ws' | 'wss', host: string, port: number): string {
 	return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** The bus and presence: given ones, Redis ones for a cluster, or this process's own. */
-async function clusterParts(
-	options: ServerOptions,
-	settings: ServerSettings,
-	logger: Logger,
-): Promise<{ bus: Bus; presence: Presence }> {
+/** The bus, presence and the limits that hold for all instances: given ones, Redis ones for a cluster, or this process's own. */
+interface ClusterParts {
+	bus: Bus;
+	presence: Presence;
+	/** Where the login throttle counts failures. */
+	limiters: LimiterStore;
+	/** The per-address connection cap. */
+	addressCap: AddressCap;
+	/** Closes what these limits hold open (after presence and bus). */
+	closeLimits(): Promise<void>;
+}
+
+async function clusterParts(options: ServerOptions, settings: ServerSettings, logger: Logger): Promise<ClusterParts> {
 	const { redisUrl } = options;
-	if (!redisUrl) return { bus: options.bus ?? new LocalBus(), presence: options.presence ?? new LocalPresence() };
+	if (!redisUrl) {
+		return {
+			bus: options.bus ?? new LocalBus(),
+			presence: options.presence ?? new LocalPresence(),
+			limiters: memoryLimiters,
+			addressCap: new LocalAddressCap(),
+			closeLimits: async () => undefined,
+		};
+	}
 	const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
-	const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, logger }));
+	const instanceId = options.instanceId ?? defaultInstanceId();
+	const opened: Array<() => Promise<void>> = [];
 	try {
+		const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, logger }));
+		opened.push(() => bus.close());
 		const presence =
 			options.presence ??
 			(await RedisPresence.connect({
 				url: redisUrl,
 				prefix,
-				instanceId: options.instanceId ?? defaultInstanceId(),
+				instanceId,
 				ttlMs: settings.presenceTtlMs,
 				checkMs: settings.presenceCheckMs,
 				logger,
 			}));
-		return { bus, presence };
+		opened.push(() => presence.close());
+		const limits = await connectRedis(redisUrl, 'chat-tui-limits', logger);
+		opened.push(() => quit(limits));
+		const addressCap = await RedisAddressCap.start(limits, {
+			prefix,
+			instanceId: presence instanceof RedisPresence ? presence.instanceId : instanceId,
+			ttlMs: settings.presenceTtlMs,
+			logger,
+		});
+		const closeLimits = async () => {
+			await addressCap.close();
+			await quit(limits);
+		};
+		return { bus, presence, limiters: redisLimiters(limits, prefix), addressCap, closeLimits };
 	} catch (error) {
-		await bus.close();
+		for (const close of opened.reverse()) await close().catch(() => undefined);
 		throw error;
 	}
 }
@@ -169,20 +202,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		(options.databaseUrl
 			? await openPostgresStore({ connectionString: options.databaseUrl, schema: options.databaseSchema })
 			: new SqliteStore({ dataDir: options.dataDir! }));
-	let bus: Bus;
-	let presence: Presence;
+	let parts: ClusterParts;
 	try {
-		({ bus, presence } = await clusterParts(options, settings, logger));
+		parts = await clusterParts(options, settings, logger);
 	} catch (error) {
 		await store.close();
 		throw error;
 	}
+	const { bus, presence, limiters, addressCap, closeLimits } = parts;
 	const hub = new Hub(store, bus, { presence, logger, lostSlackMs: settings.presenceTtlMs });
 	try {
 		await presence.start();
 	} catch (error) {
 		await presence.close().catch(() => undefined);
 		await bus.close();
+		await closeLimits();
 		await store.close();
 		throw error;
 	}
@@ -194,37 +228,52 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		response.writeHead(426, { 'content-type': 'text/plain' }).end('chat-tui speaks WebSocket here\n');
 	};
 	const http = options.tls ? createHttpsServer(options.tls, answerPlainHttp) : createServer(answerPlainHttp);
-	const wss = new WebSocketServer({ server: http, path: '/', maxPayload: settings.maxFrameBytes });
+	// The per-address cap is asked before the handshake completes (its answer may come from Redis), so the
+	// connection's first frames find their listeners; a refusal still opens and closes with 1013 and a reason.
+	const admitted = new WeakMap<IncomingMessage, Release | undefined>();
+	const verifyClient = (info: { req: IncomingMessage }, callback: (ok: boolean) => void) => {
+		const address = remoteAddress(info.req, settings.trustProxy);
+		addressCap.admit(address, settings.maxConnectionsPerAddress).then(
+			(release) => {
+				admitted.set(info.req, release);
+				// The place is the TCP connection's: given back when it closes, whether or not the handshake finished.
+				if (release) info.req.socket.once('close', release);
+				callback(true);
+			},
+			(error: unknown) => {
+				logger.error('connection cap failed', error);
+				callback(false);
+			},
+		);
+	};
+	const wss = new WebSocketServer({ server: http, path: '/', maxPayload: settings.maxFrameBytes, verifyClient });
 	// ws re-emits the HTTP server's errors; unheard, a failed listen would crash the process past listen()'s own report.
 	let listening = false;
 	wss.on('error', (error) => {
 		if (listening) logger.error('server error', error);
 	});
-	const throttle = new LoginThrottle({
-		freeFailures: settings.loginFreeFailures,
-		freeFailuresPerAddress: settings.loginFreeFailuresPerAddress,
-		baseDelayMs: settings.loginBaseDelayMs,
-		maxDelayMs: settings.loginMaxDelayMs,
-	});
-	const perAddress = new Map<string, number>();
+	const throttle = new LoginThrottle(
+		{
+			freeFailures: settings.loginFreeFailures,
+			freeFailuresPerAddress: settings.loginFreeFailuresPerAddress,
+			baseDelayMs: settings.loginBaseDelayMs,
+			maxDelayMs: settings.loginMaxDelayMs,
+		},
+		limiters,
+	);
 	wss.on('connection', (socket, request) => {
-		const address = remoteAddress(request, settings.trustProxy);
+		const release = admitted.get(request);
 		const refusal =
 			wss.clients.size > settings.maxConnections
 				? 'the server is full; try again later'
-				: (perAddress.get(address) ?? 0) >= settings.maxConnectionsPerAddress
+				: release === undefined
 					? 'too many connections from your address'
 					: undefined;
 		if (refusal) {
+			release?.();
 			socket.close(CLOSE.tryAgainLater, refusal);
 			return;
 		}
-		perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-		socket.once('close', () => {
-			const left = (perAddress.get(address) ?? 1) - 1;
-			if (left > 0) perAddress.set(address, left);
-			else perAddress.delete(address);
-		});
 		acceptConnection(socket, request, { store, hub, settings, throttle, version: VERSION, logger });
 	});
 	// Heartbeats: a peer that stops answering pings (a pulled cable) is cut off, and so turns offline.
@@ -255,6 +304,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		wss.close();
 		await presence.close();
 		await bus.close();
+		await closeLimits();
 		await store.close();
 		throw error;
 	}
@@ -276,6 +326,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 			// Leaving: sessions still counted here stop counting, and their contacts hear it (over the bus).
 			await presence.close();
 			await bus.close();
+			await closeLimits();
 			await store.close();
 		})();
 		return closing;

@@ -137,7 +137,7 @@ async function serve(options: ServeOptions): Promise<void> {
 		throw startFailure(error);
 	}
 	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
-	if (server.instanceId) console.log(`cluster: instance ${server.instanceId}, bus and presence in Redis`);
+	if (server.instanceId) console.log(`cluster: instance ${server.instanceId}, bus, presence and limits in Redis`);
 	// The URL may hold a password: name only where the data is.
 	console.log(databaseUrl ? 'data: PostgreSQL (--database-url or DATABASE_URL)' : `data: ${options.data}`);
 	const stop = (signal: string) => {

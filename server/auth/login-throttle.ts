@@ -1,8 +1,15 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterStore } from './limiter-store.js';
+
 /**
  * Slows password guessing: after a few free failures for one username, or
  * more from one address, each further attempt must wait, twice as long each
  * time. It keys by the name asked for, whether or not it exists, so its
  * answers reveal nothing about which names are registered.
+ *
+ * The counts live in a LimiterStore: in a cluster that is Redis, so a guesser
+ * gets the same free failures through any number of instances, and a restart
+ * forgets nothing.
  */
 export interface LoginThrottleOptions {
 	freeFailures: number;
@@ -11,60 +18,79 @@ export interface LoginThrottleOptions {
 	maxDelayMs: number;
 }
 
-interface Failures {
-	count: number;
-	/** Until when the next attempt must wait (ms since the epoch). */
-	blockedUntil: number;
+/** Failures are forgotten this long after the first of them, so the stores cannot grow without bound. */
+const FORGET_AFTER_SEC = 60 * 60;
+
+/** The wait after a failure: none for the free ones, then base, then twice as long each time, up to max. */
+export function delayAfter(failures: number, free: number, options: LoginThrottleOptions): number {
+	const over = failures - free + 1;
+	return over > 0 ? Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (over - 1)) : 0;
 }
 
-/** Entries idle longer than this are forgotten, so the maps cannot grow without bound. */
-const FORGET_AFTER_MS = 60 * 60 * 1000;
-
-export class LoginThrottle {
-	private readonly byName = new Map<string, Failures & { at: number }>();
-	private readonly byAddress = new Map<string, Failures & { at: number }>();
+/** One kind of key (names, or addresses): how often each has failed, and until when it must wait. */
+class Tally {
+	private readonly failures: RateLimiterAbstract;
+	/** Its value is the time (ms since the epoch) until which the key waits; it expires soon after. */
+	private readonly blocked: RateLimiterAbstract;
 
 	constructor(
+		store: LimiterStore,
+		kind: string,
+		private readonly free: number,
 		private readonly options: LoginThrottleOptions,
-		private readonly now: () => number = Date.now,
-	) {}
-
-	/** Milliseconds until a login for this name from this address may be tried; 0 when it may now. */
-	waitFor(username: string | undefined, address: string): number {
-		const now = this.now();
-		const blocked = Math.max(
-			username === undefined ? 0 : (this.byName.get(username.toLowerCase())?.blockedUntil ?? 0),
-			this.byAddress.get(address)?.blockedUntil ?? 0,
-		);
-		return Math.max(0, blocked - now);
+	) {
+		this.failures = store(`login-failures:${kind}`, FORGET_AFTER_SEC);
+		this.blocked = store(`login-blocked:${kind}`, FORGET_AFTER_SEC);
 	}
 
-	failed(username: string | undefined, address: string): void {
+	async blockedUntil(key: string): Promise<number> {
+		return (await this.blocked.get(key))?.consumedPoints ?? 0;
+	}
+
+	async failed(key: string, now: number): Promise<void> {
+		// One atomic increment in the store, so failures through several instances at once all count.
+		const { consumedPoints } = await this.failures.penalty(key);
+		const delay = delayAfter(consumedPoints, this.free, this.options);
+		if (delay > 0) await this.blocked.set(key, Math.ceil(now + delay), Math.ceil(delay / 1000));
+	}
+
+	async forget(key: string): Promise<void> {
+		await Promise.all([this.failures.delete(key), this.blocked.delete(key)]);
+	}
+}
+
+export class LoginThrottle {
+	private readonly byName: Tally;
+	private readonly byAddress: Tally;
+
+	constructor(
+		options: LoginThrottleOptions,
+		store: LimiterStore = memoryLimiters,
+		private readonly now: () => number = Date.now,
+	) {
+		this.byName = new Tally(store, 'name', options.freeFailures, options);
+		this.byAddress = new Tally(store, 'address', options.freeFailuresPerAddress, options);
+	}
+
+	/** Milliseconds until a login for this name from this address may be tried; 0 when it may now. */
+	async waitFor(username: string | undefined, address: string): Promise<number> {
+		const [name, from] = await Promise.all([
+			username === undefined ? 0 : this.byName.blockedUntil(username.toLowerCase()),
+			this.byAddress.blockedUntil(address),
+		]);
+		return Math.max(0, Math.max(name, from) - this.now());
+	}
+
+	async failed(username: string | undefined, address: string): Promise<void> {
 		const now = this.now();
-		this.prune(now);
-		if (username !== undefined) this.record(this.byName, username.toLowerCase(), this.options.freeFailures, now);
-		this.record(this.byAddress, address, this.options.freeFailuresPerAddress, now);
+		await Promise.all([
+			username === undefined ? undefined : this.byName.failed(username.toLowerCase(), now),
+			this.byAddress.failed(address, now),
+		]);
 	}
 
 	/** A correct password clears the name's failures (the address keeps its record). */
-	succeeded(username: string): void {
-		this.byName.delete(username.toLowerCase());
-	}
-
-	private record(map: Map<string, Failures & { at: number }>, key: string, free: number, now: number): void {
-		const entry = map.get(key) ?? { count: 0, blockedUntil: 0, at: now };
-		entry.count += 1;
-		entry.at = now;
-		// After the last free failure, each further attempt waits: base, then twice as long each time.
-		const over = entry.count - free + 1;
-		if (over > 0) entry.blockedUntil = now + Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (over - 1));
-		map.set(key, entry);
-	}
-
-	private prune(now: number): void {
-		for (const map of [this.byName, this.byAddress]) {
-			if (map.size < 10_000) continue;
-			for (const [key, entry] of map) if (now - entry.at > FORGET_AFTER_MS) map.delete(key);
-		}
+	async succeeded(username: string): Promise<void> {
+		await this.byName.forget(username.toLowerCase());
 	}
 }

@@ -47,8 +47,8 @@ async function startSession(context: HandlerContext, user: SessionUser, token: s
 }
 
 /** Password guesses wait once a name or an address has failed too often (login, account.password, account.delete). */
-function refuseWhileThrottled(context: HandlerContext, username: string | undefined): void {
-	const wait = context.throttle.waitFor(username, context.session.remoteAddress);
+async function refuseWhileThrottled(context: HandlerContext, username: string | undefined): Promise<void> {
+	const wait = await context.throttle.waitFor(username, context.session.remoteAddress);
 	if (wait > 0) {
 		throw new ProtocolError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
 	}
@@ -61,14 +61,14 @@ function refuseWhileThrottled(context: HandlerContext, username: string | undefi
  */
 async function passwordMatches(context: HandlerContext, username: string, user: UserRecord | undefined, password: string): Promise<boolean> {
 	const { throttle, session, settings } = context;
-	refuseWhileThrottled(context, username);
+	await refuseWhileThrottled(context, username);
 	const live = user && !user.deleted ? user : undefined;
 	const valid = await verifyPassword(password, live?.passwordHash ?? (await decoyHash(settings.passwordCost)));
 	if (!live || !valid) {
-		throttle.failed(username, session.remoteAddress);
+		await throttle.failed(username, session.remoteAddress);
 		return false;
 	}
-	throttle.succeeded(username);
+	await throttle.succeeded(username);
 	return true;
 }
 
@@ -91,10 +91,10 @@ interface Login {
 
 async function loginByToken(context: HandlerContext, token: string): Promise<Login> {
 	const { store, throttle, session } = context;
-	refuseWhileThrottled(context, undefined);
+	await refuseWhileThrottled(context, undefined);
 	const owner = await store.userByToken(hashToken(token), new Date().toISOString());
 	if (!owner) {
-		throttle.failed(undefined, session.remoteAddress);
+		await throttle.failed(undefined, session.remoteAddress);
 		throw new ProtocolError('UNAUTHENTICATED', 'the saved login has expired or was revoked; log in again');
 	}
 	return { user: owner, token, sessionId: owner.sessionId };
