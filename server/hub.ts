@@ -267,7 +267,8 @@ export class Hub {
 		session.moving = true;
 		if (user) {
 			const now = Date.now();
-			await this.noteMissed(user.id, { from: now - CUT_SLACK_MS, to: now + comeBackWithinMs + CUT_SLACK_MS }, 'could not note what a moving user may miss');
+			const span = { from: now - CUT_SLACK_MS, to: now + comeBackWithinMs + CUT_SLACK_MS };
+			await this.noteMissed(user.id, span, 'could not note what a moving user may miss');
 		}
 		session.close(CLOSE.serviceRestart, 'service restart');
 	}

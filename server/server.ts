@@ -217,11 +217,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		maxDelayMs: settings.loginMaxDelayMs,
 	});
 	const perAddress = new Map<string, number>();
-	let draining = false;
+	/** Set once close() starts: the close a connection accepted just before the listener closed gets, like the rest. */
+	let closingWith: { code: number; reason: string } | undefined;
 	wss.on('connection', (socket, request) => {
-		// Accepted just before the listener closed: off to another instance like the rest.
-		if (draining) {
-			socket.close(CLOSE.serviceRestart, 'service restart');
+		if (closingWith) {
+			socket.close(closingWith.code, closingWith.reason);
 			return;
 		}
 		const address = remoteAddress(request, settings.trustProxy);
@@ -281,7 +281,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 			clearInterval(heartbeat);
 			clearInterval(sessionsSeen);
 			// No new connections: a refused connect sends nginx on to the next instance (proxy_next_upstream error).
-			draining = true;
+			closingWith = restart
+				? { code: CLOSE.serviceRestart, reason: 'service restart' }
+				: { code: CLOSE.goingAway, reason: 'server shutting down' };
 			const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
 			const text = notice ?? (restart ? 'This server is restarting; reconnecting you.' : 'The server is shutting down.');
 			await Promise.all([...hub.sessions()].map((session) => session.send({ type: 'notice', text })));
@@ -290,7 +292,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 				// Users must be back by the time the stand-in presence leaves behind is reaped (RedisPresence.close).
 				await hub.restartSessions(deadline, DRAIN_MS + settings.presenceTtlMs + settings.presenceCheckMs);
 			} else {
-				for (const session of hub.sessions()) session.close(CLOSE.goingAway, 'server shutting down');
+				for (const session of hub.sessions()) session.close(closingWith.code, closingWith.reason);
 			}
 			await allClosed(wss, CLOSE_GRACE_MS);
 			for (const client of wss.clients) client.terminate();
