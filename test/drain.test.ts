@@ -31,13 +31,14 @@ describe('a drain for a restart', () => {
 		const states: Array<StateChange & { at: number }> = [];
 		alice.on('state', (change) => states.push({ ...change, at: Date.now() }));
 		const logins = record(alice, 'login');
+		const bobLogins = record(bob, 'login');
 
 		// Sends on the wire (16 at a time) and queued in the client when the drain starts.
 		const sends: Array<Promise<Message>> = [];
 		for (let k = 0; k < 40; k++) sends.push(alice.send({ user: bob.name }, `#${k}`));
 		await test.halt({ restart: true });
 		await test.resume();
-		await until(() => logins.length > 0, 'alice to log in again');
+		await until(() => logins.length > 0 && bobLogins.length > 0, 'alice and bob to log in again');
 		const stored = await Promise.all(sends);
 
 		const move = states.find((change) => change.state === 'reconnecting' && change.reason);
