@@ -47,8 +47,13 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 		session.alive = true;
 		session.lastHeard = Date.now();
 	});
+	session.requestsSettled = () => queue;
 	socket.on('message', (data: RawData, isBinary: boolean) => {
 		session.lastHeard = Date.now();
+		// Draining: what is queued finishes, nothing new starts, so the drain ends. The
+		// request gets no reply; the 1012 close that follows fails it on the client, which
+		// resends its messages (same cid) and retries elsewhere.
+		if (session.draining) return;
 		if (!bucket.take() || queued >= settings.maxQueuedRequests) {
 			// A peer that keeps going after being told is not a client having a busy moment.
 			if (++strikes > settings.rateLimitStrikes) session.close(CLOSE.policyViolation, 'rate limit exceeded');
@@ -72,8 +77,8 @@ export function acceptConnection(socket: WebSocket, request: IncomingMessage, de
 	return session;
 }
 
-/** Normal closure, going away, a close frame without a code, and our revocation's close: both ends said goodbye. */
-const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005, CLOSE.revoked]);
+/** Normal closure, going away, a close frame without a code, a drain's and our revocation's close: both ends said goodbye. */
+const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005, CLOSE.serviceRestart, CLOSE.revoked]);
 
 /** The request id of a frame, if it has one, without validating the rest (for a refusal). */
 function peekId(data: RawData, isBinary: boolean): string | undefined {

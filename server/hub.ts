@@ -8,6 +8,7 @@ import type { LostSessions, MissedSpan, Presence } from './presence/presence.js'
 import { messagesSince } from './recovery.js';
 import { replayMissed } from './replay.js';
 import type { Session, SessionUser } from './session.js';
+import { CLOSE } from './settings.js';
 import type { AppendResult, NewMessage, Store } from './store/store.js';
 
 export interface HubOptions {
@@ -241,7 +242,8 @@ export class Hub {
 		try {
 			// Noted once nothing more is handed to it: all it may have missed is stored by then.
 			if (cut) await this.noteCut(user.id, session);
-			if (await this.presence.closed(user)) {
+			// Moving (closed by a drain): still counted here, so contacts see no offline while they reconnect elsewhere.
+			if (!session.moving && (await this.presence.closed(user))) {
 				this.noteDeparture(user.id);
 				await this.announce(user, false);
 			}
@@ -267,6 +269,44 @@ export class Hub {
 		await this.bus
 			.publish({ userIds: [userId], replayMissed: [session.sessionId] })
 			.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
+	}
+
+	/**
+	 * Drains this instance for a restart (cluster mode): each session
+	 * finishes the requests it has queued and takes no more (until
+	 * `deadline`, ms since the epoch; then it is closed anyway), then is
+	 * closed with 1012 so its client reconnects at once, through the proxy, to
+	 * another instance. The user is moving, not leaving:
+	 * - Presence: the detach does not count the session down, so the user
+	 *   stays online for everyone; when this instance leaves, the presence
+	 *   hands the counts still here to a short-lived stand-in
+	 *   (RedisPresence.close with `moving`), and whoever reaps it when its
+	 *   TTL runs out announces offline only the users who did not come back.
+	 * - Messages: between the close frame and the login elsewhere, deliveries
+	 *   for the user reach no session, and none is queued for them (they
+	 *   count online). Before the close that span is marked missed, up to
+	 *   `comeBackWithinMs` from now (by when they are back or the stand-in is
+	 *   reaped, which marks the rest): the login elsewhere replays it, and
+	 *   the client drops the copies it has, by id.
+	 */
+	async restartSessions(deadline: number, comeBackWithinMs: number): Promise<void> {
+		await Promise.all([...this.sessions()].map((session) => this.restartSession(session, deadline, comeBackWithinMs)));
+	}
+
+	private async restartSession(session: Session, deadline: number, comeBackWithinMs: number): Promise<void> {
+		session.draining = true;
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+		await Promise.race([session.requestsSettled(), late]);
+		clearTimeout(timer);
+		const user = session.user;
+		session.moving = true;
+		if (user) {
+			const now = Date.now();
+			const span = { from: now - CUT_SLACK_MS, to: now + comeBackWithinMs + CUT_SLACK_MS };
+			await this.noteMissed(user.id, span, 'could not note what a moving user may miss');
+		}
+		session.close(CLOSE.serviceRestart, 'service restart');
 	}
 
 	/** Resolves once every closed socket's detach has run (a shutdown waits for them before leaving the cluster). */
@@ -339,6 +379,8 @@ export class Hub {
 			if (user.offline) await this.announce(user, false).catch((error) => this.logger.error('presence announcement failed', error));
 		}
 		if (lost.graceful) return;
+		// Users moving off a drained instance: its work was finished before it left, so nothing is sent again.
+		const resend = !lost.moved;
 		const since = lost.lastSeen - this.lostSlackMs;
 		// From now on they count as offline, so new messages are queued for them.
 		const span = { from: since, to: Date.now() + this.lostSlackMs };
@@ -347,6 +389,7 @@ export class Hub {
 		let republished = 0;
 		for (const user of lost.users) {
 			if (user.offline) await this.presence.markMissed(user.id, span);
+			if (!resend) continue;
 			for (const conversation of await participationsOf(this.store, user.id)) {
 				if (seen.has(conversation.key)) continue;
 				seen.add(conversation.key);
@@ -358,6 +401,11 @@ export class Hub {
 					republished++;
 				}
 			}
+		}
+		if (!resend) {
+			const gone = lost.users.filter((user) => user.offline).length;
+			this.logger.info(`${lost.users.length} user(s) moved off a drained instance; ${gone} did not come back and are offline`);
+			return;
 		}
 		this.logger.warn(
 			`instance ${lost.instanceId} was lost with ${lost.users.length} user(s) online; ` +

@@ -58,8 +58,15 @@ export interface RunningServer {
 	store: Store;
 	/** This instance's name in a cluster (undefined for a single server). */
 	instanceId: string | undefined;
-	/** Tells every client, closes them with 1001 (going away), then closes the store. */
-	close(notice?: string): Promise<void>;
+	/**
+	 * Tells every client, closes them with 1001 (going away), then closes the
+	 * store. With `restart` (a cluster instance's rolling restart) it drains
+	 * instead: stops taking connections, lets each session finish what it
+	 * has queued (up to DRAIN_MS), closes it with 1012 (service restart: its
+	 * client reconnects at once, to another instance), and leaves presence
+	 * with its users moving rather than offline (Hub.restartSessions).
+	 */
+	close(notice?: string, options?: { restart?: boolean }): Promise<void>;
 	/** WebSocket connections open now, logged in or not (a TUI hosting the server warns before stopping it under them). */
 	connections(): number;
 }
@@ -69,6 +76,9 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 /** How long clients get to answer our close frame before they are cut off. */
 const CLOSE_GRACE_MS = 2000;
+
+/** How long a drain waits for the sessions' queued requests; then it closes them anyway. */
+export const DRAIN_MS = 10_000;
 
 function allClosed(wss: WebSocketServer, timeoutMs: number): Promise<void> {
 	return new Promise((resolve) => {
@@ -261,8 +271,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 		},
 		limiters,
 	);
+	/** Set once close() starts: the close a connection accepted just before the listener closed gets, like the rest. */
+	let closingWith: { code: number; reason: string } | undefined;
 	wss.on('connection', (socket, request) => {
 		const release = admitted.get(request);
+		if (closingWith) {
+			release?.();
+			socket.close(closingWith.code, closingWith.reason);
+			return;
+		}
 		const refusal =
 			wss.clients.size > settings.maxConnections
 				? 'the server is full; try again later'
@@ -310,21 +327,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	}
 
 	let closing: Promise<void> | undefined;
-	const close = (notice = 'The server is shutting down.') => {
+	const close = (notice?: string, { restart = false } = {}) => {
 		closing ??= (async () => {
 			clearInterval(heartbeat);
 			clearInterval(sessionsSeen);
-			await Promise.all([...hub.sessions()].map((session) => session.send({ type: 'notice', text: notice })));
-			for (const session of hub.sessions()) session.close(CLOSE.goingAway, 'server shutting down');
+			// No new connections: a refused connect sends nginx on to the next instance (proxy_next_upstream error).
+			closingWith = restart
+				? { code: CLOSE.serviceRestart, reason: 'service restart' }
+				: { code: CLOSE.goingAway, reason: 'server shutting down' };
+			const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+			const text = notice ?? (restart ? 'This server is restarting; reconnecting you.' : 'The server is shutting down.');
+			await Promise.all([...hub.sessions()].map((session) => session.send({ type: 'notice', text })));
+			if (restart) {
+				const deadline = Date.now() + DRAIN_MS;
+				// Users must be back by the time the stand-in presence leaves behind is reaped (RedisPresence.close).
+				await hub.restartSessions(deadline, DRAIN_MS + settings.presenceTtlMs + settings.presenceCheckMs);
+			} else {
+				for (const session of hub.sessions()) session.close(closingWith.code, closingWith.reason);
+			}
 			await allClosed(wss, CLOSE_GRACE_MS);
 			for (const client of wss.clients) client.terminate();
 			await new Promise<void>((resolve) => wss.close(() => resolve()));
 			http.closeAllConnections();
-			await new Promise<void>((resolve) => http.close(() => resolve()));
+			await stopped;
 			// Each closed session's detach (presence, its contacts told, its session count) before the parts it uses close.
 			await hub.detachesSettled();
-			// Leaving: sessions still counted here stop counting, and their contacts hear it (over the bus).
-			await presence.close();
+			// Leaving: sessions still counted here stop counting, and their contacts hear it (over the bus);
+			// a drain's moving users keep counting a while instead.
+			await presence.close({ moving: restart });
 			await bus.close();
 			await closeLimits();
 			await store.close();

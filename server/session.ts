@@ -27,6 +27,18 @@ export class Session {
 	/** Its login was revoked: it is closing, and no further request of it is handled. */
 	revoked = false;
 	private held: Buffer[] | undefined;
+	/**
+	 * Its instance is draining for a restart: requests arriving from now on
+	 * are not handled (the client resends them elsewhere after the 1012 close).
+	 */
+	draining = false;
+	/**
+	 * Closed by a drain (1012): the user is moving to another instance, so its
+	 * detach does not count them offline (see Hub.restartSessions).
+	 */
+	moving = false;
+	/** Resolves once the requests queued so far are handled (the connection sets it). */
+	requestsSettled: () => Promise<void> = () => Promise.resolve();
 	/** Cleared at each heartbeat ping, set again by the pong. */
 	alive = true;
 	/** When the peer last sent anything (a frame or a pong), ms since the epoch. */

@@ -99,6 +99,8 @@ export const CLOSE = {
 	goingAway: 1001,
 	policyViolation: 1008,
 	tooBig: 1009,
+	/** Service restart: this instance is draining for a restart; reconnect at once (through the proxy, to another). */
+	serviceRestart: 1012,
 	tryAgainLater: 1013,
 	/** The login this connection used was revoked (sessions.revoke, a password change, account deletion). */
 	revoked: 4001,

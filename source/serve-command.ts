@@ -140,9 +140,16 @@ async function serve(options: ServeOptions): Promise<void> {
 	if (server.instanceId) console.log(`cluster: instance ${server.instanceId}, bus, presence and limits in Redis`);
 	// The URL may hold a password: name only where the data is.
 	console.log(databaseUrl ? 'data: PostgreSQL (--database-url or DATABASE_URL)' : `data: ${options.data}`);
+	// A cluster instance drains (its clients move to the others, 1012) so a rolling restart loses nothing.
+	// A single server has nowhere to send them: it says goodbye (1001), and its clients retry with backoff.
+	const restart = server.instanceId !== undefined;
 	const stop = (signal: string) => {
-		console.log(`${signal}: telling clients and shutting down`);
-		server.close().then(
+		console.log(
+			restart
+				? `${signal}: draining (clients move to other instances), then exiting`
+				: `${signal}: telling clients and shutting down`,
+		);
+		server.close(undefined, { restart }).then(
 			() => process.exit(0),
 			(error: unknown) => {
 				console.error('shutdown failed:', error);

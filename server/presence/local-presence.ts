@@ -43,7 +43,8 @@ export class LocalPresence implements Presence {
 		return span;
 	}
 
-	async close(): Promise<void> {
+	/** One process: whoever moves comes back to a new one, which counts afresh. */
+	async close(_options?: { moving?: boolean }): Promise<void> {
 		this.counts.clear();
 	}
 }

@@ -18,6 +18,12 @@ export interface LostSessions {
 	users: Array<SessionUser & { offline: boolean }>;
 	/** True for a clean leave (shutdown), false for a reaped dead instance. */
 	graceful: boolean;
+	/**
+	 * Not an instance but the stand-in a drained one left for its moving
+	 * users (see RedisPresence.close): its TTL ran out. Users who did not
+	 * come back are offline now; its work was done, so nothing is sent again.
+	 */
+	moved?: boolean;
 }
 
 /** A span of time, in ms since the epoch. */
@@ -56,6 +62,12 @@ export interface Presence {
 	markMissed(userId: number, span: MissedSpan): Promise<void>;
 	/** Takes (and forgets) the span in which the user may have missed messages, if any. */
 	takeMissed(userId: number): Promise<MissedSpan | undefined>;
-	/** Leaves: this instance's sessions stop counting. Further calls are no-ops. */
-	close(): Promise<void>;
+	/**
+	 * Leaves: this instance's sessions stop counting. Further calls are no-ops.
+	 * With `moving` (a drain for a restart) the sessions still counted here
+	 * belong to users reconnecting elsewhere: they keep counting for a grace
+	 * period, so contacts see no offline-then-online, and only those who have
+	 * not come back by its end turn offline.
+	 */
+	close(options?: { moving?: boolean }): Promise<void>;
 }

@@ -137,6 +137,28 @@ end
 return cjson.encode({lastSeen = tonumber(lastSeen or '0'), seq = seq, users = users, changes = changes})
 `;
 
+/**
+ * Leaves for a restart: this instance's counts go, unchanged, to a stand-in
+ * member (KEYS[4], ARGV[2]) whose heartbeat key (KEYS[5]) is set once and
+ * left to expire; totals and presence stay as they are. Nothing when this
+ * instance is no longer a member (it was reaped: its counts are gone).
+ */
+const HAND_OVER_SCRIPT = `
+local instances, mine, alive, theirs, theirAlive = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local me, standIn, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('ZSCORE', instances, me) == false then return 0 end
+redis.call('ZREM', instances, me)
+redis.call('DEL', alive)
+if redis.call('EXISTS', mine) == 0 then return 0 end
+redis.call('RENAME', mine, theirs)
+redis.call('ZADD', instances, now, standIn)
+redis.call('SET', theirAlive, now, 'PX', ttl)
+return redis.call('HLEN', theirs)
+`;
+
+/** A drained instance's stand-in for its moving users is named `<instance>~moving~<random>`. */
+const STAND_IN = /~moving~[0-9a-f]+$/;
+
 /** Refreshes the heartbeat; 0 when this instance is no longer a member (it was reaped while alive). */
 const HEARTBEAT_SCRIPT = `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return 0 end
@@ -330,14 +352,24 @@ export class RedisPresence implements Presence {
 		return from && to ? { from: Number(from), to: Number(to) } : undefined;
 	}
 
-	/** Leaves the cluster: this instance's remaining sessions stop counting, and their contacts are told. */
-	async close(): Promise<void> {
+	/**
+	 * Leaves the cluster: this instance's remaining sessions stop counting,
+	 * and their contacts are told. With `moving` (a drain: its users are
+	 * reconnecting elsewhere) they are handed to a stand-in instead, whose
+	 * heartbeat key lives one TTL and is never refreshed. A user who logs in
+	 * elsewhere meanwhile is counted there too, so their total never reaches
+	 * 0 and nothing is announced; when the key expires, the stand-in is
+	 * reaped like a dead instance (the usual path: one survivor wins), and
+	 * only users who did not come back turn offline, once.
+	 */
+	async close(options: { moving?: boolean } = {}): Promise<void> {
 		if (this.leaving) return;
 		this.leaving = true;
 		clearInterval(this.heartbeatTimer);
 		clearInterval(this.checkTimer);
 		await this.checking?.catch(() => undefined);
 		try {
+			if (this.started && options.moving) await this.handOver();
 			if (this.started) await this.reap(this.instanceId, true, true);
 		} catch (error) {
 			this.logger.error('presence: could not leave the cluster cleanly (others will reap this instance)', error);
@@ -346,6 +378,25 @@ export class RedisPresence implements Presence {
 	}
 
 	// --- internals ---
+
+	/** Gives this instance's counts to a stand-in that expires after one TTL (see close). */
+	private async handOver(): Promise<void> {
+		const standIn = `${this.instanceId}~moving~${randomBytes(4).toString('hex')}`;
+		const moved = (await this.redis.eval(
+			HAND_OVER_SCRIPT,
+			5,
+			this.key('instances'),
+			this.key(`sessions:${this.instanceId}`),
+			this.key(`alive:${this.instanceId}`),
+			this.key(`sessions:${standIn}`),
+			this.key(`alive:${standIn}`),
+			this.instanceId,
+			standIn,
+			String(Date.now()),
+			String(this.ttlMs),
+		)) as number;
+		if (moved > 0) this.logger.info(`presence: ${moved} user(s) moving to other instances; offline for those not back within ${this.ttlMs} ms`);
+	}
 
 	private async count(user: SessionUser, delta: 1 | -1): Promise<boolean> {
 		let result: [number, number];
@@ -478,14 +529,15 @@ export class RedisPresence implements Presence {
 			offline,
 		}));
 		if (users.length === 0) return;
-		if (!leaving) {
+		const moved = STAND_IN.test(id);
+		if (!leaving && !moved) {
 			this.logger.warn(
 				id === this.instanceId
 					? `presence: an earlier instance named ${id} had ${users.length} user(s) online; they were lost`
 					: `presence: instance ${id} stopped without leaving; ${users.length} user(s) were online there`,
 			);
 		}
-		const lost: LostSessions = { instanceId: id, lastSeen: result.lastSeen || Date.now(), users, graceful: leaving };
+		const lost: LostSessions = { instanceId: id, lastSeen: result.lastSeen || Date.now(), users, graceful: leaving, moved };
 		for (const handler of this.handlers) {
 			await handler(lost).catch((error: unknown) => this.logger.error(`presence: handling the users of ${id} failed`, error));
 		}

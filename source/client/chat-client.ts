@@ -75,6 +75,17 @@ export interface ChatClientOptions {
 /** The close code a server ends a revoked session's connection with. */
 export const REVOKED_CLOSE_CODE = 4001;
 
+/** Service restart: the instance is draining; another one (behind the same address) takes us at once. */
+export const RESTART_CLOSE_CODE = 1012;
+
+/**
+ * After a 1012 the reconnect waits a random 0 to this many ms, no backoff:
+ * a drained instance closes all its clients within moments, and this
+ * spreads a thousand logins over a fifth of a second instead of landing
+ * them on the other instances in one burst, while a person hardly notices it.
+ */
+export const RESTART_JITTER_MS = 200;
+
 /** `<program> on <this host>`, cut to what the protocol allows: how the user tells their sessions apart. */
 export function deviceLabel(program: string, host = hostname()): string {
 	return `${program} on ${host}`.slice(0, MAX_DEVICE_CHARS);
@@ -467,11 +478,16 @@ export class ChatClient extends Emitter<ClientEvents> {
 			this.setState({ state: 'idle', reason: describeClose(code, reason) });
 			return;
 		}
+		if (code === RESTART_CLOSE_CODE) {
+			// Not a failure: the first attempt goes at once; if it fails, the backoff starts from its first step.
+			this.attempt = 0;
+			this.scheduleReconnect(describeClose(code, reason), Math.round(Math.random() * RESTART_JITTER_MS));
+			return;
+		}
 		this.scheduleReconnect(describeClose(code, reason));
 	}
 
-	private scheduleReconnect(reason: string): void {
-		const delay = backoffDelay(this.attempt++, this.options.backoff);
+	private scheduleReconnect(reason: string, delay = backoffDelay(this.attempt++, this.options.backoff)): void {
 		this.setState({ state: 'reconnecting', retryAt: Date.now() + delay, reason });
 		this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
 	}

@@ -2,6 +2,8 @@ export {
 	ChatClient,
 	deviceLabel,
 	REVOKED_CLOSE_CODE,
+	RESTART_CLOSE_CODE,
+	RESTART_JITTER_MS,
 	type ChatClientOptions,
 	type ClientEvents,
 	type ConnectionState,

@@ -146,15 +146,18 @@ export class Cluster {
 		}
 	}
 
-	/** Starts one more instance; `name` becomes its INSTANCE_ID. */
-	async start(name: string, timeoutMs = 20_000): Promise<Instance> {
+	/**
+	 * Starts one more instance; `name` becomes its INSTANCE_ID. `port` (0:
+	 * any free one) lets a replacement take a stopped instance's place behind nginx.
+	 */
+	async start(name: string, timeoutMs = 20_000, port = 0): Promise<Instance> {
 		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
 		const id = `${name}-${this.run}`;
 		const args = [
 			CLI,
 			'serve',
 			'--port',
-			'0',
+			String(port),
 			'--host',
 			'127.0.0.1',
 			'--presence-ttl',
@@ -350,7 +353,7 @@ http {
 	}
 
 	upstream chat_tui {
-${upstreams.map((upstream) => `		server 127.0.0.1:${upstream} max_fails=1 fail_timeout=10s;`).join('\n')}
+${upstreams.map((upstream) => `		server 127.0.0.1:${upstream} max_fails=0;`).join('\n')}
 	}
 
 	server {

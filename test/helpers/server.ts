@@ -13,8 +13,8 @@ export interface TestServer {
 	readonly server: RunningServer;
 	/** Stops the server and starts a new one on the same data directory and port, as a restarted server would. */
 	restart(): Promise<void>;
-	/** Stops the server, keeping its data and port for `resume` (the server is away meanwhile). */
-	halt(): Promise<void>;
+	/** Stops the server, keeping its data and port for `resume` (the server is away meanwhile); `restart` drains it (1012). */
+	halt(options?: { restart?: boolean }): Promise<void>;
 	/** Starts the halted server again on the same data directory and port. */
 	resume(): Promise<void>;
 	/** Stops the server and deletes its data. */
@@ -58,9 +58,9 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
 			await server.close();
 			server = await start(server.port);
 		},
-		async halt() {
+		async halt(options?: { restart?: boolean }) {
 			halted = true;
-			await server.close();
+			await server.close(undefined, options);
 		},
 		async resume() {
 			server = await start(server.port);
