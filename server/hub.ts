@@ -94,6 +94,8 @@ export class Hub {
 			this.sessionsByUser.set(user.id, sessions);
 		}
 		sessions.add(session);
+		// Routed here from now on: anything routed earlier was stored earlier, and this login's replay reads it (see RedisBus).
+		await this.bus.join(user.id);
 		await this.countSession(session, 1);
 		if (await this.presence.opened(user)) await this.announce(user, true);
 		// Online from here on; appends that counted the user offline before are waited for (see storeMessage).
@@ -121,9 +123,16 @@ export class Hub {
 		this.trackQueuing(pendingFor, appended);
 		const result = await appended;
 		if (result.duplicate) return result;
-		await this.publish([...recipients, message.senderId], { type: 'message', message: result.message }, sender, result.queuedFor);
 		const queued = new Set(result.queuedFor);
 		const ts = Date.parse(result.message.ts);
+		await this.bus.publish({
+			userIds: [...new Set([...recipients, message.senderId])],
+			event: { type: 'message', message: result.message },
+			exceptSession: sender.id,
+			queued: result.queuedFor,
+			// Counted online but reached by no session (they were moving between instances): their next login replays it.
+			missedIfUnreached: { userIds: recipients.filter((id) => !queued.has(id)), at: ts },
+		});
 		for (const id of recipients) {
 			if (!queued.has(id) && !this.isOnline(id)) await this.noteMissed(id, { from: ts, to: ts }, 'could not note a missed message');
 		}
@@ -220,9 +229,13 @@ export class Hub {
 			);
 		}
 		const sessions = this.sessionsByUser.get(user.id);
-		if (!sessions?.delete(session)) return;
+		if (!sessions?.has(session)) return;
+		// Unrouted before the session goes: a delivery counted as reached here always had a session to reach.
+		const left = this.bus.leave(user.id);
+		sessions.delete(session);
 		if (sessions.size === 0) this.sessionsByUser.delete(user.id);
 		try {
+			await left;
 			if (await this.presence.closed(user)) {
 				this.noteDeparture(user.id);
 				await this.announce(user, false);
@@ -287,6 +300,7 @@ export class Hub {
 			if (user.offline) await this.announce(user, false).catch((error) => this.logger.error('presence announcement failed', error));
 		}
 		if (lost.graceful) return;
+		await this.bus.forget(lost.instanceId).catch((error: unknown) => this.logger.error('could not drop a lost instance\'s routes', error));
 		const since = lost.lastSeen - this.lostSlackMs;
 		// From now on they count as offline, so new messages are queued for them.
 		const span = { from: since, to: Date.now() + this.lostSlackMs };
@@ -341,15 +355,18 @@ export class Hub {
 		}
 	}
 
-	private deliverLocally(delivery: Delivery): void {
+	/** Hands the delivery to this instance's sessions; returns the users who have one here. */
+	private deliverLocally(delivery: Delivery): number[] {
+		const reached: number[] = [];
 		if (delivery.revokeSessions) {
 			this.revokeLocally(delivery.userIds, delivery.revokeSessions, delivery.event);
-			return;
+			return reached;
 		}
 		const { event } = delivery;
 		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
+			if (sessions) reached.push(userId);
 			for (const session of sessions ?? []) {
 				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))));
 			}
@@ -364,5 +381,6 @@ export class Hub {
 				}
 			}
 		}
+		return reached;
 	}
 }

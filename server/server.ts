@@ -56,6 +56,8 @@ export interface RunningServer {
 	store: Store;
 	/** This instance's name in a cluster (undefined for a single server). */
 	instanceId: string | undefined;
+	/** What carries deliveries between instances (its stats show what it carried). */
+	bus: Bus;
 	/** Tells every client, closes them with 1001 (going away), then closes the store. */
 	close(notice?: string): Promise<void>;
 	/** WebSocket connections open now, logged in or not (a TUI hosting the server warns before stopping it under them). */
@@ -132,14 +134,18 @@ async function clusterParts(
 	const { redisUrl } = options;
 	if (!redisUrl) return { bus: options.bus ?? new LocalBus(), presence: options.presence ?? new LocalPresence() };
 	const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
-	const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, logger }));
+	// The bus routes to an instance by the name the presence knows it by (a dead one's routes are dropped by it).
+	const given = options.presence instanceof RedisPresence ? options.presence.instanceId : undefined;
+	const instanceId = given ?? options.instanceId ?? defaultInstanceId();
+	const bus =
+		options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, instanceId, checkMs: settings.presenceCheckMs, logger }));
 	try {
 		const presence =
 			options.presence ??
 			(await RedisPresence.connect({
 				url: redisUrl,
 				prefix,
-				instanceId: options.instanceId ?? defaultInstanceId(),
+				instanceId,
 				ttlMs: settings.presenceTtlMs,
 				checkMs: settings.presenceCheckMs,
 				logger,
@@ -283,5 +289,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
 	const instanceId = presence instanceof RedisPresence ? presence.instanceId : undefined;
 	const connections = () => wss.clients.size;
-	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, close, connections };
+	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, bus, close, connections };
 }
