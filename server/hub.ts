@@ -94,7 +94,9 @@ export class Hub {
 			this.sessionsByUser.set(user.id, sessions);
 		}
 		sessions.add(session);
-		// Routed here from now on: anything routed earlier was stored earlier, and this login's replay reads it (see RedisBus).
+		// Deliveries are routed here once this resolves, before the login's reply and replay. What was routed
+		// earlier was stored earlier: queued for the user if they were offline, or marked missed if no session
+		// of theirs got it, and this login's replay reads it (see RedisBus).
 		await this.bus.join(user.id);
 		await this.countSession(session, 1);
 		if (await this.presence.opened(user)) await this.announce(user, true);

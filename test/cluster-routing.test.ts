@@ -5,6 +5,7 @@
  * counts what it sent and received (bus.stats()), so the property is asserted
  * on counts, not timings.
  */
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BusStats } from '../server/bus/bus.js';
 import { silentLogger } from '../server/logger.js';
@@ -214,6 +215,48 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		await until(() => got.length >= 2, 'the live message');
 		expect(got.map((event) => event.message.id)).toEqual([between.id, live.id]);
 		expect(received(c)).toBe(1);
+	});
+
+	it('an instance rewrites its routes when Redis no longer has them, and deliveries reach it again', async () => {
+		const [a, b] = (await instances(2)) as [RunningServer, RunningServer];
+		const alice = await pool.registered(a.url, 'alice');
+		const bob = await pool.registered(b.url, 'bob');
+		await befriend(alice, bob);
+		const toBob = record(bob, 'message');
+		const redis = new Redis(REDIS_URL);
+		try {
+			const routes = await redis.keys(`${cluster.prefix}route:*`);
+			expect(routes.length).toBeGreaterThan(0);
+			// As after a Redis restart without persistence, or a reap while alive.
+			await redis.del(...routes);
+			await until(async () => (await redis.keys(`${cluster.prefix}route:i:${b.instanceId}`)).length === 1, 'the routes written again', 5000);
+		} finally {
+			redis.disconnect();
+		}
+		const message = await alice.send({ user: bob.name }, 'routed again');
+		await until(() => toBob.length === 1, 'the message on b');
+		expect(toBob[0]!.message.id).toBe(message.id);
+	});
+
+	it('a SIGKILLed instance\'s routes are dropped by the instance that reaps it', async () => {
+		const [a, b] = await Promise.all([cluster.start('ka'), cluster.start('kb')]);
+		const alice = await pool.registered(a.url, 'alice');
+		const bob = await pool.registered(b.url, 'bob');
+		await befriend(alice, bob);
+		const redis = new Redis(REDIS_URL);
+		try {
+			const table = `${cluster.prefix}route:i:${b.id}`;
+			const [bobId] = await redis.hkeys(table);
+			expect(bobId).toBeDefined();
+			expect(await redis.hkeys(`${cluster.prefix}route:u:${bobId}`)).toEqual([b.id]);
+			await b.stop('SIGKILL');
+			await until(async () => (await redis.exists(table)) === 0, 'the dead instance\'s routes dropped', cluster.offlineBoundMs + 3000);
+			expect(await redis.exists(`${cluster.prefix}route:u:${bobId}`)).toBe(0);
+		} finally {
+			redis.disconnect();
+			await a.stop('SIGTERM');
+			cluster.instances.splice(0);
+		}
 	});
 
 	it('(e) Redis commands and bytes per delivered message depend on the instances holding recipients, not on N', async () => {
