@@ -37,6 +37,10 @@ export interface BenchPlan {
 	/** `--assume-ceiling DIRECT,FANOUT`: skip measuring the generator's ceiling (and the bare relay, unless asked for). For development. */
 	assumedCeiling: number[] | undefined;
 	noTui: boolean;
+	/** `--no-cluster`: skip the cluster section (bench/cluster.ts). */
+	noCluster: boolean;
+	/** `--only cluster`: just that section. */
+	only: string | undefined;
 	noWrite: boolean;
 	counts: Counts;
 	ladders: Ladders;
@@ -117,6 +121,8 @@ export function parsePlan(argv: string[]): BenchPlan {
 		profile: flag('--profile') || profileOnly,
 		assumedCeiling: value('--assume-ceiling')?.split(',').map(Number),
 		noTui: flag('--no-tui'),
+		noCluster: flag('--no-cluster'),
+		only: value('--only'),
 		noWrite: flag('--no-write'),
 		counts: quick ? QUICK_COUNTS : FULL_COUNTS,
 		ladders: quick ? QUICK_LADDERS : FULL_LADDERS,

@@ -16,6 +16,8 @@
  *   --profile-only       just that: chat-tui's ladders (unrecorded, for its peak rates), the
  *                        profiles and the diagnostic; the other sections of latest.json are kept
  *   --no-tui             skip the TUI section module (bench/tui/) even when it is there
+ *   --no-cluster         skip the cluster section (bench/cluster.ts: PostgreSQL + Redis instances)
+ *   --only cluster       just the cluster section (about a minute)
  *   --no-write           print only; leave latest.json and docs/BENCHMARKS.md alone
  *
  * This file runs the sections in order; the parts live in plan.ts (flags, counts,
@@ -29,6 +31,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SystemKind } from './clients.js';
+import { runClusterBench } from './cluster.js';
 import { best, computeTargets, recordGenerator, recordIdleAndLogin, recordLoad } from './figures.js';
 import { runIdleAndLogin, type IdleAndLogin } from './idle-login.js';
 import { runPasswordBench } from './passwords.js';
@@ -247,7 +250,26 @@ async function runSections(run: BenchRun): Promise<void> {
 		await profileChatTui(run, { direct: rateFor('direct'), fanout: rateFor('fanout') });
 	}
 
+	if (!plan.noCluster) {
+		log('\ncluster routing (PostgreSQL + Redis)');
+		await runClusterBench({ quick: plan.quick, log });
+	}
+
 	await runSectionModules(run);
+}
+
+/** `--only cluster`: that section alone, its figures merged into latest.json. */
+async function onlySection(run: BenchRun): Promise<void> {
+	const { plan } = run;
+	try {
+		if (plan.only !== 'cluster') throw new Error(`--only knows one section, cluster (not ${plan.only})`);
+		log('\ncluster routing (PostgreSQL + Redis)');
+		await runClusterBench({ quick: plan.quick, log });
+	} finally {
+		rmSync(run.tmp, { recursive: true, force: true });
+	}
+	const final = plan.noWrite ? current() : writeResults();
+	log(`\n${formatText(final)}`);
 }
 
 async function main(): Promise<void> {
@@ -269,6 +291,7 @@ async function main(): Promise<void> {
 	log(`chat-tui server benchmark (${plan.quick ? 'quick' : 'full'}), temporary data in ${run.tmp}`);
 	const versions = checkPrograms(run);
 	if (plan.profileOnly) return profileOnly(run);
+	if (plan.only !== undefined) return onlySection(run);
 
 	noteSetup(run, versions);
 	try {

@@ -114,6 +114,10 @@ export class Hub {
 			this.sessionsByUser.set(user.id, sessions);
 		}
 		sessions.add(session);
+		// Deliveries are routed here once this resolves, before the login's reply and replay. What was routed
+		// earlier was stored earlier: queued for the user if they were offline, or marked missed if no session
+		// of theirs got it, and this login's replay reads it (see RedisBus).
+		await this.bus.join(user.id);
 		await this.countSession(session, 1);
 		if (await this.presence.opened(user)) await this.announce(user, true);
 		// Online from here on; appends that counted the user offline before are waited for (see storeMessage).
@@ -141,9 +145,16 @@ export class Hub {
 		this.trackQueuing(pendingFor, appended);
 		const result = await appended;
 		if (result.duplicate) return result;
-		await this.publish([...recipients, message.senderId], { type: 'message', message: result.message }, sender, result.queuedFor);
 		const queued = new Set(result.queuedFor);
 		const ts = Date.parse(result.message.ts);
+		await this.bus.publish({
+			userIds: [...new Set([...recipients, message.senderId])],
+			event: { type: 'message', message: result.message },
+			exceptSession: sender.id,
+			queued: result.queuedFor,
+			// Counted online but reached by no session (they were moving between instances): their next login replays it.
+			missedIfUnreached: { userIds: recipients.filter((id) => !queued.has(id)), at: ts },
+		});
 		for (const id of recipients) {
 			if (!queued.has(id) && !this.isOnline(id)) await this.noteMissed(id, { from: ts, to: ts }, 'could not note a missed message');
 		}
@@ -233,13 +244,17 @@ export class Hub {
 		else this.anonymous.add(session);
 		if (!user) return;
 		const sessions = this.sessionsByUser.get(user.id);
-		if (!sessions?.delete(session)) return;
+		if (!sessions?.has(session)) return;
+		// Unrouted before the session goes: a delivery counted as reached here always had a session to reach.
+		const left = this.bus.leave(user.id);
+		sessions.delete(session);
 		const last = sessions.size === 0;
 		if (last) {
 			this.sessionsByUser.delete(user.id);
 			this.leaving.set(user.id, (this.leaving.get(user.id) ?? 0) + 1);
 		}
 		try {
+			await left;
 			// Noted once nothing more is handed to it: all it may have missed is stored by then.
 			if (cut) await this.noteCut(user.id, session);
 			// Moving (closed by a drain): still counted here, so contacts see no offline while they reconnect elsewhere.
@@ -381,6 +396,7 @@ export class Hub {
 		if (lost.graceful) return;
 		// Users moving off a drained instance: its work was finished before it left, so nothing is sent again.
 		const resend = !lost.moved;
+		await this.bus.forget(lost.instanceId).catch((error: unknown) => this.logger.error('could not drop a lost instance\'s routes', error));
 		const since = lost.lastSeen - this.lostSlackMs;
 		// From now on they count as offline, so new messages are queued for them.
 		const span = { from: since, to: Date.now() + this.lostSlackMs };
@@ -461,19 +477,22 @@ export class Hub {
 		}
 	}
 
-	private deliverLocally(delivery: Delivery): void {
+	/** Hands the delivery to this instance's sessions; returns the users who have one here. */
+	private deliverLocally(delivery: Delivery): number[] {
+		const reached: number[] = [];
 		if ('replayMissed' in delivery) {
 			this.replayLocally(delivery.userIds, delivery.replayMissed);
-			return;
+			return reached;
 		}
 		if (delivery.revokeSessions) {
 			this.revokeLocally(delivery.userIds, delivery.revokeSessions, delivery.event);
-			return;
+			return reached;
 		}
 		const { event } = delivery;
 		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
+			if (sessions) reached.push(userId);
 			for (const session of sessions ?? []) {
 				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))));
 			}
@@ -491,5 +510,6 @@ export class Hub {
 				}
 			}
 		}
+		return reached;
 	}
 }

@@ -58,6 +58,8 @@ export interface RunningServer {
 	store: Store;
 	/** This instance's name in a cluster (undefined for a single server). */
 	instanceId: string | undefined;
+	/** What carries deliveries between instances (its stats show what it carried). */
+	bus: Bus;
 	/**
 	 * Tells every client, closes them with 1001 (going away), then closes the
 	 * store. With `restart` (a cluster instance's rolling restart) it drains
@@ -159,10 +161,12 @@ async function clusterParts(options: ServerOptions, settings: ServerSettings, lo
 		};
 	}
 	const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
-	const instanceId = options.instanceId ?? defaultInstanceId();
+	// The bus routes to an instance by the name the presence knows it by (a dead one's routes are dropped by it).
+	const given = options.presence instanceof RedisPresence ? options.presence.instanceId : undefined;
+	const instanceId = given ?? options.instanceId ?? defaultInstanceId();
 	const opened: Array<() => Promise<void>> = [];
 	try {
-		const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, logger }));
+		const bus = options.bus ?? (await RedisBus.connect({ url: redisUrl, prefix, instanceId, checkMs: settings.presenceCheckMs, logger }));
 		opened.push(() => bus.close());
 		const presence =
 			options.presence ??
@@ -364,5 +368,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
 	const instanceId = presence instanceof RedisPresence ? presence.instanceId : undefined;
 	const connections = () => wss.clients.size;
-	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, close, connections };
+	return { url: formatUrl(options.tls ? 'wss' : 'ws', host, address.port), port: address.port, host, store, instanceId, bus, close, connections };
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, DEFAULT_REDIS_PREFIX, quit } from '../bus/redis-bus.js';
+import { connectRedis, DEFAULT_REDIS_PREFIX, quit } from '../bus/redis-connection.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SessionUser } from '../session.js';
 import type { LostSessions, MissedSpan, Presence } from './presence.js';
@@ -26,7 +26,7 @@ export interface RedisPresenceOptions {
 
 export const DEFAULT_PRESENCE_TTL_MS = 15_000;
 export const DEFAULT_PRESENCE_CHECK_MS = 5_000;
-const DEFAULT_MISSED_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MISSED_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** `host-pid-random`: unique enough that two instances never share one by accident. */
 export function defaultInstanceId(): string {
@@ -172,16 +172,30 @@ const SNAPSHOT_SCRIPT = `
 return {tonumber(redis.call('GET', KEYS[2]) or '0'), redis.call('HKEYS', KEYS[1])}
 `;
 
-/** Widens the user's "may have missed" span (from and to, ms) to take in the new one. */
-const MARK_MISSED_SCRIPT = `
-local from, to = tonumber(ARGV[1]), tonumber(ARGV[2])
-local current = redis.call('HMGET', KEYS[1], 'from', 'to')
-if current[1] and tonumber(current[1]) < from then from = tonumber(current[1]) end
-if current[2] and tonumber(current[2]) > to then to = tonumber(current[2]) end
-redis.call('HSET', KEYS[1], 'from', from, 'to', to)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+/**
+ * Widens the user's "may have missed" span (from and to, ms) to take in the
+ * new one. A Lua function, so the bus's routing script (which notes who a
+ * message reached no session of) marks spans the same way.
+ */
+export const MARK_MISSED_LUA = `
+local function markMissed(key, from, to, ttl)
+	local current = redis.call('HMGET', key, 'from', 'to')
+	if current[1] and tonumber(current[1]) < from then from = tonumber(current[1]) end
+	if current[2] and tonumber(current[2]) > to then to = tonumber(current[2]) end
+	redis.call('HSET', key, 'from', from, 'to', to)
+	redis.call('PEXPIRE', key, ttl)
+end
+`;
+
+const MARK_MISSED_SCRIPT = `${MARK_MISSED_LUA}
+markMissed(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
 return 1
 `;
+
+/** Where a user's "may have missed" span is kept: this followed by the user id. */
+export function missedKeyPrefix(prefix: string): string {
+	return `${prefix}presence:missed:`;
+}
 
 /** Takes the span and forgets it. */
 const TAKE_MISSED_SCRIPT = `
@@ -224,6 +238,7 @@ export class RedisPresence implements Presence {
 	private readonly prefix: string;
 	private readonly channel: string;
 	private readonly missedTtlMs: number;
+	private readonly missedPrefix: string;
 	private readonly logger: Logger;
 
 	/** Sessions on this instance, by user: what the cluster's counts for it must say. */
@@ -257,6 +272,7 @@ export class RedisPresence implements Presence {
 		this.ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
 		this.checkMs = options.checkMs ?? DEFAULT_PRESENCE_CHECK_MS;
 		this.missedTtlMs = options.missedTtlMs ?? DEFAULT_MISSED_TTL_MS;
+		this.missedPrefix = missedKeyPrefix(options.prefix ?? DEFAULT_REDIS_PREFIX);
 		this.logger = options.logger ?? silentLogger;
 		if (this.ttlMs < 300) throw new Error('the presence TTL must be at least 300 ms');
 		if (this.checkMs < 50) throw new Error('the presence check interval must be at least 50 ms');
@@ -340,7 +356,7 @@ export class RedisPresence implements Presence {
 		await this.redis.eval(
 			MARK_MISSED_SCRIPT,
 			1,
-			this.key(`missed:${userId}`),
+			`${this.missedPrefix}${userId}`,
 			String(Math.floor(span.from)),
 			String(Math.ceil(span.to)),
 			String(this.missedTtlMs),
@@ -348,7 +364,7 @@ export class RedisPresence implements Presence {
 	}
 
 	async takeMissed(userId: number): Promise<MissedSpan | undefined> {
-		const [from, to] = (await this.redis.eval(TAKE_MISSED_SCRIPT, 1, this.key(`missed:${userId}`))) as Array<string | null>;
+		const [from, to] = (await this.redis.eval(TAKE_MISSED_SCRIPT, 1, `${this.missedPrefix}${userId}`)) as Array<string | null>;
 		return from && to ? { from: Number(from), to: Number(to) } : undefined;
 	}
 
