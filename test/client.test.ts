@@ -302,7 +302,7 @@ describe('durability', () => {
 			await befriend(alice, bob);
 			await alice.request('friends.alias', { username: bob.name, alias: 'Bobby' });
 			const group = uniqueName('g');
-			await alice.request('groups.create', { name: group, description: 'the team' });
+			await alice.request('groups.create', { visibility: 'public', name: group, description: 'the team' });
 			await bob.request('groups.join', { name: group });
 			await alice.send({ user: bob.name }, 'direct');
 			await bob.send({ group }, 'to the group');

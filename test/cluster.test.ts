@@ -115,7 +115,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		const carol = await registered(c.url, 'carol');
 		await befriend(alice, bob);
 		const group = uniqueName('crew');
-		await alice.request('groups.create', { name: group });
+		await alice.request('groups.create', { visibility: 'public', name: group });
 		await bob.request('groups.join', { name: group });
 		await carol.request('groups.join', { name: group });
 		const toAlice = record(alice, 'message');
@@ -449,7 +449,7 @@ describe.runIf(ready && (missingNginx.length === 0 || inCi))('cluster: fail-over
 		for (let i = 0; i < 6; i++) users.push(await registered(nginx.url, `fo${i}`));
 		for (let i = 0; i < users.length; i++) await befriend(users[i]!, users[(i + 1) % users.length]!);
 		const group = uniqueName('failover');
-		await users[0]!.request('groups.create', { name: group });
+		await users[0]!.request('groups.create', { visibility: 'public', name: group });
 		for (const user of users.slice(1)) await user.request('groups.join', { name: group });
 		const received = users.map((user) => record(user, 'message'));
 		const reconnects = users.map((user) => record(user, 'login'));

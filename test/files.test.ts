@@ -388,7 +388,7 @@ describe('who may', () => {
 		const [alice, bob] = await friends();
 		const outsider = await pool.registered(server.url, 'out');
 		const group = `g${Date.now() % 1_000_000}`;
-		await alice.request('groups.create', { name: group });
+		await alice.request('groups.create', { visibility: 'public', name: group });
 		await bob.request('groups.join', { name: group });
 		await expect(announce(outsider, { group }, Buffer.from('x'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		const message = await uploadFile(alice, { to: { group }, path: localFile(Buffer.from('group notes')) });

@@ -255,7 +255,7 @@ describe('fuzz: a live server fed garbage', () => {
 			await alice.send({ user: bob.name }, 'hello bob, still there after all that?'),
 			await bob.send({ user: alice.name }, 'hello alice, all good'),
 		];
-		await alice.request('groups.create', { name: group, description: 'after the storm' });
+		await alice.request('groups.create', { visibility: 'public', name: group, description: 'after the storm' });
 		await bob.request('groups.join', { name: group });
 		conversation.push(await alice.send({ group }, 'welcome to the group'), await bob.send({ group }, 'glad to be here'));
 		await until(() => toBob.length === 2 && toAlice.length === 2, 'the conversation to arrive');
@@ -369,7 +369,7 @@ describe('chaos: connections cut at random', () => {
 		await befriend(ann, cat);
 		await befriend(ben, cat);
 		const group = uniqueName('chaos');
-		await ann.request('groups.create', { name: group });
+		await ann.request('groups.create', { visibility: 'public', name: group });
 		await ben.request('groups.join', { name: group });
 		await cat.request('groups.join', { name: group });
 		const members = clients.map((client) => client.name);
