@@ -399,6 +399,26 @@ describe('who may', () => {
 		expect((await http(filePath, { token: bob.token })).status).toBe(403);
 	});
 
+	it('a kicked or banned member of a private group can no longer fetch its files', async () => {
+		const [alice, bob] = await friends();
+		const group = `p${Date.now() % 1_000_000}`;
+		await alice.request('groups.create', { name: group });
+		const rejoin = async () => {
+			await alice.request('groups.invite', { name: group, username: bob.name });
+			await bob.request('groups.join', { name: group });
+		};
+		await rejoin();
+		const message = await uploadFile(alice, { to: { group }, path: localFile(Buffer.from('private notes')) });
+		const filePath = `/files/${message.file!.id}`;
+		expect((await http(filePath, { token: bob.token })).status).toBe(200);
+		await alice.request('groups.kick', { name: group, username: bob.name });
+		expect((await http(filePath, { token: bob.token })).status).toBe(403);
+		await rejoin();
+		expect((await http(filePath, { token: bob.token })).status).toBe(200);
+		await alice.request('groups.ban', { name: group, username: bob.name });
+		expect((await http(filePath, { token: bob.token })).status).toBe(403);
+	});
+
 	it('survives garbage: the server keeps answering', async () => {
 		const [alice, bob] = await friends();
 		const upload = await announce(alice, { user: bob.name }, Buffer.from('abc'));
