@@ -151,20 +151,29 @@ describe('group roles', () => {
 		await expectShutOut(bob, name);
 	});
 
-	it('a kicked member stops getting messages at once on every session, and cannot rejoin a private group', async () => {
+	it('a kicked member stops getting messages, typing and presence at once on every session, and cannot rejoin a private group', async () => {
 		const alice = await user();
 		const bob = await user();
-		const name = await groupOf(alice, [bob]);
+		const carol = await user();
+		const name = await groupOf(alice, [bob, carol]);
 		const second = await session(bob);
 		await send(alice, name, 'before');
 		await second.client.event('message');
+		await alice.client.ok('typing', { to: { group: name } });
+		await second.client.event('typing');
 		await alice.client.ok('groups.kick', { name, username: bob.name });
 		await second.client.event('group.update', (frame) => frame.event === 'kicked');
 		await send(alice, name, 'after');
+		await alice.client.ok('typing', { to: { group: name } });
+		// carol's last session ends: alice, still in the group with her, is told; bob no longer is.
+		carol.client.close();
+		await alice.client.event('presence', (frame) => frame.username === carol.name && frame.online === false);
 		await sleep(200);
 		for (const client of [bob.client, second.client]) {
 			expect(client.events('message').map((event) => (event.message as Frame).text)).toEqual(['before']);
+			expect(client.events('presence').filter((frame) => frame.username === carol.name)).toEqual([]);
 		}
+		expect(second.client.events('typing')).toHaveLength(1);
 		expectError(await bob.client.request('groups.join', { name }), 'FORBIDDEN');
 	});
 
