@@ -181,7 +181,7 @@ export type ChatAction =
 	| { type: 'friend-request'; from: string }
 	| { type: 'friend-update'; friend: Friend | RemovedFriend | DeclinedFriend }
 	| { type: 'friends'; friends: Friend[]; requests: FriendRequest[] }
-	| { type: 'group-update'; group: Group; event: GroupEvent; username: string; by?: string | undefined; role?: Role | undefined }
+	| ({ type: 'group-update' } & GroupUpdate)
 	| { type: 'groups'; groups: Group[] }
 	| { type: 'group-joined'; group: Group }
 	| { type: 'group-gone'; name: string }
@@ -437,8 +437,11 @@ function dropRequestsWith(requests: FriendRequest[], username: string): FriendRe
 	return requests.filter((request) => request.from.toLowerCase() !== name && request.to.toLowerCase() !== name);
 }
 
-/** A group's known fields after an update: the new description and visibility; the user's own role when it changed. */
-function mergeGroup(group: Group, update: { group: Group; event: GroupEvent; role?: Role | undefined }, mine: boolean): Group {
+/** A `group.update` event as the reducer gets it. */
+type GroupUpdate = { group: Group; event: GroupEvent; username: string; by?: string | undefined; role?: Role | undefined };
+
+/** A group's known fields after an update: its description, visibility and creator now; the user's own role when it changed. */
+function mergeGroup(group: Group, update: GroupUpdate, mine: boolean): Group {
 	const merged: Group = { ...group, description: update.group.description };
 	if (update.group.visibility) merged.visibility = update.group.visibility;
 	if (update.group.creator) merged.creator = update.group.creator;
@@ -447,7 +450,7 @@ function mergeGroup(group: Group, update: { group: Group; event: GroupEvent; rol
 }
 
 /** The system line a group change shows in the group's log (`alice invited bob`, `carol removed dave`, `topic: …`). */
-export function groupUpdateLine(update: { group: Group; event: GroupEvent; username: string; by?: string | undefined; role?: Role | undefined }, me: string): string {
+export function groupUpdateLine(update: GroupUpdate, me: string): string {
 	const who = update.username.toLowerCase() === me.toLowerCase() ? 'you' : update.username;
 	const by = update.by ?? update.username;
 	switch (update.event) {
@@ -458,7 +461,7 @@ export function groupUpdateLine(update: { group: Group; event: GroupEvent; usern
 		case 'banned':
 			return `${by} banned ${who} from ${update.group.name}`;
 		case 'role':
-			return `${by} made ${who} ${update.role === 'normal' ? 'a member' : (update.role ?? 'a member')}`;
+			return `${by} made ${who} ${update.role && update.role !== 'normal' ? update.role : 'a member'}`;
 		case 'updated':
 			return `${by} set topic: ${update.group.description}${update.group.visibility ? ` (${update.group.visibility})` : ''}`;
 		default:
@@ -626,7 +629,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			if (mine && action.event === 'joined' && !state.groups.some((group) => groupKey(group.name) === key)) {
 				next = { ...state, groups: [...state.groups, action.group].sort(byName) };
 			}
-			if (action.event === 'updated' || (mine && action.event === 'role')) {
+			if (action.event === 'updated' || action.event === 'role') {
 				next = { ...next, groups: next.groups.map((group) => (groupKey(group.name) === key ? mergeGroup(group, action, mine) : group)) };
 			}
 			return addSystem(next, key, groupUpdateLine(action, state.me), 'presence');
