@@ -6,7 +6,13 @@ import type { FriendRecord, GroupRecord, ReadStateRecord, Store } from './store/
 /** Records as the wire shows them; login, the handlers and the account's farewell all build them here. */
 
 export function groupView(group: GroupRecord, role?: Role): Group {
-	const view: Group = { name: group.name, description: group.description, creator: group.creator };
+	const view: Group = {
+		name: group.name,
+		description: group.description,
+		creator: group.creator,
+		visibility: group.visibility,
+		members: group.members,
+	};
 	if (role) view.role = role;
 	return view;
 }

@@ -283,10 +283,10 @@ describe('account.delete', () => {
 		const team = uniqueName('team');
 		const ops = uniqueName('ops');
 		for (const name of [team, ops]) {
-			await alice.client.ok('groups.create', { name });
+			await alice.client.ok('groups.create', { visibility: 'public', name });
 			await bob.client.ok('groups.join', { name });
 		}
-		await alice.client.ok('groups.create', { name: uniqueName('solo') });
+		await alice.client.ok('groups.create', { visibility: 'public', name: uniqueName('solo') });
 		expectError(await alice.client.request('account.delete', { password: 'not my password' }), 'UNAUTHENTICATED');
 		const reply = await alice.client.request('account.delete', { password: PASSWORD });
 		expectError(reply, 'CONFLICT');
@@ -302,10 +302,10 @@ describe('account.delete', () => {
 		const carol = await user('c');
 		await befriend(alice, bob);
 		const club = uniqueName('club');
-		await carol.client.ok('groups.create', { name: club });
+		await carol.client.ok('groups.create', { visibility: 'public', name: club });
 		await alice.client.ok('groups.join', { name: club });
 		const solo = uniqueName('solo');
-		await alice.client.ok('groups.create', { name: solo });
+		await alice.client.ok('groups.create', { visibility: 'public', name: solo });
 		await alice.client.ok('send', { to: { user: bob.name }, text: 'remember me', cid: 'cid-delete-1' });
 		await alice.client.ok('send', { to: { group: club }, text: 'bye all', cid: 'cid-delete-2' });
 		const phone = await loginAgain(alice, 'phone');

@@ -302,7 +302,7 @@ describe('durability', () => {
 			await befriend(alice, bob);
 			await alice.request('friends.alias', { username: bob.name, alias: 'Bobby' });
 			const group = uniqueName('g');
-			await alice.request('groups.create', { name: group, description: 'the team' });
+			await alice.request('groups.create', { visibility: 'public', name: group, description: 'the team' });
 			await bob.request('groups.join', { name: group });
 			await alice.send({ user: bob.name }, 'direct');
 			await bob.send({ group }, 'to the group');
@@ -314,7 +314,9 @@ describe('durability', () => {
 			const again = await pool.connect(own.url);
 			const login = await again.login({ username: alice.name, password: PASSWORD });
 			expect(login.friends).toEqual([{ username: bob.name, alias: 'Bobby', online: false }]);
-			expect(login.groups).toEqual([{ name: group, description: 'the team', creator: alice.name, role: 'creator' }]);
+			expect(login.groups).toEqual([
+				{ name: group, description: 'the team', creator: alice.name, role: 'creator', visibility: 'public', members: 2 },
+			]);
 			const direct = await again.request('history', { with: { user: bob.name } });
 			expect(direct.messages.map((message) => [message.from, message.text])).toEqual([[alice.name, 'direct']]);
 			const inGroup = await again.request('history', { with: { group } });

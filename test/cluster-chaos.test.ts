@@ -84,7 +84,7 @@ describe.runIf(missing.length === 0)('cluster chaos: connections cut at random a
 		}
 		for (const [i, one] of clients.entries()) for (const other of clients.slice(i + 1)) await befriend(one, other);
 		const group = uniqueName('chaos');
-		await clients[0]!.request('groups.create', { name: group });
+		await clients[0]!.request('groups.create', { visibility: 'public', name: group });
 		for (const client of clients.slice(1)) await client.request('groups.join', { name: group });
 		const names = clients.map((client) => client.name);
 

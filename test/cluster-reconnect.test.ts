@@ -96,7 +96,7 @@ describe.runIf(missing.length === 0)('cluster: a quick reconnect keeps live deli
 		const carol = await registered(b, 'carol'); // sends to the group, from the other
 		await friends(alice, bob);
 		const group = uniqueName('crew');
-		await carol.client.ok('groups.create', { name: group });
+		await carol.client.ok('groups.create', { visibility: 'public', name: group });
 		await alice.client.ok('groups.join', { name: group });
 
 		let current = alice.client;

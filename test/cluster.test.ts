@@ -113,7 +113,7 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		const carol = await registered(c.url, 'carol');
 		await befriend(alice, bob);
 		const group = uniqueName('crew');
-		await alice.request('groups.create', { name: group });
+		await alice.request('groups.create', { visibility: 'public', name: group });
 		await bob.request('groups.join', { name: group });
 		await carol.request('groups.join', { name: group });
 		const toAlice = record(alice, 'message');
@@ -185,6 +185,32 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 	});
 
 	// files
+	it('a kick on one instance stops delivery to the kicked user on another at once; their history there is FORBIDDEN', async () => {
+		const [a, b] = await Promise.all([cluster.start('a'), cluster.start('b')]);
+		const alice = await registered(a.url, 'alice');
+		const bob = await registered(b.url, 'bob');
+		const carol = await registered(b.url, 'carol');
+		const group = uniqueName('private');
+		await alice.request('groups.create', { name: group });
+		for (const member of [bob, carol]) {
+			await alice.request('groups.invite', { name: group, username: member.name });
+			await member.request('groups.join', { name: group });
+		}
+		const toBob = record(bob, 'message');
+		const toCarol = record(carol, 'message');
+		const bobUpdates = record(bob, 'group.update');
+		await alice.send({ group }, 'before');
+		await until(() => toBob.length === 1 && toCarol.length === 1, 'the message before the kick', 5000);
+
+		await alice.request('groups.kick', { name: group, username: bob.name });
+		await until(() => bobUpdates.some((update) => update.event === 'kicked'), 'bob told of the kick', 5000);
+		await alice.send({ group }, 'after');
+		await until(() => toCarol.length === 2, 'carol gets the message after the kick', 5000);
+		await new Promise((resolve) => setTimeout(resolve, 300)); // a copy for bob would show up now
+		expect(toBob.map((event) => event.message.text)).toEqual(['before']);
+		await expect(bob.request('history', { with: { group } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+	});
+
 	it('sends a 20 MiB file uploaded through one instance and downloaded through another, checksum equal', async () => {
 		const [a, b] = await Promise.all([cluster.start('a'), cluster.start('b')]);
 		const alice = await registered(a.url, 'alice');
@@ -423,7 +449,7 @@ describe.runIf(ready && (missingNginx.length === 0 || inCi))('cluster: fail-over
 		for (let i = 0; i < 6; i++) users.push(await registered(nginx.url, `fo${i}`));
 		for (let i = 0; i < users.length; i++) await befriend(users[i]!, users[(i + 1) % users.length]!);
 		const group = uniqueName('failover');
-		await users[0]!.request('groups.create', { name: group });
+		await users[0]!.request('groups.create', { visibility: 'public', name: group });
 		for (const user of users.slice(1)) await user.request('groups.join', { name: group });
 		const received = users.map((user) => record(user, 'message'));
 		const reconnects = users.map((user) => record(user, 'login'));

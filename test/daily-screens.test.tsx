@@ -65,7 +65,7 @@ describe('the open conversation goes away (item 7)', () => {
 		const owner = await registered(pool, 'own');
 		const member = await registered(pool, 'mem');
 		const group = uniqueName('grp');
-		await owner.request('groups.create', { name: group });
+		await owner.request('groups.create', { visibility: 'public', name: group });
 		await member.request('groups.join', { name: group });
 		await owner.send({ group }, 'last words');
 		const screen = openApp(member);
@@ -158,7 +158,7 @@ describe('asking first, friend requests both ways, command output in status (ite
 		const me = await registered(pool, 'own');
 		const others = [await registered(pool, 'mem'), await registered(pool, 'mem')];
 		const group = uniqueName('pay');
-		await me.request('groups.create', { name: group });
+		await me.request('groups.create', { visibility: 'public', name: group });
 		for (const other of others) await other.request('groups.join', { name: group });
 		const screen = openApp(me);
 		await screen.waitFor(`# ${group}`);

@@ -388,7 +388,7 @@ describe('who may', () => {
 		const [alice, bob] = await friends();
 		const outsider = await pool.registered(server.url, 'out');
 		const group = `g${Date.now() % 1_000_000}`;
-		await alice.request('groups.create', { name: group });
+		await alice.request('groups.create', { visibility: 'public', name: group });
 		await bob.request('groups.join', { name: group });
 		await expect(announce(outsider, { group }, Buffer.from('x'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		const message = await uploadFile(alice, { to: { group }, path: localFile(Buffer.from('group notes')) });
@@ -396,6 +396,26 @@ describe('who may', () => {
 		expect((await http(filePath, { token: bob.token })).status).toBe(200);
 		expect((await http(filePath, { token: outsider.token })).status).toBe(403);
 		await bob.request('groups.leave', { name: group });
+		expect((await http(filePath, { token: bob.token })).status).toBe(403);
+	});
+
+	it('a kicked or banned member of a private group can no longer fetch its files', async () => {
+		const [alice, bob] = await friends();
+		const group = `p${Date.now() % 1_000_000}`;
+		await alice.request('groups.create', { name: group });
+		const rejoin = async () => {
+			await alice.request('groups.invite', { name: group, username: bob.name });
+			await bob.request('groups.join', { name: group });
+		};
+		await rejoin();
+		const message = await uploadFile(alice, { to: { group }, path: localFile(Buffer.from('private notes')) });
+		const filePath = `/files/${message.file!.id}`;
+		expect((await http(filePath, { token: bob.token })).status).toBe(200);
+		await alice.request('groups.kick', { name: group, username: bob.name });
+		expect((await http(filePath, { token: bob.token })).status).toBe(403);
+		await rejoin();
+		expect((await http(filePath, { token: bob.token })).status).toBe(200);
+		await alice.request('groups.ban', { name: group, username: bob.name });
 		expect((await http(filePath, { token: bob.token })).status).toBe(403);
 	});
 

@@ -40,7 +40,7 @@ function texts(reply: Frame): string[] {
 /** A group with these members, the first its creator. */
 async function group(creator: User, ...others: User[]): Promise<string> {
 	const name = uniqueName('g');
-	await creator.client.ok('groups.create', { name });
+	await creator.client.ok('groups.create', { visibility: 'public', name });
 	for (const other of others) await other.client.ok('groups.join', { name });
 	return name;
 }

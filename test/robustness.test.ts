@@ -182,7 +182,7 @@ async function expectFieldsStillRequired(url: string, deliberate: Set<string>): 
 	const name = uniqueName('probe');
 	await probe.ok('register', { username: name, password: PASSWORD });
 	deliberate.add(name);
-	const needFields = OPS.filter((op) => !['logout', 'friends.list', 'groups.list', 'unread', 'sessions.list', 'ignore.list'].includes(op));
+	const needFields = OPS.filter((op) => !['logout', 'friends.list', 'groups.list', 'unread', 'sessions.list', 'ignore.list', 'groups.browse'].includes(op));
 	for (const op of needFields) {
 		const reply = await probe.request(op);
 		expect(reply, op).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
@@ -245,7 +245,7 @@ describe('fuzz: a live server fed garbage', () => {
 			await alice.send({ user: bob.name }, 'hello bob, still there after all that?'),
 			await bob.send({ user: alice.name }, 'hello alice, all good'),
 		];
-		await alice.request('groups.create', { name: group, description: 'after the storm' });
+		await alice.request('groups.create', { visibility: 'public', name: group, description: 'after the storm' });
 		await bob.request('groups.join', { name: group });
 		conversation.push(await alice.send({ group }, 'welcome to the group'), await bob.send({ group }, 'glad to be here'));
 		await until(() => toBob.length === 2 && toAlice.length === 2, 'the conversation to arrive');
@@ -347,7 +347,7 @@ describe('chaos: connections cut at random', () => {
 		await befriend(ann, cat);
 		await befriend(ben, cat);
 		const group = uniqueName('chaos');
-		await ann.request('groups.create', { name: group });
+		await ann.request('groups.create', { visibility: 'public', name: group });
 		await ben.request('groups.join', { name: group });
 		await cat.request('groups.join', { name: group });
 		const members = clients.map((client) => client.name);

@@ -167,7 +167,7 @@ async function chatScenario(size: TerminalSize): Promise<Harness & { server: Tes
 	const carol = await registered('carol');
 	await befriend(alice, bob);
 	await befriend(alice, carol);
-	await alice.request('groups.create', { name: 'general', description: 'everyone welcome' });
+	await alice.request('groups.create', { visibility: 'public', name: 'general', description: 'everyone welcome' });
 	await carol.request('groups.join', { name: 'general' });
 	await carol.send({ group: 'general' }, 'morning all');
 	await alice.send({ group: 'general' }, 'morning carol!');

@@ -149,7 +149,7 @@ describe('chat-tui send', () => {
 		const creator = await pool.registered(server.url, 'carol');
 		const member = await pool.registered(server.url, 'dave');
 		const group = `g${process.pid % 1000}_${Date.now() % 100000}`;
-		await creator.request('groups.create', { name: group });
+		await creator.request('groups.create', { visibility: 'public', name: group });
 		await member.request('groups.join', { name: group });
 		const run = await send(
 			['--server', server.url, '--config-dir', configDir(), '--username', member.name, '--group', group, 'hi', 'all'],

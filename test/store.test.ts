@@ -408,7 +408,14 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				const p = prefix();
 				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
 				const group = await store.createGroup(`${p}_Crew`, 'the crew', alice!.id);
-				expect(group).toEqual({ id: expect.any(Number), name: `${p}_Crew`, description: 'the crew', creator: `${p}_alice` });
+				expect(group).toEqual({
+					id: expect.any(Number),
+					name: `${p}_Crew`,
+					description: 'the crew',
+					creator: `${p}_alice`,
+					visibility: 'private',
+					members: 1,
+				});
 				expect(await store.createGroup(`${p}_crew`, 'another', bob!.id)).toBeUndefined();
 				expect(await store.createGroup(`${p}_CREW`, '', alice!.id)).toBeUndefined();
 				expect(await store.groupByName(`${p}_cReW`)).toEqual(group);
@@ -442,8 +449,14 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(await store.roleIn(crew.id, bob!.id)).toBe('normal');
 				expect(await store.roleIn(band.id, bob!.id)).toBeUndefined();
 				expect(await store.groupsOf(alice!.id)).toEqual([
-					{ group: { id: band.id, name: `${p}_Band`, description: 'music', creator: `${p}_alice` }, role: 'creator' },
-					{ group: { id: crew.id, name: `${p}_crew`, description: '', creator: `${p}_zed` }, role: 'normal' },
+					{
+						group: { id: band.id, name: `${p}_Band`, description: 'music', creator: `${p}_alice`, visibility: 'private', members: 1 },
+						role: 'creator',
+					},
+					{
+						group: { id: crew.id, name: `${p}_crew`, description: '', creator: `${p}_zed`, visibility: 'private', members: 4 },
+						role: 'normal',
+					},
 				]);
 
 				expect(await store.removeMember(crew.id, bob!.id)).toBe(true);
@@ -455,6 +468,103 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 					`${p}_alice`,
 					`${p}_carl`,
 				]);
+			});
+
+			it('gives roles, transfers the creator (the old one becomes admin) and updates description and visibility', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const crew = (await store.createGroup(`${p}_crew`, 'old', alice!.id, 'public'))!;
+				expect(crew.visibility).toBe('public');
+				await store.addMember(crew.id, bob!.id);
+				expect(await store.setRole(crew.id, bob!.id, 'admin')).toBe(true);
+				expect(await store.roleIn(crew.id, bob!.id)).toBe('admin');
+				// Never to or from creator that way, nor for a non-member.
+				expect(await store.setRole(crew.id, alice!.id, 'normal')).toBe(false);
+				expect(await store.setRole(crew.id, carl!.id, 'admin')).toBe(false);
+				expect(await store.transferGroup(crew.id, alice!.id, carl!.id)).toBe(false);
+				expect(await store.transferGroup(crew.id, alice!.id, bob!.id)).toBe(true);
+				expect(await store.roleIn(crew.id, bob!.id)).toBe('creator');
+				expect(await store.roleIn(crew.id, alice!.id)).toBe('admin');
+				expect((await store.groupByName(`${p}_crew`))!.creator).toBe(`${p}_bob`);
+				expect(await store.membersOf(crew.id)).toEqual([
+					{ id: bob!.id, username: `${p}_bob`, role: 'creator' },
+					{ id: alice!.id, username: `${p}_alice`, role: 'admin' },
+				]);
+				expect(await store.updateGroup(crew.id, { description: 'new' })).toMatchObject({ description: 'new', visibility: 'public' });
+				expect(await store.updateGroup(crew.id, { visibility: 'private' })).toMatchObject({ description: 'new', visibility: 'private' });
+			});
+
+			it('keeps invites until joined, declined or the group is deleted; lists them for the invitee oldest first', async () => {
+				const p = prefix();
+				const [alice, bob] = await users(`${p}_alice`, `${p}_bob`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				const band = (await store.createGroup(`${p}_band`, '', alice!.id))!;
+				const gang = (await store.createGroup(`${p}_gang`, '', alice!.id))!;
+				expect(await store.addInvite(crew.id, bob!.id, alice!.id, '2024-01-02T00:00:00.000Z')).toBe(true);
+				expect(await store.addInvite(crew.id, bob!.id, alice!.id, '2024-01-05T00:00:00.000Z')).toBe(false);
+				expect(await store.addInvite(band.id, bob!.id, alice!.id, '2024-01-01T00:00:00.000Z')).toBe(true);
+				expect(await store.addInvite(gang.id, bob!.id, alice!.id, '2024-01-03T00:00:00.000Z')).toBe(true);
+				expect(await store.invitesOf(bob!.id)).toEqual([
+					{ group: `${p}_band`, from: `${p}_alice`, ts: '2024-01-01T00:00:00.000Z' },
+					{ group: `${p}_crew`, from: `${p}_alice`, ts: '2024-01-02T00:00:00.000Z' },
+					{ group: `${p}_gang`, from: `${p}_alice`, ts: '2024-01-03T00:00:00.000Z' },
+				]);
+				expect(await store.hasInvite(crew.id, bob!.id)).toBe(true);
+				expect(await store.invitesTo(crew.id)).toEqual([{ groupId: crew.id, inviteeId: bob!.id, inviterId: alice!.id }]);
+				await store.addMember(crew.id, bob!.id);
+				expect(await store.hasInvite(crew.id, bob!.id)).toBe(false);
+				expect(await store.deleteInvite(band.id, bob!.id)).toBe(true);
+				expect(await store.deleteInvite(band.id, bob!.id)).toBe(false);
+				await store.deleteGroup(gang.id);
+				expect(await store.invitesOf(bob!.id)).toEqual([]);
+			});
+
+			it('bans: the member leaves, the invite ends, the ban outlives rejoining until lifted', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const crew = (await store.createGroup(`${p}_crew`, '', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				await store.addInvite(crew.id, carl!.id, alice!.id, '2024-01-01T00:00:00.000Z');
+				// Queued for bob in the group before the ban: dropped with his membership.
+				await store.appendMessage(note(alice!, { groupId: crew.id }, { pendingFor: [bob!.id] }));
+				expect(await store.pendingFor(bob!.id, 0, 10)).toHaveLength(1);
+				expect(await store.addBan(crew.id, bob!.id, alice!.id, '2024-01-02T00:00:00.000Z')).toBe(true);
+				expect(await store.addBan(crew.id, bob!.id, alice!.id, '2024-01-02T00:00:00.000Z')).toBe(false);
+				expect(await store.addBan(crew.id, carl!.id, alice!.id, '2024-01-02T00:00:00.000Z')).toBe(true);
+				expect(await store.roleIn(crew.id, bob!.id)).toBeUndefined();
+				expect(await store.pendingFor(bob!.id, 0, 10)).toEqual([]);
+				expect(await store.hasInvite(crew.id, carl!.id)).toBe(false);
+				expect(await store.isBanned(crew.id, bob!.id)).toBe(true);
+				expect(await store.bansOf(crew.id)).toEqual([
+					{ id: bob!.id, username: `${p}_bob` },
+					{ id: carl!.id, username: `${p}_carl` },
+				]);
+				expect(await store.removeBan(crew.id, bob!.id)).toBe(true);
+				expect(await store.removeBan(crew.id, bob!.id)).toBe(false);
+				expect(await store.isBanned(crew.id, bob!.id)).toBe(false);
+				expect(await store.isBanned(crew.id, carl!.id)).toBe(true);
+			});
+
+			it('browses public groups by name or description, most members first, never a private one', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);
+				const small = (await store.createGroup(`${p}_small`, 'chess club', alice!.id, 'public'))!;
+				const big = (await store.createGroup(`${p}_big`, 'go and Chess', alice!.id, 'public'))!;
+				await store.createGroup(`${p}_secret`, 'chess', alice!.id, 'private');
+				await store.addMember(big.id, bob!.id);
+				await store.addMember(big.id, carl!.id);
+				const names = async (query: string) =>
+					(await store.browseGroups(query, 50)).filter((group) => group.name.startsWith(p)).map((group) => [group.name, group.members]);
+				expect(await names(p)).toEqual([[`${p}_big`, 3], [`${p}_small`, 1]]);
+				expect((await store.browseGroups('CHESS', 50)).some((group) => group.name === `${p}_secret`)).toBe(false);
+				expect((await store.browseGroups('CHESS', 50)).map((group) => group.name)).toEqual(
+					expect.arrayContaining([`${p}_big`, `${p}_small`]),
+				);
+				expect(await names(`${p}_sm`)).toEqual([[`${p}_small`, 1]]);
+				// % and _ are literal.
+				expect(await store.browseGroups(`${p}%`, 50)).toEqual([]);
+				expect((await store.browseGroups('', 1)).length).toBe(1);
+				expect(small.members).toBe(1);
 			});
 
 			it('deletes a group with its members, messages and their pending deliveries', async () => {
@@ -1018,7 +1128,7 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(await store.userByName(`${p}_ALICE`)).toEqual(alice);
 				expect(await store.userByToken(`${p}-token`, new Date().toISOString())).toEqual({ ...alice, sessionId: session });
 				expect(await store.friendOf(alice!.id, bob!.id)).toEqual({ id: bob!.id, username: `${p}_bob`, alias: 'B' });
-				expect(await store.groupsOf(bob!.id)).toEqual([{ group: crew, role: 'normal' }]);
+				expect(await store.groupsOf(bob!.id)).toEqual([{ group: { ...crew, members: 2 }, role: 'normal' }]);
 				expect(await store.history({ userId: bob!.id, with: { userId: alice!.id }, limit: 10 })).toEqual([sent.message]);
 				expect((await store.pendingFor(bob!.id, 0, 10)).map((entry) => entry.message)).toEqual([sent.message]);
 				// Numbering and idempotency carry on where they were.
@@ -1135,6 +1245,28 @@ if (PG_MISSING_MESSAGE && IN_CI) {
 			});
 		});
 
+		it('PostgresStore: makes a group from before private groups public, keeping its members (a schema at step 4, upgraded)', async () => {
+			const schema = testSchemaName();
+			const client = new pg.Client({ connectionString: PG_URL });
+			await client.connect();
+			try {
+				await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}; SET search_path TO ${pg.escapeIdentifier(schema)}`);
+				for (const step of POSTGRES_MIGRATIONS.slice(0, 4)) await client.query(step);
+				await client.query(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+				await client.query(`INSERT INTO schema_migrations VALUES (1, 'x'), (2, 'x'), (3, 'x'), (4, 'x')`);
+				await client.query(OLD_GROUP_SQL);
+			} finally {
+				await client.end();
+			}
+			const store = await openPostgresStore({ connectionString: PG_URL, schema });
+			try {
+				await expectOldGroupPublic(store);
+			} finally {
+				await store.close();
+				await dropSchema(schema);
+			}
+		});
+
 		// search
 		it('PostgresStore: finds messages stored before the search index existed (a schema at step 1, upgraded)', async () => {
 			const schema = testSchemaName();
@@ -1159,6 +1291,53 @@ if (PG_MISSING_MESSAGE && IN_CI) {
 		});
 	});
 }
+
+// groups: a database from before private groups (issue 15), upgraded by opening it
+const OLD_GROUP_SQL = `
+	INSERT INTO users (username, username_key, password_hash, created_at) VALUES
+		('olda', 'olda', 'h', '2024-01-01T00:00:00.000Z'), ('oldb', 'oldb', 'h', '2024-01-01T00:00:00.000Z');
+	INSERT INTO groups (name, name_key, description, creator_id, created_at)
+		SELECT 'Oldies', 'oldies', 'from before', id, '2024-01-01T00:00:00.000Z' FROM users WHERE username = 'olda';
+	INSERT INTO members (group_id, user_id, role, joined_at)
+		SELECT g.id, u.id, CASE u.username WHEN 'olda' THEN 'creator' ELSE 'normal' END, '2024-01-01T00:00:00.000Z'
+		FROM groups g, users u;
+`;
+
+/** What a group from before private groups is after the upgrade: public, its members and roles kept, admins possible. */
+async function expectOldGroupPublic(store: Store): Promise<void> {
+	const group = await store.groupByName('oldies');
+	expect(group).toMatchObject({ name: 'Oldies', description: 'from before', creator: 'olda', visibility: 'public', members: 2 });
+	expect((await store.membersOf(group!.id)).map(({ username, role }) => [username, role])).toEqual([
+		['olda', 'creator'],
+		['oldb', 'normal'],
+	]);
+	const oldb = (await store.userByName('oldb'))!;
+	expect(await store.setRole(group!.id, oldb.id, 'admin')).toBe(true);
+	expect(await store.roleIn(group!.id, oldb.id)).toBe('admin');
+	const newer = await store.createGroup('newer', '', oldb.id);
+	expect(newer?.visibility).toBe('private');
+}
+
+describe('SqliteStore: groups after an upgrade', () => {
+	it('makes a group from before private groups public, keeping its members (a database at step 3, upgraded)', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-upgrade-'));
+		try {
+			const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+			for (const step of SQLITE_MIGRATIONS.slice(0, 3)) db.exec(step);
+			db.exec(OLD_GROUP_SQL);
+			db.pragma('user_version = 3');
+			db.close();
+			const store = new SqliteStore({ dataDir });
+			try {
+				await expectOldGroupPublic(store);
+			} finally {
+				await store.close();
+			}
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});
 
 // search: a database from before search, upgraded by opening it
 describe('SqliteStore: search after an upgrade', () => {

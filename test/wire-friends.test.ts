@@ -88,7 +88,7 @@ describe('users.find', () => {
 		await offlineStranger.client.ok('logout');
 		const asker = await user();
 		const group = uniqueName('g');
-		await member.client.ok('groups.create', { name: group });
+		await member.client.ok('groups.create', { visibility: 'public', name: group });
 		await asker.client.ok('groups.join', { name: group });
 		await gone.client.ok('groups.join', { name: group });
 		await gone.client.ok('logout');

@@ -44,7 +44,7 @@ describe('groups', () => {
 		const bob = await user();
 		const carol = await user();
 		const name = uniqueName('Join');
-		await alice.client.ok('groups.create', { name, description: 'd' });
+		await alice.client.ok('groups.create', { visibility: 'public', name, description: 'd' });
 		const joined = await bob.client.ok('groups.join', { name: name.toLowerCase() });
 		expect(joined.group).toMatchObject({ name, description: 'd', role: 'normal' });
 		const aliceEvent = await alice.client.event('group.update', (frame) => frame.username === bob.name);
@@ -67,7 +67,7 @@ describe('groups', () => {
 		const carol = await user();
 		const outsider = await user();
 		const name = uniqueName('Mem');
-		await alice.client.ok('groups.create', { name });
+		await alice.client.ok('groups.create', { visibility: 'public', name });
 		await bob.client.ok('groups.join', { name });
 		await carol.client.ok('groups.join', { name });
 		expect(await members(bob, name)).toEqual(
@@ -100,9 +100,9 @@ describe('groups', () => {
 		const mine = uniqueName('Mine');
 		const theirs = uniqueName('Theirs');
 		const other = uniqueName('Other');
-		await alice.client.ok('groups.create', { name: mine, description: 'mine' });
-		await bob.client.ok('groups.create', { name: theirs, description: 'theirs' });
-		await bob.client.ok('groups.create', { name: other });
+		await alice.client.ok('groups.create', { visibility: 'public', name: mine, description: 'mine' });
+		await bob.client.ok('groups.create', { visibility: 'public', name: theirs, description: 'theirs' });
+		await bob.client.ok('groups.create', { visibility: 'public', name: other });
 		await alice.client.ok('groups.join', { name: theirs });
 		const reply = await alice.client.ok('groups.list');
 		const groups = [...(reply.groups as WireGroup[])].sort((a, b) => a.name.localeCompare(b.name));
@@ -122,7 +122,7 @@ describe('groups', () => {
 		const carol = await user();
 		const outsider = await user();
 		const name = uniqueName('Leave');
-		await alice.client.ok('groups.create', { name });
+		await alice.client.ok('groups.create', { visibility: 'public', name });
 		await bob.client.ok('groups.join', { name });
 		await carol.client.ok('groups.join', { name });
 		const reply = await bob.client.request('groups.leave', { name });
@@ -142,8 +142,8 @@ describe('groups', () => {
 		expectError(await bob.client.request('groups.leave', { name }), 'FORBIDDEN');
 		expectError(await outsider.client.request('groups.leave', { name }), 'FORBIDDEN');
 		expectError(await outsider.client.request('groups.leave', { name: uniqueName('nogroup') }), 'NOT_FOUND');
-		// The creator cannot leave.
-		expectError(await alice.client.request('groups.leave', { name }), 'FORBIDDEN');
+		// The creator of a group with others in it cannot leave (they transfer it or delete it first).
+		expectError(await alice.client.request('groups.leave', { name }), 'CONFLICT');
 		expect((await members(alice, name)).map((member) => member.role).sort()).toEqual(['creator', 'normal']);
 	});
 
@@ -152,7 +152,7 @@ describe('groups', () => {
 		const bob = await user();
 		const carol = await user();
 		const name = uniqueName('Del');
-		await alice.client.ok('groups.create', { name });
+		await alice.client.ok('groups.create', { visibility: 'public', name });
 		await bob.client.ok('groups.join', { name });
 		await carol.client.ok('groups.join', { name });
 		expectError(await bob.client.request('groups.delete', { name }), 'FORBIDDEN');
@@ -170,6 +170,6 @@ describe('groups', () => {
 		expect((await bob.client.ok('groups.list')).groups).toEqual([]);
 		expect((await alice.client.ok('groups.list')).groups).toEqual([]);
 		// The name is free again.
-		await carol.client.ok('groups.create', { name });
+		await carol.client.ok('groups.create', { visibility: 'public', name });
 	});
 });

@@ -67,7 +67,7 @@ describe('send and history', () => {
 		const carol = await user();
 		const outsider = await user();
 		const group = uniqueName('Talk');
-		await alice.client.ok('groups.create', { name: group });
+		await alice.client.ok('groups.create', { visibility: 'public', name: group });
 		await bob.client.ok('groups.join', { name: group });
 		await carol.client.ok('groups.join', { name: group });
 
@@ -94,7 +94,7 @@ describe('send and history', () => {
 		const bob = await user();
 		await befriend(alice, bob);
 		const group = uniqueName('Seq');
-		await alice.client.ok('groups.create', { name: group });
+		await alice.client.ok('groups.create', { visibility: 'public', name: group });
 		await bob.client.ok('groups.join', { name: group });
 
 		const seqs: Array<[string, number]> = [];
@@ -237,7 +237,7 @@ describe('send and history', () => {
 		const alice = await user();
 		const outsider = await user();
 		const group = uniqueName('Hist');
-		await alice.client.ok('groups.create', { name: group });
+		await alice.client.ok('groups.create', { visibility: 'public', name: group });
 		await send(alice, { group }, 'members only');
 		const own = (await alice.client.ok('history', { with: { group } })).messages as WireMessage[];
 		expect(own.map((message) => message.text)).toEqual(['members only']);

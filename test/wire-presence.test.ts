@@ -67,7 +67,7 @@ describe('presence', () => {
 		const alice = await user();
 		const bob = await user();
 		const group = uniqueName('Pres');
-		await alice.client.ok('groups.create', { name: group });
+		await alice.client.ok('groups.create', { visibility: 'public', name: group });
 		await bob.client.ok('groups.join', { name: group });
 		bob.client.close();
 		const event = await alice.client.event('presence', (frame) => frame.username === bob.name);

@@ -56,7 +56,7 @@ describe('read state and typing', () => {
 		const dave = await user();
 		const outsider = await user();
 		const group = uniqueName('Reads');
-		await carol.client.ok('groups.create', { name: group });
+		await carol.client.ok('groups.create', { visibility: 'public', name: group });
 		await dave.client.ok('groups.join', { name: group });
 		await sendTexts(carol, { group }, 2);
 		expect(await unreadOf(dave)).toEqual([{ with: { group }, read: 0, last: 2, unread: 2 }]);
@@ -80,7 +80,7 @@ describe('read state and typing', () => {
 		expectError(await stranger.client.request('typing', { to: { user: alice.name } }), 'FORBIDDEN');
 
 		const group = uniqueName('Typing');
-		await alice.client.ok('groups.create', { name: group });
+		await alice.client.ok('groups.create', { visibility: 'public', name: group });
 		await bob.client.ok('groups.join', { name: group });
 		await bob.client.ok('typing', { to: { group } });
 		expect(await alice.client.event('typing', (event) => 'group' in (event.to as object))).toEqual({

@@ -58,7 +58,7 @@ describe('search', () => {
 		await befriend(alice, bob);
 		await befriend(bob, eve);
 		const group = uniqueName('Srch');
-		await bob.client.ok('groups.create', { name: group });
+		await bob.client.ok('groups.create', { visibility: 'public', name: group });
 		await eve.client.ok('groups.join', { name: group });
 		const word = uniqueName('secret');
 		await send(bob, { user: eve.name }, `${word} for eve`);

@@ -114,6 +114,13 @@ async function myRecord(context: HandlerContext): Promise<UserRecord | undefined
 	return context.store.userByName(me(context).username);
 }
 
+/** The user's pending group invites, but those from someone they ignore (nothing of theirs reaches the user). */
+async function invitesOf(context: HandlerContext, userId: number) {
+	const [invites, ignored] = await Promise.all([context.store.invitesOf(userId), context.store.ignoredBy(userId)]);
+	const names = new Set(ignored.map((user) => user.username));
+	return invites.filter((invite) => !names.has(invite.from));
+}
+
 /** Groups the user created that others are in: deleting the account would leave them without a creator. */
 async function groupsToHandOver(context: HandlerContext, userId: number): Promise<string[]> {
 	const created = (await context.store.groupsOf(userId)).filter(({ role }) => role === 'creator');
@@ -160,6 +167,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout' | 'accoun
 			const { friends, requests } = await friendsAndRequests(store, hub, user.id);
 			const memberships = await store.groupsOf(user.id);
 			const unread = await readStatesOf(store, user.id);
+			const invites = await invitesOf(context, user.id);
 			return {
 				user: { username: user.username },
 				token,
@@ -167,6 +175,7 @@ export const accountHandlers: Handlers<'register' | 'login' | 'logout' | 'accoun
 				groups: memberships.map(({ group, role }) => groupView(group, role)),
 				requests,
 				unread,
+				invites,
 			};
 		} catch (error) {
 			await hub.detach(session, false);

@@ -144,4 +144,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX ignores_by_ignored ON ignores(ignored_id);
 	`,
+	// 5: private groups, admins, invites and bans (SQLite's step 4)
+	`
+	ALTER TABLE groups ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('private', 'public'));
+	ALTER TABLE groups ALTER COLUMN visibility SET DEFAULT 'private';
+	ALTER TABLE members DROP CONSTRAINT members_role_check;
+	ALTER TABLE members ADD CONSTRAINT members_role_check CHECK (role IN ('creator', 'admin', 'normal'));
+	CREATE TABLE group_invites (
+		group_id   BIGINT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		invitee_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		inviter_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		ts         TEXT COLLATE "C" NOT NULL,
+		PRIMARY KEY (group_id, invitee_id)
+	);
+	CREATE INDEX group_invites_by_invitee ON group_invites(invitee_id);
+	CREATE TABLE group_bans (
+		group_id BIGINT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id  BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		by_id    BIGINT REFERENCES users(id) ON DELETE SET NULL,
+		ts       TEXT NOT NULL,
+		PRIMARY KEY (group_id, user_id)
+	);
+	`,
 ];

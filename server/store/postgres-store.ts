@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Message, Role } from '../../source/protocol/index.js';
+import type { Message, Role, Visibility } from '../../source/protocol/index.js';
 import { conversationKey, groupKey, keySql } from '../conversations/key.js';
 import { completeUpload, FILE_READ_PAGE_CHUNKS, fileBytesFrom, type StoredChunk } from './file-bytes.js';
 import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './messages-sql.js';
@@ -8,7 +8,10 @@ import type {
 	AppendResult,
 	FriendRecord,
 	FriendRequestRecord,
+	GroupChanges,
 	GroupRecord,
+	InviteRecord,
+	InviteView,
 	HistoryQuery,
 	MemberRecord,
 	MembershipRecord,
@@ -81,7 +84,8 @@ const MESSAGE_COLUMNS = messageColumns('m.id::text');
 type FileRow = FileRecord;
 const FILE_COLUMNS = `id, uploader_id AS "uploaderId", conversation, name, size, mime, sha256, received, complete`;
 
-const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
+const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator, g.visibility,
+	(SELECT count(*)::int FROM members n WHERE n.group_id = g.id) AS members`;
 
 /**
  * Runs the migrations not yet recorded in `schema_migrations`, all in one
@@ -318,6 +322,7 @@ export class PostgresStore implements Store {
 				`DELETE FROM friends WHERE owner_id = $1 OR friend_id = $1`,
 				`DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1`,
 				`DELETE FROM members WHERE user_id = $1`,
+				`DELETE FROM group_invites WHERE invitee_id = $1 OR inviter_id = $1`,
 				`DELETE FROM pending WHERE user_id = $1`,
 				`DELETE FROM read_cursors WHERE user_id = $1`,
 				`DELETE FROM ignores WHERE owner_id = $1 OR ignored_id = $1`,
@@ -464,14 +469,14 @@ export class PostgresStore implements Store {
 
 	// groups
 
-	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
+	async createGroup(name: string, description: string, creatorId: number, visibility: Visibility = 'private'): Promise<GroupRecord | undefined> {
 		return this.transaction(async (client) => {
 			const now = new Date().toISOString();
 			const created = await this.row<{ id: number }>(
 				client,
-				`INSERT INTO groups (name, name_key, description, creator_id, created_at) VALUES ($1, $2, $3, $4, $5)
+				`INSERT INTO groups (name, name_key, description, creator_id, created_at, visibility) VALUES ($1, $2, $3, $4, $5, $6)
 				 ON CONFLICT (name_key) DO NOTHING RETURNING id`,
-				[name, name.toLowerCase(), description, creatorId, now],
+				[name, name.toLowerCase(), description, creatorId, now, visibility],
 			);
 			if (!created) return undefined;
 			await client.query(`INSERT INTO members (group_id, user_id, role, joined_at) VALUES ($1, $2, 'creator', $3)`, [
@@ -496,20 +501,145 @@ export class PostgresStore implements Store {
 	}
 
 	async addMember(groupId: number, userId: number): Promise<boolean> {
-		const changes = await this.changes(
-			this.pool,
-			`INSERT INTO members (group_id, user_id, role, joined_at) VALUES ($1, $2, 'normal', $3) ON CONFLICT DO NOTHING`,
-			[groupId, userId, new Date().toISOString()],
+		return this.transaction(async (client) => {
+			const changes = await this.changes(
+				client,
+				`INSERT INTO members (group_id, user_id, role, joined_at) VALUES ($1, $2, 'normal', $3) ON CONFLICT DO NOTHING`,
+				[groupId, userId, new Date().toISOString()],
+			);
+			await client.query(`DELETE FROM group_invites WHERE group_id = $1 AND invitee_id = $2`, [groupId, userId]);
+			return changes > 0;
+		});
+	}
+
+	async removeMember(groupId: number, userId: number): Promise<boolean> {
+		return this.transaction((client) => this.removeMemberIn(client, groupId, userId));
+	}
+
+	/** Removes a member inside the caller's transaction, with what was queued for them in the group. */
+	private async removeMemberIn(client: pg.PoolClient, groupId: number, userId: number): Promise<boolean> {
+		const changes = await this.changes(client, `DELETE FROM members WHERE group_id = $1 AND user_id = $2`, [groupId, userId]);
+		await client.query(
+			`DELETE FROM pending WHERE user_id = $1 AND message_id IN (SELECT id FROM messages WHERE to_group_id = $2)`,
+			[userId, groupId],
 		);
 		return changes > 0;
 	}
 
-	async removeMember(groupId: number, userId: number): Promise<boolean> {
-		const changes = await this.changes(this.pool, `DELETE FROM members WHERE group_id = $1 AND user_id = $2`, [
+	async setRole(groupId: number, userId: number, role: 'admin' | 'normal'): Promise<boolean> {
+		const changes = await this.changes(
+			this.pool,
+			`UPDATE members SET role = $1 WHERE group_id = $2 AND user_id = $3 AND role <> 'creator'`,
+			[role, groupId, userId],
+		);
+		return changes > 0;
+	}
+
+	async transferGroup(groupId: number, fromId: number, toId: number): Promise<boolean> {
+		return this.transaction(async (client) => {
+			const promoted = await this.changes(client, `UPDATE members SET role = 'creator' WHERE group_id = $1 AND user_id = $2`, [
+				groupId,
+				toId,
+			]);
+			if (promoted === 0) return false;
+			await client.query(`UPDATE members SET role = 'admin' WHERE group_id = $1 AND user_id = $2`, [groupId, fromId]);
+			await client.query(`UPDATE groups SET creator_id = $1 WHERE id = $2`, [toId, groupId]);
+			return true;
+		});
+	}
+
+	async updateGroup(groupId: number, changes: GroupChanges): Promise<GroupRecord | undefined> {
+		await this.pool.query(
+			`UPDATE groups SET description = coalesce($1, description), visibility = coalesce($2, visibility) WHERE id = $3`,
+			[changes.description ?? null, changes.visibility ?? null, groupId],
+		);
+		return this.row<GroupRecord>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.id = $1`,
+			[groupId],
+		);
+	}
+
+	async browseGroups(query: string, limit: number): Promise<GroupRecord[]> {
+		const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+		return this.rows<GroupRecord>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id
+			 WHERE g.visibility = 'public' AND (g.name_key LIKE $1 ESCAPE '\\' OR lower(g.description) LIKE $1 ESCAPE '\\')
+			 ORDER BY members DESC, g.name_key LIMIT $2`,
+			[pattern, limit],
+		);
+	}
+
+	async addInvite(groupId: number, inviteeId: number, inviterId: number, ts: string): Promise<boolean> {
+		const changes = await this.changes(
+			this.pool,
+			`INSERT INTO group_invites (group_id, invitee_id, inviter_id, ts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			[groupId, inviteeId, inviterId, ts],
+		);
+		return changes > 0;
+	}
+
+	async hasInvite(groupId: number, inviteeId: number): Promise<boolean> {
+		const row = await this.row(this.pool, `SELECT 1 FROM group_invites WHERE group_id = $1 AND invitee_id = $2`, [groupId, inviteeId]);
+		return row !== undefined;
+	}
+
+	async deleteInvite(groupId: number, inviteeId: number): Promise<boolean> {
+		const changes = await this.changes(this.pool, `DELETE FROM group_invites WHERE group_id = $1 AND invitee_id = $2`, [
 			groupId,
-			userId,
+			inviteeId,
 		]);
 		return changes > 0;
+	}
+
+	async invitesTo(groupId: number): Promise<InviteRecord[]> {
+		return this.rows<InviteRecord>(
+			this.pool,
+			`SELECT group_id AS "groupId", invitee_id AS "inviteeId", inviter_id AS "inviterId" FROM group_invites WHERE group_id = $1`,
+			[groupId],
+		);
+	}
+
+	async invitesOf(userId: number): Promise<InviteView[]> {
+		return this.rows<InviteView>(
+			this.pool,
+			`SELECT g.name AS "group", u.username AS "from", i.ts FROM group_invites i
+			 JOIN groups g ON g.id = i.group_id JOIN users u ON u.id = i.inviter_id
+			 WHERE i.invitee_id = $1 ORDER BY i.ts, g.name_key`,
+			[userId],
+		);
+	}
+
+	async addBan(groupId: number, userId: number, byId: number, ts: string): Promise<boolean> {
+		return this.transaction(async (client) => {
+			await this.removeMemberIn(client, groupId, userId);
+			await client.query(`DELETE FROM group_invites WHERE group_id = $1 AND invitee_id = $2`, [groupId, userId]);
+			const changes = await this.changes(
+				client,
+				`INSERT INTO group_bans (group_id, user_id, by_id, ts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				[groupId, userId, byId, ts],
+			);
+			return changes > 0;
+		});
+	}
+
+	async removeBan(groupId: number, userId: number): Promise<boolean> {
+		const changes = await this.changes(this.pool, `DELETE FROM group_bans WHERE group_id = $1 AND user_id = $2`, [groupId, userId]);
+		return changes > 0;
+	}
+
+	async isBanned(groupId: number, userId: number): Promise<boolean> {
+		const row = await this.row(this.pool, `SELECT 1 FROM group_bans WHERE group_id = $1 AND user_id = $2`, [groupId, userId]);
+		return row !== undefined;
+	}
+
+	async bansOf(groupId: number): Promise<NamedUser[]> {
+		return this.rows<NamedUser>(
+			this.pool,
+			`SELECT u.id, u.username FROM group_bans b JOIN users u ON u.id = b.user_id WHERE b.group_id = $1 ORDER BY u.username_key`,
+			[groupId],
+		);
 	}
 
 	async roleIn(groupId: number, userId: number): Promise<Role | undefined> {
@@ -525,7 +655,7 @@ export class PostgresStore implements Store {
 		return this.rows<MemberRecord>(
 			this.pool,
 			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
-			 WHERE m.group_id = $1 ORDER BY m.role = 'normal', u.username_key`,
+			 WHERE m.group_id = $1 ORDER BY CASE m.role WHEN 'creator' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username_key`,
 			[groupId],
 		);
 	}

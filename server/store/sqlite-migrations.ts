@@ -139,4 +139,38 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 		PRIMARY KEY (owner_id, ignored_id)
 	) WITHOUT ROWID;
 	`,
+	// 4: private groups, admins, invites and bans (issue 15)
+	`
+	-- Groups that exist now stay open to anyone, as they were; new ones say what they are.
+	ALTER TABLE groups ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('private', 'public'));
+	-- The role check gains 'admin': SQLite changes a CHECK only by rebuilding the table.
+	CREATE TABLE members_new (
+		group_id  INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		role      TEXT NOT NULL CHECK (role IN ('creator', 'admin', 'normal')),
+		joined_at TEXT NOT NULL,
+		PRIMARY KEY (group_id, user_id)
+	) WITHOUT ROWID;
+	INSERT INTO members_new (group_id, user_id, role, joined_at) SELECT group_id, user_id, role, joined_at FROM members;
+	DROP TABLE members;
+	ALTER TABLE members_new RENAME TO members;
+	CREATE INDEX members_by_user ON members(user_id);
+	-- A pending invite: joining accepts it, declining ends it; one per group and invitee.
+	CREATE TABLE group_invites (
+		group_id   INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		invitee_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		inviter_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		ts         TEXT NOT NULL,
+		PRIMARY KEY (group_id, invitee_id)
+	) WITHOUT ROWID;
+	CREATE INDEX group_invites_by_invitee ON group_invites(invitee_id);
+	-- A ban outlives leaving and rejoining: it is kept apart from membership.
+	CREATE TABLE group_bans (
+		group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+		user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		by_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+		ts       TEXT NOT NULL,
+		PRIMARY KEY (group_id, user_id)
+	) WITHOUT ROWID;
+	`,
 ];

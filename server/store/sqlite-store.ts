@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message, Role } from '../../source/protocol/index.js';
+import type { Message, Role, Visibility } from '../../source/protocol/index.js';
 import { conversationKey, groupKey, keySql } from '../conversations/key.js';
 import { completeUpload, FILE_READ_PAGE_CHUNKS, fileBytesFrom, toFileInfo, type StoredChunk } from './file-bytes.js';
 import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './messages-sql.js';
@@ -10,8 +10,11 @@ import type {
 	AppendResult,
 	FriendRecord,
 	FriendRequestRecord,
+	GroupChanges,
 	GroupRecord,
 	HistoryQuery,
+	InviteRecord,
+	InviteView,
 	MemberRecord,
 	MembershipRecord,
 	MessageSearch,
@@ -67,7 +70,8 @@ function asBuffer(data: Uint8Array): Buffer {
 	return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator`;
+const GROUP_COLUMNS = `g.id, g.name, g.description, c.username AS creator, g.visibility,
+	(SELECT count(*) FROM members n WHERE n.group_id = g.id) AS members`;
 
 function migrate(db: Database.Database): void {
 	const current = db.pragma('user_version', { simple: true }) as number;
@@ -226,6 +230,7 @@ export class SqliteStore implements Store {
 				`DELETE FROM friends WHERE owner_id = :user OR friend_id = :user`,
 				`DELETE FROM friend_requests WHERE from_id = :user OR to_id = :user`,
 				`DELETE FROM members WHERE user_id = :user`,
+				`DELETE FROM group_invites WHERE invitee_id = :user OR inviter_id = :user`,
 				`DELETE FROM pending WHERE user_id = :user`,
 				`DELETE FROM read_cursors WHERE user_id = :user`,
 				`DELETE FROM ignores WHERE owner_id = :user OR ignored_id = :user`,
@@ -341,13 +346,13 @@ export class SqliteStore implements Store {
 
 	// groups
 
-	async createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined> {
+	async createGroup(name: string, description: string, creatorId: number, visibility: Visibility = 'private'): Promise<GroupRecord | undefined> {
 		return this.db.transaction(() => {
 			const now = new Date().toISOString();
 			const result = this.sql(
-				`INSERT INTO groups (name, name_key, description, creator_id, created_at) VALUES (?, ?, ?, ?, ?)
+				`INSERT INTO groups (name, name_key, description, creator_id, created_at, visibility) VALUES (?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (name_key) DO NOTHING`,
-			).run(name, name.toLowerCase(), description, creatorId, now);
+			).run(name, name.toLowerCase(), description, creatorId, now, visibility);
 			if (result.changes === 0) return undefined;
 			const groupId = Number(result.lastInsertRowid);
 			this.sql(`INSERT INTO members (group_id, user_id, role, joined_at) VALUES (?, ?, 'creator', ?)`).run(
@@ -372,14 +377,113 @@ export class SqliteStore implements Store {
 	}
 
 	async addMember(groupId: number, userId: number): Promise<boolean> {
-		const result = this.sql(
-			`INSERT INTO members (group_id, user_id, role, joined_at) VALUES (?, ?, 'normal', ?) ON CONFLICT DO NOTHING`,
-		).run(groupId, userId, new Date().toISOString());
-		return result.changes > 0;
+		return this.db.transaction(() => {
+			const result = this.sql(
+				`INSERT INTO members (group_id, user_id, role, joined_at) VALUES (?, ?, 'normal', ?) ON CONFLICT DO NOTHING`,
+			).run(groupId, userId, new Date().toISOString());
+			this.sql(`DELETE FROM group_invites WHERE group_id = ? AND invitee_id = ?`).run(groupId, userId);
+			return result.changes > 0;
+		})();
 	}
 
 	async removeMember(groupId: number, userId: number): Promise<boolean> {
-		return this.sql(`DELETE FROM members WHERE group_id = ? AND user_id = ?`).run(groupId, userId).changes > 0;
+		return this.db.transaction(() => this.removeMemberNow(groupId, userId))();
+	}
+
+	/** Removes a member inside the caller's transaction, with what was queued for them in the group. */
+	private removeMemberNow(groupId: number, userId: number): boolean {
+		const removed = this.sql(`DELETE FROM members WHERE group_id = ? AND user_id = ?`).run(groupId, userId).changes > 0;
+		this.sql(
+			`DELETE FROM pending WHERE user_id = ? AND message_id IN (SELECT id FROM messages WHERE to_group_id = ?)`,
+		).run(userId, groupId);
+		return removed;
+	}
+
+	async setRole(groupId: number, userId: number, role: 'admin' | 'normal'): Promise<boolean> {
+		return (
+			this.sql(`UPDATE members SET role = ? WHERE group_id = ? AND user_id = ? AND role != 'creator'`).run(role, groupId, userId)
+				.changes > 0
+		);
+	}
+
+	async transferGroup(groupId: number, fromId: number, toId: number): Promise<boolean> {
+		return this.db.transaction(() => {
+			const promoted = this.sql(`UPDATE members SET role = 'creator' WHERE group_id = ? AND user_id = ?`).run(groupId, toId);
+			if (promoted.changes === 0) return false;
+			this.sql(`UPDATE members SET role = 'admin' WHERE group_id = ? AND user_id = ?`).run(groupId, fromId);
+			this.sql(`UPDATE groups SET creator_id = ? WHERE id = ?`).run(toId, groupId);
+			return true;
+		})();
+	}
+
+	async updateGroup(groupId: number, changes: GroupChanges): Promise<GroupRecord | undefined> {
+		this.sql(
+			`UPDATE groups SET description = coalesce(?, description), visibility = coalesce(?, visibility) WHERE id = ?`,
+		).run(changes.description ?? null, changes.visibility ?? null, groupId);
+		return this.groupById(groupId);
+	}
+
+	async browseGroups(query: string, limit: number): Promise<GroupRecord[]> {
+		const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+		return this.sql(
+			`SELECT ${GROUP_COLUMNS} FROM groups g JOIN users c ON c.id = g.creator_id
+			 WHERE g.visibility = 'public' AND (g.name_key LIKE :pattern ESCAPE '\\' OR lower(g.description) LIKE :pattern ESCAPE '\\')
+			 ORDER BY members DESC, g.name_key LIMIT :limit`,
+		).all({ pattern, limit }) as GroupRecord[];
+	}
+
+	async addInvite(groupId: number, inviteeId: number, inviterId: number, ts: string): Promise<boolean> {
+		const result = this.sql(
+			`INSERT INTO group_invites (group_id, invitee_id, inviter_id, ts) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		).run(groupId, inviteeId, inviterId, ts);
+		return result.changes > 0;
+	}
+
+	async hasInvite(groupId: number, inviteeId: number): Promise<boolean> {
+		return this.sql(`SELECT 1 FROM group_invites WHERE group_id = ? AND invitee_id = ?`).get(groupId, inviteeId) !== undefined;
+	}
+
+	async deleteInvite(groupId: number, inviteeId: number): Promise<boolean> {
+		return this.sql(`DELETE FROM group_invites WHERE group_id = ? AND invitee_id = ?`).run(groupId, inviteeId).changes > 0;
+	}
+
+	async invitesTo(groupId: number): Promise<InviteRecord[]> {
+		return this.sql(
+			`SELECT group_id AS groupId, invitee_id AS inviteeId, inviter_id AS inviterId FROM group_invites WHERE group_id = ?`,
+		).all(groupId) as InviteRecord[];
+	}
+
+	async invitesOf(userId: number): Promise<InviteView[]> {
+		return this.sql(
+			`SELECT g.name AS "group", u.username AS "from", i.ts FROM group_invites i
+			 JOIN groups g ON g.id = i.group_id JOIN users u ON u.id = i.inviter_id
+			 WHERE i.invitee_id = ? ORDER BY i.ts, g.name_key`,
+		).all(userId) as InviteView[];
+	}
+
+	async addBan(groupId: number, userId: number, byId: number, ts: string): Promise<boolean> {
+		return this.db.transaction(() => {
+			this.removeMemberNow(groupId, userId);
+			this.sql(`DELETE FROM group_invites WHERE group_id = ? AND invitee_id = ?`).run(groupId, userId);
+			const result = this.sql(
+				`INSERT INTO group_bans (group_id, user_id, by_id, ts) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			).run(groupId, userId, byId, ts);
+			return result.changes > 0;
+		})();
+	}
+
+	async removeBan(groupId: number, userId: number): Promise<boolean> {
+		return this.sql(`DELETE FROM group_bans WHERE group_id = ? AND user_id = ?`).run(groupId, userId).changes > 0;
+	}
+
+	async isBanned(groupId: number, userId: number): Promise<boolean> {
+		return this.sql(`SELECT 1 FROM group_bans WHERE group_id = ? AND user_id = ?`).get(groupId, userId) !== undefined;
+	}
+
+	async bansOf(groupId: number): Promise<NamedUser[]> {
+		return this.sql(
+			`SELECT u.id, u.username FROM group_bans b JOIN users u ON u.id = b.user_id WHERE b.group_id = ? ORDER BY u.username_key`,
+		).all(groupId) as NamedUser[];
 	}
 
 	async roleIn(groupId: number, userId: number): Promise<Role | undefined> {
@@ -392,7 +496,7 @@ export class SqliteStore implements Store {
 	async membersOf(groupId: number): Promise<MemberRecord[]> {
 		return this.sql(
 			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
-			 WHERE m.group_id = ? ORDER BY m.role = 'normal', u.username_key`,
+			 WHERE m.group_id = ? ORDER BY CASE m.role WHEN 'creator' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username_key`,
 		).all(groupId) as MemberRecord[];
 	}
 

@@ -1,4 +1,4 @@
-import type { Message, Role } from '../../source/protocol/index.js';
+import type { Message, Role, Visibility } from '../../source/protocol/index.js';
 
 /**
  * Where the server keeps everything. One interface, two engines: SQLite
@@ -54,6 +54,29 @@ export interface GroupRecord {
 	name: string;
 	description: string;
 	creator: string;
+	visibility: Visibility;
+	/** How many members it has, as read with it. */
+	members: number;
+}
+
+/** A pending invite to a group (what the rules check an inviter's right against). */
+export interface InviteRecord {
+	groupId: number;
+	inviteeId: number;
+	inviterId: number;
+}
+
+/** A pending invite as its invitee sees it. */
+export interface InviteView {
+	group: string;
+	from: string;
+	ts: string;
+}
+
+/** What `groups.update` changes; a field left out stays. */
+export interface GroupChanges {
+	description?: string | undefined;
+	visibility?: Visibility | undefined;
 }
 
 export interface MembershipRecord {
@@ -200,7 +223,7 @@ export interface Store {
 	sessionsSeen(sessionIds: string[], now: string): Promise<void>;
 	/**
 	 * Marks the account deleted: no password, no sessions, friendships,
-	 * requests, memberships, pending messages or ignore entries; groups it
+	 * requests, memberships, group invites to or from it, pending messages or ignore entries; groups it
 	 * created that have no other member are deleted. Its row, name and
 	 * messages stay.
 	 */
@@ -234,14 +257,39 @@ export interface Store {
 	friendRequestsOf(userId: number): Promise<FriendRequestRecord[]>;
 
 	// groups
-	/** Creates the group with its creator as first member; undefined when the name is taken. */
-	createGroup(name: string, description: string, creatorId: number): Promise<GroupRecord | undefined>;
+	/** Creates the group (private unless said otherwise) with its creator as first member; undefined when the name is taken. */
+	createGroup(name: string, description: string, creatorId: number, visibility?: Visibility): Promise<GroupRecord | undefined>;
 	groupByName(name: string): Promise<GroupRecord | undefined>;
-	/** False when already a member. */
+	/** False when already a member. Joining ends the user's pending invite to the group. */
 	addMember(groupId: number, userId: number): Promise<boolean>;
-	/** False when not a member. */
+	/** False when not a member. What was queued for the user in the group and not yet delivered is dropped. */
 	removeMember(groupId: number, userId: number): Promise<boolean>;
+	/** Sets a member's role (never to or from `creator`: that is transferGroup); false when not a member. */
+	setRole(groupId: number, userId: number, role: 'admin' | 'normal'): Promise<boolean>;
+	/** Makes `toId` (a member) the creator and the old creator an admin, in one step; false when `toId` is not a member. */
+	transferGroup(groupId: number, fromId: number, toId: number): Promise<boolean>;
+	/** Changes the description and/or visibility; the group as it is now. */
+	updateGroup(groupId: number, changes: GroupChanges): Promise<GroupRecord | undefined>;
+	/** Public groups whose name or description holds `query` (case-insensitively; all for an empty one), most members first. */
+	browseGroups(query: string, limit: number): Promise<GroupRecord[]>;
+	/** Records a pending invite; false when the user already has one to the group (the first stays). */
+	addInvite(groupId: number, inviteeId: number, inviterId: number, ts: string): Promise<boolean>;
+	hasInvite(groupId: number, inviteeId: number): Promise<boolean>;
+	/** False when there was none. */
+	deleteInvite(groupId: number, inviteeId: number): Promise<boolean>;
+	/** The pending invites to a group. */
+	invitesTo(groupId: number): Promise<InviteRecord[]>;
+	/** The user's pending invites, oldest first. */
+	invitesOf(userId: number): Promise<InviteView[]>;
+	/** Bans the user: they stop being a member and lose any pending invite, in one step. False when already banned. */
+	addBan(groupId: number, userId: number, byId: number, ts: string): Promise<boolean>;
+	/** False when not banned. */
+	removeBan(groupId: number, userId: number): Promise<boolean>;
+	isBanned(groupId: number, userId: number): Promise<boolean>;
+	/** Who is banned from the group, by name. */
+	bansOf(groupId: number): Promise<NamedUser[]>;
 	roleIn(groupId: number, userId: number): Promise<Role | undefined>;
+	/** Creator first, then admins, then the rest, each by name. */
 	membersOf(groupId: number): Promise<MemberRecord[]>;
 	/** Just the members' ids, in no particular order: what routing a group message needs, without the join and sort. */
 	memberIdsOf(groupId: number): Promise<number[]>;

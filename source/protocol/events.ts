@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { Peer, Seq, Username } from './fields.js';
-import { DeclinedFriend, Friend, Group, Message, RemovedFriend } from './objects.js';
+import { GroupName, Peer, Seq, Username } from './fields.js';
+import { DeclinedFriend, Friend, Group, Message, RemovedFriend, Role } from './objects.js';
+
+export const GroupEvent = z.enum(['joined', 'left', 'deleted', 'invited', 'kicked', 'banned', 'role', 'updated']);
+export type GroupEvent = z.infer<typeof GroupEvent>;
 
 /** Frames the server sends unasked (no `re`), by type. */
 export const eventFields = {
@@ -8,11 +11,21 @@ export const eventFields = {
 	presence: z.object({ username: Username, online: z.boolean() }),
 	'friend.request': z.object({ from: Username }),
 	'friend.update': z.object({ friend: z.union([RemovedFriend, DeclinedFriend, Friend]) }),
+	/**
+	 * `username` is who joined, left, was invited, kicked, banned or given a
+	 * role; for `updated` and `deleted` it is who did it. `by` is who did it
+	 * (absent for `joined` and `left`, which the user does themselves); `role`
+	 * is the new role, with `role`.
+	 */
 	'group.update': z.object({
 		group: Group,
-		event: z.enum(['joined', 'left', 'deleted']),
+		event: GroupEvent,
 		username: Username,
+		by: Username.optional(),
+		role: Role.optional(),
 	}),
+	/** The user was invited to a group by `from`: `groups.join` accepts, `groups.decline` declines. */
+	'group.invite': z.object({ group: GroupName, from: Username }),
 	notice: z.object({ text: z.string() }),
 	/** Another session of the same user read the conversation up to `seq`. */
 	read: z.object({ with: Peer, seq: Seq }),

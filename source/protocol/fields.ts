@@ -73,6 +73,11 @@ export const Query = cleanText()
 	.transform((query) => query.trim())
 	.pipe(z.string().min(1, 'the search is empty').max(MAX_QUERY_CHARS));
 
+/** Words to find in public groups' names and descriptions; empty lists them all. */
+export const BrowseQuery = cleanText()
+	.transform((query) => query.trim())
+	.pipe(z.string().max(MAX_QUERY_CHARS, `a group search is at most ${MAX_QUERY_CHARS} characters`));
+
 /** Words to find in messages' text. */
 export const SearchQuery = cleanText()
 	.transform((query) => query.trim())

@@ -37,17 +37,44 @@ export const FriendRequest = z.object({
 });
 export type FriendRequest = z.infer<typeof FriendRequest>;
 
-export const Role = z.enum(['creator', 'normal']);
+/** `creator` (exactly one per group: its owner), `admin` (moderates `normal` members), `normal`. */
+export const Role = z.enum(['creator', 'admin', 'normal']);
 export type Role = z.infer<typeof Role>;
 
-/** A group; `role` is the receiving user's own role, present where it is known. */
+/** A private group is joined by invite only; a public one by anyone not banned, and `groups.browse` lists it. */
+export const Visibility = z.enum(['private', 'public']);
+export type Visibility = z.infer<typeof Visibility>;
+
+/**
+ * A group; `role` is the receiving user's own role, present where it is known.
+ * `visibility` and `members` (a count) are optional only so that a client
+ * still reads a server from before they were added; this server always sends them.
+ */
 export const Group = z.object({
 	name: GroupName,
 	description: z.string(),
 	creator: Username.optional(),
 	role: Role.optional(),
+	visibility: Visibility.optional(),
+	members: z.number().int().nonnegative().optional(),
 });
 export type Group = z.infer<typeof Group>;
+
+/** A public group as `groups.browse` lists it. */
+export const BrowsedGroup = z.object({
+	name: GroupName,
+	description: z.string(),
+	members: z.number().int().nonnegative(),
+});
+export type BrowsedGroup = z.infer<typeof BrowsedGroup>;
+
+/** A pending invite to a group, as `login` lists the invitee's. */
+export const GroupInvite = z.object({
+	group: GroupName,
+	from: Username,
+	ts: Timestamp,
+});
+export type GroupInvite = z.infer<typeof GroupInvite>;
 
 export const Member = z.object({
 	username: Username,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
 	Alias,
+	BrowseQuery,
 	Cid,
 	Description,
 	Device,
@@ -18,7 +19,21 @@ import {
 	Username,
 } from './fields.js';
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT } from './limits.js';
-import { FoundUser, Friend, FriendRequest, Group, Member, Message, ReadState, SessionInfo, Upload, User } from './objects.js';
+import {
+	BrowsedGroup,
+	FoundUser,
+	Friend,
+	FriendRequest,
+	Group,
+	GroupInvite,
+	Member,
+	Message,
+	ReadState,
+	SessionInfo,
+	Upload,
+	User,
+	Visibility,
+} from './objects.js';
 
 /** A page size: asking for more than the maximum is not an error, the page is just capped. */
 function pageLimit(defaultLimit: number, maxLimit: number) {
@@ -65,12 +80,25 @@ export const requestFields = {
 	'friends.remove': z.object({ username: Username }),
 	'friends.alias': z.object({ username: Username, alias: Alias }),
 	'friends.list': z.object({}),
-	'groups.create': z.object({ name: GroupName, description: Description.optional() }),
+	/** A group is private (joined by invite only) unless created public. */
+	'groups.create': z.object({ name: GroupName, description: Description.optional(), visibility: Visibility.default('private') }),
+	/** A public group, or a private one the user has a pending invite to (joining accepts it). */
 	'groups.join': z.object({ name: GroupName }),
 	'groups.leave': z.object({ name: GroupName }),
 	'groups.delete': z.object({ name: GroupName }),
 	'groups.members': z.object({ name: GroupName }),
 	'groups.list': z.object({}),
+	'groups.invite': z.object({ name: GroupName, username: Username }),
+	/** Declines the user's pending invite to the group. */
+	'groups.decline': z.object({ name: GroupName }),
+	'groups.kick': z.object({ name: GroupName, username: Username }),
+	'groups.ban': z.object({ name: GroupName, username: Username }),
+	'groups.unban': z.object({ name: GroupName, username: Username }),
+	'groups.bans': z.object({ name: GroupName }),
+	'groups.role': z.object({ name: GroupName, username: Username, role: z.enum(['admin', 'normal']) }),
+	'groups.transfer': z.object({ name: GroupName, username: Username }),
+	'groups.update': z.object({ name: GroupName, description: Description.optional(), visibility: Visibility.optional() }),
+	'groups.browse': z.object({ query: BrowseQuery.optional() }),
 	/** `file`: the id of a completed upload of the sender's to the same conversation. */
 	send: z.object({ to: Peer, text: Text, cid: Cid, file: z.string().min(1).max(64).optional() }),
 	history: z.object({ with: Peer, before: Seq.optional(), limit: pageLimit(HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT) }),
@@ -100,6 +128,8 @@ const loginResult = z.object({
 	requests: z.array(FriendRequest),
 	/** The read state of each conversation with messages (servers before it was added leave it out). */
 	unread: z.array(ReadState).optional(),
+	/** The user's pending group invites, oldest first (servers before groups had invites leave it out). */
+	invites: z.array(GroupInvite).optional(),
 });
 
 const empty = z.object({});
@@ -130,6 +160,16 @@ export const resultFields = {
 	'groups.delete': empty,
 	'groups.members': z.object({ members: z.array(Member) }),
 	'groups.list': z.object({ groups: z.array(Group) }),
+	'groups.invite': empty,
+	'groups.decline': empty,
+	'groups.kick': empty,
+	'groups.ban': empty,
+	'groups.unban': empty,
+	'groups.bans': z.object({ users: z.array(User) }),
+	'groups.role': empty,
+	'groups.transfer': empty,
+	'groups.update': z.object({ group: Group }),
+	'groups.browse': z.object({ groups: z.array(BrowsedGroup) }),
 	send: z.object({ message: Message }),
 	history: z.object({ messages: z.array(Message) }),
 	search: z.object({ messages: z.array(Message) }),

@@ -208,6 +208,31 @@ describe('chatReducer', () => {
 		expect(describeLog(state.logs[STATUS])).toEqual(['s:carol deleted dev']);
 	});
 
+	it('shows a system line for each group change of issue 15, and drops a group the user was removed from', () => {
+		let state = aliceState({ groups: [group('dev'), group('ops')] });
+		const update = (event: 'invited' | 'kicked' | 'banned' | 'role' | 'updated', username: string, extra = {}) =>
+			({ type: 'group-update', group: group('dev'), event, username, by: 'carol', ...extra }) as const;
+		state = run(
+			state,
+			update('invited', 'bob'),
+			update('kicked', 'dave'),
+			update('banned', 'erin'),
+			update('role', 'alice', { role: 'admin' }),
+			update('updated', 'carol', { group: { ...group('dev'), description: 'deploys', visibility: 'public' } }),
+		);
+		expect(describeLog(state.logs['group:dev'])).toEqual([
+			's:carol invited bob',
+			's:carol removed dave from dev',
+			's:carol banned erin from dev',
+			's:carol made you admin',
+			's:carol set topic: deploys (public)',
+		]);
+		expect(state.groups.find((g) => g.name === 'dev')).toMatchObject({ role: 'admin', description: 'deploys', visibility: 'public' });
+		state = run(state, update('kicked', 'alice'));
+		expect(state.groups.map((g) => g.name)).toEqual(['ops']);
+		expect(describeLog(state.logs['group:dev']).at(-1)).toBe('s:carol removed you from dev');
+	});
+
 	it('moves through status, friends and groups, wrapping around both ways', () => {
 		const start = aliceState({ friends: [friend('bob'), friend('carol')], groups: [group('dev')] });
 		const select = (state: ChatState, delta: number) => chatReducer(state, { type: 'select-relative', delta });

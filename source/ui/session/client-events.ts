@@ -31,6 +31,9 @@ export function eventActions(dispatch: (action: ChatAction) => void, hooks: Sess
 		'friend.request': ({ from }) => dispatch({ type: 'friend-request', from }),
 		'friend.update': ({ friend }) => dispatch({ type: 'friend-update', friend }),
 		'group.update': (update) => dispatch({ type: 'group-update', ...update }),
+		// The invites list in the sidebar comes with the TUI's half of issue 15; until then, a line in the status view.
+		'group.invite': ({ group, from }) =>
+			dispatch({ type: 'system', key: 'status', text: `${from} invited you to ${group} (/join ${group} accepts)`, tone: 'notice' }),
 		notice: ({ text }) => dispatch({ type: 'system', text, tone: 'notice' }),
 		// The App takes the user back to the log-in screen (ChatClient's `revoked`).
 		'session.revoked': () => undefined,

@@ -5,11 +5,13 @@ import type {
 	Friend,
 	FriendRequest,
 	Group,
+	GroupEvent,
 	Member,
 	Message,
 	Peer,
 	ReadState,
 	RemovedFriend,
+	Role,
 	SessionInfo,
 } from '../../protocol/index.js';
 import type { LogView } from '../format/log-rows.js';
@@ -179,7 +181,7 @@ export type ChatAction =
 	| { type: 'friend-request'; from: string }
 	| { type: 'friend-update'; friend: Friend | RemovedFriend | DeclinedFriend }
 	| { type: 'friends'; friends: Friend[]; requests: FriendRequest[] }
-	| { type: 'group-update'; group: Group; event: 'joined' | 'left' | 'deleted'; username: string }
+	| ({ type: 'group-update' } & GroupUpdate)
 	| { type: 'groups'; groups: Group[] }
 	| { type: 'group-joined'; group: Group }
 	| { type: 'group-gone'; name: string }
@@ -435,6 +437,38 @@ function dropRequestsWith(requests: FriendRequest[], username: string): FriendRe
 	return requests.filter((request) => request.from.toLowerCase() !== name && request.to.toLowerCase() !== name);
 }
 
+/** A `group.update` event as the reducer gets it. */
+type GroupUpdate = { group: Group; event: GroupEvent; username: string; by?: string | undefined; role?: Role | undefined };
+
+/** A group's known fields after an update: its description, visibility and creator now; the user's own role when it changed. */
+function mergeGroup(group: Group, update: GroupUpdate, mine: boolean): Group {
+	const merged: Group = { ...group, description: update.group.description };
+	if (update.group.visibility) merged.visibility = update.group.visibility;
+	if (update.group.creator) merged.creator = update.group.creator;
+	if (mine && update.event === 'role' && update.role) merged.role = update.role;
+	return merged;
+}
+
+/** The system line a group change shows in the group's log (`alice invited bob`, `carol removed dave`, `topic: …`). */
+export function groupUpdateLine(update: GroupUpdate, me: string): string {
+	const who = update.username.toLowerCase() === me.toLowerCase() ? 'you' : update.username;
+	const by = update.by ?? update.username;
+	switch (update.event) {
+		case 'invited':
+			return `${by} invited ${who}`;
+		case 'kicked':
+			return `${by} removed ${who} from ${update.group.name}`;
+		case 'banned':
+			return `${by} banned ${who} from ${update.group.name}`;
+		case 'role':
+			return `${by} made ${who} ${update.role && update.role !== 'normal' ? update.role : 'a member'}`;
+		case 'updated':
+			return `${by} set topic: ${update.group.description}${update.group.visibility ? ` (${update.group.visibility})` : ''}`;
+		default:
+			return `${update.username} ${update.event} ${update.group.name}`;
+	}
+}
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 	return leaveGone(state, countBelow(state, reduce(state, action), action));
 }
@@ -587,11 +621,18 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 				const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
 				return addSystem(next, key, `you left ${action.group.name}`, 'info');
 			}
+			if (mine && (action.event === 'kicked' || action.event === 'banned')) {
+				const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
+				return announce(next, key, groupUpdateLine(action, state.me), 'notice');
+			}
 			let next = state;
 			if (mine && action.event === 'joined' && !state.groups.some((group) => groupKey(group.name) === key)) {
 				next = { ...state, groups: [...state.groups, action.group].sort(byName) };
 			}
-			return addSystem(next, key, `${action.username} ${action.event} ${action.group.name}`, 'presence');
+			if (action.event === 'updated' || action.event === 'role') {
+				next = { ...next, groups: next.groups.map((group) => (groupKey(group.name) === key ? mergeGroup(group, action, mine) : group)) };
+			}
+			return addSystem(next, key, groupUpdateLine(action, state.me), 'presence');
 		}
 		case 'groups':
 			return { ...state, groups: [...action.groups].sort(byName) };
