@@ -389,3 +389,32 @@ describe('/me (item 18)', () => {
 	});
 });
 
+
+describe('private groups from the TUI (issue 15, the commands that keep /create usable)', () => {
+	it('/create makes a private group; /invite lets a friend in with /join; --public lets anyone join', async () => {
+		const pool = pooled();
+		const me = await registered(pool, 'own');
+		const friend = await registered(pool, 'fr');
+		const stranger = await registered(pool, 'str');
+		await befriend(me, friend);
+		const group = uniqueName('team');
+		const screen = openApp(me);
+		await screen.waitFor(`@ ${friend.name}`);
+		screen.stdin.write(`/create ${group} the team room`);
+		screen.stdin.write(ENTER);
+		expect(logText(await screen.waitFor('only people you'))).toContain(`you created ${group} (private: only people you /invite can join)`);
+		await expect(stranger.request('groups.join', { name: group })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		screen.stdin.write(`/invite ${friend.name}`);
+		screen.stdin.write(ENTER);
+		expect(logText(await screen.waitFor('invited'))).toContain(`invited ${friend.name} to ${group}`);
+		const { group: joined } = await friend.request('groups.join', { name: group });
+		expect(joined.name).toBe(group);
+		await screen.waitFor(`${friend.name} joined ${group}`);
+
+		const open = uniqueName('open');
+		screen.stdin.write(`/create ${open} --public`);
+		screen.stdin.write(ENTER);
+		await screen.waitFor('anyone may /join it');
+		expect((await stranger.request('groups.join', { name: open })).group.name).toBe(open);
+	});
+});

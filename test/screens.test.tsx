@@ -332,7 +332,8 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(text).toMatch(/Backspace \/ Delete +delete the character before \/ after the cursor/);
 		expect(text).toMatch(/\/msg <user> \[text\] +open the conversation with a friend, and send text if given/);
 		expect(text).toMatch(/\/save \[N\] \[dir\] +download the newest \(or N-th newest\) file of the open conversation \(default dir ~\/Downloads\)/);
-		expect(text).toMatch(/\/create <group> \[description\] +create a group \(you become its creator\)/);
+		// A name wider than its column takes a row of its own; its description follows, whole.
+		expect(text).toMatch(/\/create <group> \[--public\] \[description\] +create a group \(you become its creator\); private unless --public: others join by \/invite/);
 		expect(text.replace(/\s+/g, ' ')).toContain('Text without a / goes to the open conversation; start it with // to send a line beginning with /.');
 		// Descriptions start in one column per list, and wrapped ones continue under it.
 		const commands = text.slice(text.indexOf('Commands'));

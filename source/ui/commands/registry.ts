@@ -311,8 +311,7 @@ function onOff(args: CommandArgs): boolean | undefined {
 }
 
 /** The group named, or the open conversation when it is a group. */
-function groupArgument(context: CommandContext, args: CommandArgs): string {
-	const named = args.words[0];
+function groupArgument(context: CommandContext, named: string | undefined): string {
 	if (named) return named;
 	const open = selectedConversation(context.state);
 	if (open?.kind === 'group') return open.name;
@@ -365,16 +364,31 @@ export const COMMANDS: Command[] = [
 	},
 	{
 		name: 'create',
-		usage: '<group> [description]',
-		summary: 'create a group (you become its creator)',
+		usage: '<group> [--public] [description]',
+		summary: 'create a group (you become its creator); private unless --public: others join by /invite',
 		output: 'status',
 		args: ['text', 'text'],
 		async run(context, args) {
 			const name = required(args, 0, 'a name for the group');
-			const description = args.after(1);
-			const { group } = await context.client.request('groups.create', { name, ...(description && { description }) });
+			const visibility = args.words[1] === '--public' ? 'public' : 'private';
+			const description = args.after(visibility === 'public' ? 2 : 1);
+			const { group } = await context.client.request('groups.create', { name, visibility, ...(description && { description }) });
 			context.dispatch({ type: 'group-joined', group });
-			say(context, `you created ${group.name}`, groupKey(group.name));
+			const how = visibility === 'public' ? 'anyone may /join it' : `only people you /invite can join`;
+			say(context, `you created ${group.name} (${visibility}: ${how})`, groupKey(group.name));
+		},
+	},
+	{
+		name: 'invite',
+		usage: '<user> [group]',
+		summary: 'invite someone to a group (the open one if none is named); they accept with /join',
+		output: 'conversation',
+		args: ['user', 'my-group'],
+		async run(context, args) {
+			const username = resolveUser(context.state.friends, required(args, 0, 'whom to invite'));
+			const name = groupArgument(context, args.words[1]);
+			await context.client.request('groups.invite', { name, username });
+			say(context, `invited ${username} to ${name}`, groupKey(name));
 		},
 	},
 	{
@@ -384,7 +398,7 @@ export const COMMANDS: Command[] = [
 		output: 'status',
 		args: ['my-group'],
 		async run(context, args) {
-			const name = groupArgument(context, args);
+			const name = groupArgument(context, args.words[0]);
 			await context.client.request('groups.leave', { name });
 			context.dispatch({ type: 'group-gone', name });
 			say(context, `you left ${name}`);
@@ -522,7 +536,7 @@ export const COMMANDS: Command[] = [
 		output: 'conversation',
 		args: ['my-group'],
 		async run(context, args) {
-			const group = groupArgument(context, args);
+			const group = groupArgument(context, args.words[0]);
 			const { members } = await context.client.request('groups.members', { name: group });
 			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
 		},
