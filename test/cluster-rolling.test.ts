@@ -73,7 +73,7 @@ describe.runIf(missing.length === 0)('cluster: rolling restart behind nginx', ()
 		for (let i = 0; i < 6; i++) users.push(await registered(nginx.url, `roll${i}`));
 		for (let i = 0; i < users.length; i++) await befriend(users[i]!, users[(i + 1) % users.length]!);
 		const group = uniqueName('rolling');
-		await users[0]!.request('groups.create', { name: group });
+		await users[0]!.request('groups.create', { name: group, visibility: 'public' });
 		for (const user of users.slice(1)) await user.request('groups.join', { name: group });
 		// Everyone online for everyone before the recording starts.
 		await until(async () => {

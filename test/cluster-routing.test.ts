@@ -76,7 +76,7 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		const got = users.map((user) => record(user, 'message'));
 		for (let i = 0; i < users.length; i += 2) await befriend(users[i]!, users[i + 1]!);
 		const group = uniqueName('g');
-		await users[0]!.request('groups.create', { name: group });
+		await users[0]!.request('groups.create', { name: group, visibility: 'public' });
 		for (const user of users.slice(1)) await user.request('groups.join', { name: group });
 		const rounds = 20;
 		await Promise.all(
@@ -127,7 +127,7 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		const dave = await pool.registered(a.url, 'dave');
 		const bob = await pool.registered(b.url, 'bob');
 		const group = uniqueName('crew');
-		await alice.request('groups.create', { name: group });
+		await alice.request('groups.create', { name: group, visibility: 'public' });
 		await bob.request('groups.join', { name: group });
 		await dave.request('groups.join', { name: group });
 		const toBob = record(bob, 'message');
