@@ -285,14 +285,16 @@ describe.runIf(ready)('cluster: instances sharing PostgreSQL and Redis', () => {
 		await until(() => presence.length === 4, 'bob online once more');
 		expect(presence[3]).toEqual({ username: bob.name, online: true });
 
-		// A clean shutdown (SIGTERM) needs no reaping: bob is offline at once, not after the TTL.
+		// A clean shutdown (SIGTERM) drains: bob is moving, not gone, for one presence TTL (a stand-in holds his
+		// count so a quick reconnect elsewhere shows no offline); he does not come back, so he turns offline once,
+		// within the same bound as a reaped instance, and the instance left the cluster rather than being reaped.
 		const stoppingAt = Date.now();
 		expect(await b.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 		await until(() => presence.length === 5, 'bob offline after the shutdown');
 		expect(presence[4]).toEqual({ username: bob.name, online: false });
 		const afterShutdown = Date.now() - stoppingAt;
 		log(`SIGTERMed instance: its user offline for the others after ${afterShutdown} ms`);
-		expect(afterShutdown).toBeLessThan(cluster.offlineBoundMs);
+		expect(afterShutdown).toBeLessThanOrEqual(cluster.offlineBoundMs + BOUND_SLACK_MS);
 		expect(a.output()).not.toMatch(/instance b-\S+ stopped without leaving/);
 	});
 
