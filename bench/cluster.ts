@@ -12,8 +12,14 @@
  *    servers, read from each bus's counters): routing commands, payload bytes
  *    sent, copies Redis fans out, deliveries other instances receive; with the
  *    recipient on the sender's instance and on another one.
+ * 3. The cost of a direct message on a cluster instance against the SQLite
+ *    server, side by side at one light rate: each server process's CPU per
+ *    1,000 delivered, and PostgreSQL's (its backends' CPU) beside it; target:
+ *    the instance ≤ 1.5 × the SQLite server.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -321,6 +327,98 @@ async function redisCosts(quick: boolean, log: (line: string) => void): Promise<
 	note(SECTION, `Redis cost per delivered direct message: ${messages} messages, one at a time, from a user on instance 1 of N (in-process servers) to a user on the same instance or on instance 2; counts from the buses (routing commands, payload bytes, copies Redis publishes to other instances, deliveries they receive). Session bookkeeping (login, logout) is not in the span.`);
 }
 
+/** Part 3's light load: messages per second in all, from USERS / 2 senders, for the window. */
+const COST_RATE = 200;
+const COST_TARGET = 1.5;
+
+/** CPU ms of every PostgreSQL process now (the backends serving the instance do the store's work). */
+function postgresCpuMs(): number {
+	let total = 0;
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		let command = '';
+		try {
+			command = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+		} catch {
+			continue;
+		}
+		if (command.startsWith('postgres')) total += cpuTimeMs(Number(entry)) ?? 0;
+	}
+	return total;
+}
+
+/** USERS / 2 pairs on one server send COST_RATE messages a second in all for `ms`; the CPU of the server (and PostgreSQL) per 1,000 delivered. */
+async function costAt(url: string, pid: number, ms: number): Promise<{ server: number; postgres: number; delivered: number }> {
+	const tag = randomBytes(3).toString('hex');
+	const users: User[] = [];
+	try {
+		for (let i = 0; i < USERS; i++) users.push(await user(url, `cc${tag}${i}`));
+		for (let i = 0; i < USERS; i += 2) {
+			await users[i]!.request('friends.request', { username: users[i + 1]!.name });
+			await users[i + 1]!.request('friends.accept', { username: users[i]!.name });
+		}
+		let delivered = 0;
+		for (const client of users) client.on('message', () => delivered++);
+		await sleep(500);
+		const serverFrom = cpuTimeMs(pid) ?? Number.NaN;
+		const postgresFrom = postgresCpuMs();
+		const senders = users.filter((_, i) => i % 2 === 0);
+		const interval = (1000 * senders.length) / COST_RATE;
+		const timers = senders.map((from, i) =>
+			setInterval(() => void from.send({ user: users[2 * i + 1]!.name }, `cost ${'x'.repeat(40)}`).catch(() => undefined), interval),
+		);
+		await sleep(ms);
+		timers.forEach(clearInterval);
+		await sleep(1000);
+		const per1k = (used: number) => (used / delivered) * 1000;
+		return { server: per1k((cpuTimeMs(pid) ?? Number.NaN) - serverFrom), postgres: per1k(postgresCpuMs() - postgresFrom), delivered };
+	} finally {
+		await Promise.all(users.map((client) => client.close().catch(() => undefined)));
+	}
+}
+
+/** Part 3: one cluster instance and one SQLite server, one after the other, at the same light rate. */
+async function costAgainstSqlite(quick: boolean, log: (line: string) => void): Promise<void> {
+	const ms = quick ? 4000 : 8000;
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-bench-cost-'));
+	const sqlite = spawnPinned(process.execPath, [path.join(ROOT, 'dist', 'source', 'cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...CHAT_TUI_OPEN_LIMITS]);
+	let alone: { server: number; postgres: number; delivered: number };
+	try {
+		const [, url] = await waitForOutput(sqlite, /listening on (ws:\/\/\S+)/, 30_000, 'the SQLite server');
+		alone = await costAt(url!, sqlite.pid, ms);
+	} finally {
+		await stopProcess(sqlite, 10_000, 'SIGTERM');
+		rmSync(dataDir, { recursive: true, force: true });
+	}
+	const run = newRun();
+	await prepare(run);
+	let clustered: { server: number; postgres: number; delivered: number };
+	let instance: Instance | undefined;
+	try {
+		instance = await spawnInstance(run, 'cost');
+		clustered = await costAt(instance.url, instance.process.pid, ms);
+	} finally {
+		if (instance) await stopProcess(instance.process, 10_000, 'SIGTERM');
+		await cleanup(run);
+	}
+	const ratio = clustered.server / alone.server;
+	log(
+		`  cluster: at ${COST_RATE} DM/s, CPU ms per 1,000 delivered: SQLite server ${alone.server.toFixed(0)}; cluster instance ${clustered.server.toFixed(0)} ` +
+			`(${ratio.toFixed(2)}×), PostgreSQL beside it ${clustered.postgres.toFixed(0)}`,
+	);
+	record(SECTION, 'cpu_ms_per_1k_dm', alone.server, 'ms', 'sqlite_server');
+	record(SECTION, 'cpu_ms_per_1k_dm', clustered.server, 'ms', 'cluster_instance');
+	record(SECTION, 'postgres_cpu_ms_per_1k_dm', clustered.postgres, 'ms', 'cluster_instance');
+	recordTarget({
+		id: 'cluster-cost-per-dm',
+		text: `cluster instance (PostgreSQL + Redis): CPU per 1,000 DMs ≤ ${COST_TARGET} × the SQLite server's, at ${COST_RATE} DM/s`,
+		value: ratio,
+		limit: COST_TARGET,
+		op: '<=',
+	});
+	note(SECTION, `Cost per DM: ${USERS / 2} pairs send ${COST_RATE} DMs a second in all for ${ms / 1000} s, first to a SQLite \`serve\`, then to one cluster instance; each server process's CPU (and every PostgreSQL process's, beside the instance) over the window and 1 s after, per 1,000 delivered.`);
+}
+
 /** The section: skipped with a note when PostgreSQL or Redis is not there. */
 export async function runClusterBench(options: { quick: boolean; log: (line: string) => void }): Promise<void> {
 	setTitle(SECTION, 'Cluster routing (3 instances on PostgreSQL + Redis; Redis cost per message for N = 1, 2, 4)');
@@ -332,4 +430,5 @@ export async function runClusterBench(options: { quick: boolean; log: (line: str
 	}
 	await cpuShares(options.quick, options.log);
 	await redisCosts(options.quick, options.log);
+	await costAgainstSqlite(options.quick, options.log);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Message, Role, Visibility } from '../../source/protocol/index.js';
 import { conversationKey, groupKey, keySql } from '../conversations/key.js';
@@ -50,6 +51,23 @@ export interface PostgresStoreOptions {
 
 /** A query runner: the pool, or one client inside a transaction. */
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement the server runs again and again, as a named (prepared) one:
+ * each pooled connection parses and plans it once, not at every call
+ * (planning the message joins cost more than running them). Named by the
+ * hash of its text, so the same text is the same statement on every connection.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+	let name = statementNames.get(text);
+	if (name === undefined) {
+		name = `s${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+		statementNames.set(text, name);
+	}
+	return { name, text, values };
+}
 
 /** PostgreSQL error codes this store handles. */
 const UNIQUE_VIOLATION = '23505';
@@ -170,7 +188,7 @@ export class PostgresStore implements Store {
 	constructor(private readonly pool: pg.Pool) {}
 
 	private async rows<R extends pg.QueryResultRow>(db: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-		return (await db.query<R>(text, values)).rows;
+		return (await db.query<R>(prepared(text, values))).rows;
 	}
 
 	private async row<R extends pg.QueryResultRow>(
@@ -178,11 +196,11 @@ export class PostgresStore implements Store {
 		text: string,
 		values: unknown[] = [],
 	): Promise<R | undefined> {
-		return (await db.query<R>(text, values)).rows[0];
+		return (await db.query<R>(prepared(text, values))).rows[0];
 	}
 
 	private async changes(db: Queryable, text: string, values: unknown[] = []): Promise<number> {
-		return (await db.query(text, values)).rowCount ?? 0;
+		return (await db.query(prepared(text, values))).rowCount ?? 0;
 	}
 
 	/** Runs `work` in one transaction on one connection, again if it lost a deadlock or serialisation race. */
