@@ -418,3 +418,31 @@ describe('private groups from the TUI (issue 15, the commands that keep /create 
 		expect((await stranger.request('groups.join', { name: open })).group.name).toBe(open);
 	});
 });
+
+describe('running a group from the TUI (issue 15: the moderation commands)', () => {
+	it('/topic, /op, /deop and /kick act on the open group; the log says each; a kicked member is out', async () => {
+		const pool = pooled();
+		const owner = await registered(pool, 'own');
+		const member = await registered(pool, 'mem');
+		const group = uniqueName('crew');
+		await owner.request('groups.create', { name: group });
+		await owner.request('groups.invite', { name: group, username: member.name });
+		await member.request('groups.join', { name: group });
+		const screen = openApp(owner);
+		await screen.waitFor(`# ${group}`);
+		const run = async (line: string, shown: string) => {
+			screen.stdin.write(line);
+			screen.stdin.write(ENTER);
+			return logText(await screen.waitFor((frame) => logText(frame).includes(shown)));
+		};
+		await run('/topic payroll and budgets', 'set topic: payroll and budgets');
+		// The header shows the topic at once.
+		await screen.waitFor(`# ${group} — payroll and budgets`);
+		await run(`/op ${member.name}`, `you made ${member.name} admin`);
+		expect((await member.request('groups.members', { name: group })).members).toContainEqual(expect.objectContaining({ username: member.name, role: 'admin' }));
+		await run(`/deop ${member.name}`, `you made ${member.name} a member`);
+		await run(`/kick ${member.name}`, `you removed ${member.name} from ${group}`);
+		await expect(member.request('history', { with: { group } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		await run('/visibility open', 'say public or private');
+	});
+});

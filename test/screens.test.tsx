@@ -346,10 +346,8 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 			// One list (keys, then commands) at 80 columns: each part has its own.
 			expect(indents.size).toBe(size.columns >= 120 ? 1 : 2);
 		}
-		screen.stdin.write(KEY.pageUp);
-		screen.stdin.write(KEY.pageUp);
-		screen.stdin.write(KEY.pageUp);
-		screen.stdin.write(KEY.pageUp);
+		// Back up as many pages as it went down: the first page again.
+		for (let page = 1; page < pages.length; page++) screen.stdin.write(KEY.pageUp);
 		frame = await screen.waitFor((candidate) => candidate.includes('↓ more') && candidate.includes('Keys'));
 		expect(frame).toBe(pages[0]);
 		screen.stdin.write(KEY.escape);

@@ -319,6 +319,89 @@ function groupArgument(context: CommandContext, named: string | undefined): stri
 }
 
 /**
+ * Group moderation (issue 15): each acts on a member of a group, the open one
+ * if none is named, and says what it did in that group's log (the server
+ * tells the other members with a group.update event; not the session that
+ * asked, which has the reply).
+ */
+function memberCommand(
+	name: string,
+	summary: string,
+	act: (context: CommandContext, group: string, username: string) => Promise<string | undefined>,
+): Command {
+	return {
+		name,
+		usage: '<user> [group]',
+		summary,
+		output: 'conversation',
+		args: ['user', 'my-group'],
+		async run(context, args) {
+			const username = resolveUser(context.state.friends, required(args, 0, 'the member'));
+			const group = groupArgument(context, args.words[1]);
+			const line = await act(context, group, username);
+			if (line) say(context, line, groupKey(group));
+		},
+	};
+}
+
+const moderationCommands: Command[] = [
+	memberCommand('kick', 'remove a member from a group (admins: normal members; the creator: anyone)', async (context, name, username) => {
+		await context.client.request('groups.kick', { name, username });
+		return `you removed ${username} from ${name}`;
+	}),
+	memberCommand('ban', 'remove a member and keep them out, also after they leave and come back', async (context, name, username) => {
+		await context.client.request('groups.ban', { name, username });
+		return `you banned ${username} from ${name}`;
+	}),
+	memberCommand('unban', 'let a banned user join again (by invite, or freely in a public group)', async (context, name, username) => {
+		await context.client.request('groups.unban', { name, username });
+		return `${username} may join ${name} again`;
+	}),
+	memberCommand('op', 'make a member an admin (the creator only)', async (context, name, username) => {
+		await context.client.request('groups.role', { name, username, role: 'admin' });
+		return `you made ${username} admin`;
+	}),
+	memberCommand('deop', 'make an admin a normal member again (the creator only)', async (context, name, username) => {
+		await context.client.request('groups.role', { name, username, role: 'normal' });
+		return `you made ${username} a member`;
+	}),
+	memberCommand('transfer', 'hand the group over to a member (asks first; you become an admin)', async (context, name, username) => {
+		if (!(await confirmed(context, `Hand ${name} over to ${username}? You become an admin.`))) return `nothing changed: ${name} stays yours`;
+		await context.client.request('groups.transfer', { name, username });
+		return `you handed ${name} over to ${username}; you are an admin`;
+	}),
+	{
+		name: 'topic',
+		usage: '<text>',
+		summary: "set the open group's topic (its description; creator and admins)",
+		output: 'conversation',
+		args: ['text'],
+		async run(context, args) {
+			const name = groupArgument(context, undefined);
+			required(args, 0, 'the topic');
+			const { group } = await context.client.request('groups.update', { name, description: args.after(0) });
+			context.dispatch({ type: 'groups', groups: context.state.groups.map((known) => (known.name === group.name ? group : known)) });
+			say(context, `you set topic: ${group.description}`, groupKey(name));
+		},
+	},
+	{
+		name: 'visibility',
+		usage: 'public|private',
+		summary: 'make the open group public (anyone may join) or private (by invite)',
+		output: 'conversation',
+		args: ['text'],
+		async run(context, args) {
+			const visibility = args.words[0];
+			if (visibility !== 'public' && visibility !== 'private') throw new UsageError('say public or private');
+			const name = groupArgument(context, undefined);
+			const { group } = await context.client.request('groups.update', { name, visibility });
+			context.dispatch({ type: 'groups', groups: context.state.groups.map((known) => (known.name === group.name ? group : known)) });
+			say(context, `${name} is now ${visibility}: ${visibility === 'public' ? 'anyone may /join it' : 'people join by /invite'}`, groupKey(name));
+		},
+	},
+];
+
+/**
  * Every slash command, in the order /help lists them. The parser, Tab
  * completion and the help overlay all read this one table.
  */
@@ -541,6 +624,7 @@ export const COMMANDS: Command[] = [
 			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
 		},
 	},
+	...moderationCommands,
 	...fileCommands,
 	...accountCommands,
 	{
