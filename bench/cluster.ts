@@ -125,6 +125,23 @@ async function user(url: string, name: string): Promise<User> {
 	return Object.assign(client, { name });
 }
 
+/**
+ * USERS users registered on one server into `users`, befriended in pairs
+ * (0 with 1, 2 with 3, …); returns how many messages they have received so far.
+ */
+async function pairs(url: string, prefix: string, users: User[]): Promise<() => number> {
+	const tag = randomBytes(3).toString('hex');
+	for (let i = 0; i < USERS; i++) users.push(await user(url, `${prefix}${tag}${i}`));
+	for (let i = 0; i < USERS; i += 2) {
+		await users[i]!.request('friends.request', { username: users[i + 1]!.name });
+		await users[i + 1]!.request('friends.accept', { username: users[i]!.name });
+	}
+	let delivered = 0;
+	for (const client of users) client.on('message', () => delivered++);
+	await sleep(500);
+	return () => delivered;
+}
+
 /** CPU ms of each process, now. */
 function cpuOf(instances: Instance[]): number[] {
 	return instances.map((instance) => cpuTimeMs(instance.process.pid) ?? Number.NaN);
@@ -195,15 +212,7 @@ async function cpuShares(quick: boolean, log: (line: string) => void): Promise<v
 
 async function measureShares(instances: Instance[], users: User[], quick: boolean, log: (line: string) => void): Promise<void> {
 	const [a] = instances as [Instance];
-	const tag = randomBytes(3).toString('hex');
-	for (let i = 0; i < USERS; i++) users.push(await user(a.url, `cb${tag}${i}`));
-	for (let i = 0; i < USERS; i += 2) {
-		await users[i]!.request('friends.request', { username: users[i + 1]!.name });
-		await users[i + 1]!.request('friends.accept', { username: users[i]!.name });
-	}
-	let delivered = 0;
-	for (const client of users) client.on('message', () => delivered++);
-	await sleep(500);
+	const received = await pairs(a.url, 'cb', users);
 	const windowMs = quick ? 3000 : 5000;
 
 	const idleFrom = cpuOf(instances);
@@ -221,7 +230,7 @@ async function measureShares(instances: Instance[], users: User[], quick: boolea
 	const shareB = busyB / busyA;
 	const shareC = busyC / busyA;
 	log(
-		`  cluster: ${sent} DMs among ${USERS} users on A in ${seconds.toFixed(1)} s (${delivered} delivered); CPU ms A ${busyA}, B ${busyB}, C ${busyC} ` +
+		`  cluster: ${sent} DMs among ${USERS} users on A in ${seconds.toFixed(1)} s (${received()} delivered); CPU ms A ${busyA}, B ${busyB}, C ${busyC} ` +
 			`(idle over the same time: ${idle.join(', ')}); B/A ${shareB.toFixed(3)}, C/A ${shareC.toFixed(3)}`,
 	);
 	record(SECTION, 'dms_sent', sent, 'messages');
@@ -349,17 +358,9 @@ function postgresCpuMs(): number {
 
 /** USERS / 2 pairs on one server send COST_RATE messages a second in all for `ms`; the CPU of the server (and PostgreSQL) per 1,000 delivered. */
 async function costAt(url: string, pid: number, ms: number): Promise<{ server: number; postgres: number; delivered: number }> {
-	const tag = randomBytes(3).toString('hex');
 	const users: User[] = [];
 	try {
-		for (let i = 0; i < USERS; i++) users.push(await user(url, `cc${tag}${i}`));
-		for (let i = 0; i < USERS; i += 2) {
-			await users[i]!.request('friends.request', { username: users[i + 1]!.name });
-			await users[i + 1]!.request('friends.accept', { username: users[i]!.name });
-		}
-		let delivered = 0;
-		for (const client of users) client.on('message', () => delivered++);
-		await sleep(500);
+		const received = await pairs(url, 'cc', users);
 		const serverFrom = cpuTimeMs(pid) ?? Number.NaN;
 		const postgresFrom = postgresCpuMs();
 		const senders = users.filter((_, i) => i % 2 === 0);
@@ -370,6 +371,7 @@ async function costAt(url: string, pid: number, ms: number): Promise<{ server: n
 		await sleep(ms);
 		timers.forEach(clearInterval);
 		await sleep(1000);
+		const delivered = received();
 		const per1k = (used: number) => (used / delivered) * 1000;
 		return { server: per1k((cpuTimeMs(pid) ?? Number.NaN) - serverFrom), postgres: per1k(postgresCpuMs() - postgresFrom), delivered };
 	} finally {

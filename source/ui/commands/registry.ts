@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ChatClient } from '../../client/index.js';
 import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
-import { ACTION_PREFIX, HISTORY_MAX_LIMIT, type FileInfo, type Message, type Peer } from '../../protocol/index.js';
+import { ACTION_PREFIX, HISTORY_MAX_LIMIT, type FileInfo, type Group, type Message, type Peer } from '../../protocol/index.js';
 import { formatBytes } from '../../sizes.js';
 import { outgoingRequests, selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
 import { groupKey, peerOf, userKey, type ConversationKey, type ConversationRef } from '../state/conversations.js';
@@ -328,6 +328,7 @@ function memberCommand(
 	name: string,
 	summary: string,
 	act: (context: CommandContext, group: string, username: string) => Promise<string | undefined>,
+	whom = 'the member',
 ): Command {
 	return {
 		name,
@@ -336,12 +337,19 @@ function memberCommand(
 		output: 'conversation',
 		args: ['user', 'my-group'],
 		async run(context, args) {
-			const username = resolveUser(context.state.friends, required(args, 0, 'the member'));
+			const username = resolveUser(context.state.friends, required(args, 0, whom));
 			const group = groupArgument(context, args.words[1]);
 			const line = await act(context, group, username);
 			if (line) say(context, line, groupKey(group));
 		},
 	};
+}
+
+/** Changes the open group (topic, visibility) and shows the group as the server now has it. */
+async function updateOpenGroup(context: CommandContext, fields: { description?: string; visibility?: 'public' | 'private' }): Promise<Group> {
+	const { group } = await context.client.request('groups.update', { name: groupArgument(context, undefined), ...fields });
+	context.dispatch({ type: 'groups', groups: context.state.groups.map((known) => (known.name === group.name ? group : known)) });
+	return group;
 }
 
 const moderationCommands: Command[] = [
@@ -377,11 +385,9 @@ const moderationCommands: Command[] = [
 		output: 'conversation',
 		args: ['text'],
 		async run(context, args) {
-			const name = groupArgument(context, undefined);
 			required(args, 0, 'the topic');
-			const { group } = await context.client.request('groups.update', { name, description: args.after(0) });
-			context.dispatch({ type: 'groups', groups: context.state.groups.map((known) => (known.name === group.name ? group : known)) });
-			say(context, `you set topic: ${group.description}`, groupKey(name));
+			const group = await updateOpenGroup(context, { description: args.after(0) });
+			say(context, `you set topic: ${group.description}`, groupKey(group.name));
 		},
 	},
 	{
@@ -393,10 +399,8 @@ const moderationCommands: Command[] = [
 		async run(context, args) {
 			const visibility = args.words[0];
 			if (visibility !== 'public' && visibility !== 'private') throw new UsageError('say public or private');
-			const name = groupArgument(context, undefined);
-			const { group } = await context.client.request('groups.update', { name, visibility });
-			context.dispatch({ type: 'groups', groups: context.state.groups.map((known) => (known.name === group.name ? group : known)) });
-			say(context, `${name} is now ${visibility}: ${visibility === 'public' ? 'anyone may /join it' : 'people join by /invite'}`, groupKey(name));
+			const group = await updateOpenGroup(context, { visibility });
+			say(context, `${group.name} is now ${visibility}: ${visibility === 'public' ? 'anyone may /join it' : 'people join by /invite'}`, groupKey(group.name));
 		},
 	},
 ];
@@ -461,19 +465,15 @@ export const COMMANDS: Command[] = [
 			say(context, `you created ${group.name} (${visibility}: ${how})`, groupKey(group.name));
 		},
 	},
-	{
-		name: 'invite',
-		usage: '<user> [group]',
-		summary: 'invite someone to a group (the open one if none is named); they accept with /join',
-		output: 'conversation',
-		args: ['user', 'my-group'],
-		async run(context, args) {
-			const username = resolveUser(context.state.friends, required(args, 0, 'whom to invite'));
-			const name = groupArgument(context, args.words[1]);
+	memberCommand(
+		'invite',
+		'invite someone to a group (the open one if none is named); they accept with /join',
+		async (context, name, username) => {
 			await context.client.request('groups.invite', { name, username });
-			say(context, `invited ${username} to ${name}`, groupKey(name));
+			return `invited ${username} to ${name}`;
 		},
-	},
+		'whom to invite',
+	),
 	{
 		name: 'leave',
 		usage: '[group]',
