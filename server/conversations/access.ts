@@ -1,6 +1,6 @@
 import { ProtocolError, type Peer, type Role } from '../../source/protocol/index.js';
-import { existingGroup, existingUser } from '../directory.js';
-import { audienceOf } from '../ignore-filter.js';
+import { existingDirectPeer, existingGroup, existingUser } from '../directory.js';
+import { audienceOf, directAudience } from '../ignore-filter.js';
 import type { GroupRecord, Store } from '../store/store.js';
 import { conversationKey, directKey, groupKey, parseConversationKey, type ConversationWith } from './key.js';
 
@@ -57,12 +57,13 @@ export async function readable(store: Store, userId: number, peer: Peer): Promis
 /** A conversation the user may write to: a direct one needs friendship, a group one membership. */
 export async function writable(store: Store, userId: number, peer: Peer): Promise<Route> {
 	if ('user' in peer) {
-		const other = await existingUser(store, peer.user);
-		if (!(await store.friendOf(userId, other.id))) {
+		// One read for the user, the friendship and their ignore list: this runs for every direct message.
+		const other = await existingDirectPeer(store, userId, peer.user);
+		if (!other.friend) {
 			throw new ProtocolError('FORBIDDEN', `${other.username} is not your friend; send a friend request first`);
 		}
 		const conversation = conversationOf(userId, { userId: other.id }, { user: other.username });
-		return { ...conversation, recipients: await recipientsAmong(store, userId, [other.id]) };
+		return { ...conversation, recipients: directAudience(other) };
 	}
 	const { group } = await groupAsMember(store, userId, peer.group);
 	const conversation = conversationOf(userId, { groupId: group.id }, { group: group.name });

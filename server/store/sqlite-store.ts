@@ -8,6 +8,7 @@ import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './mes
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
 	AppendResult,
+	DirectPeerRecord,
 	FriendRecord,
 	FriendRequestRecord,
 	GroupChanges,
@@ -254,6 +255,16 @@ export class SqliteStore implements Store {
 			`SELECT u.id, u.username, f.alias FROM friends f JOIN users u ON u.id = f.friend_id
 			 WHERE f.owner_id = ? AND f.friend_id = ?`,
 		).get(userId, friendId) as FriendRecord | undefined;
+	}
+
+	async directPeer(writerId: number, username: string): Promise<DirectPeerRecord | undefined> {
+		const row = this.sql(
+			`SELECT u.id, u.username, u.password_hash AS passwordHash, u.deleted_at IS NOT NULL AS deleted,
+				EXISTS (SELECT 1 FROM friends f WHERE f.owner_id = @writer AND f.friend_id = u.id) AS friend,
+				EXISTS (SELECT 1 FROM ignores i WHERE i.owner_id = u.id AND i.ignored_id = @writer) AS ignoresWriter
+			 FROM users u WHERE u.username_key = @key`,
+		).get({ key: username.toLowerCase(), writer: writerId }) as (Omit<DirectPeerRecord, 'deleted' | 'friend' | 'ignoresWriter'> & Record<'deleted' | 'friend' | 'ignoresWriter', number>) | undefined;
+		return row && { ...row, deleted: row.deleted === 1, friend: row.friend === 1, ignoresWriter: row.ignoresWriter === 1 };
 	}
 
 	async addFriendship(a: number, b: number): Promise<void> {

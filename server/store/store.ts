@@ -15,6 +15,12 @@ export interface UserRecord {
 	deleted: boolean;
 }
 
+/** A user as someone writes to them directly: whether the two are friends, and whether the user ignores the writer. */
+export interface DirectPeerRecord extends UserRecord {
+	friend: boolean;
+	ignoresWriter: boolean;
+}
+
 /** The user a token belongs to, and the login session the token is. */
 export interface TokenOwner extends UserRecord {
 	sessionId: string;
@@ -242,6 +248,8 @@ export interface Store {
 	// friends
 	friendsOf(userId: number): Promise<FriendRecord[]>;
 	friendOf(userId: number, friendId: number): Promise<FriendRecord | undefined>;
+	/** The user named `username` (deleted ones too) as `writerId` writes to them: what every direct send asks, in one read. */
+	directPeer(writerId: number, username: string): Promise<DirectPeerRecord | undefined>;
 	/** Makes the two friends and drops any requests between them. */
 	addFriendship(a: number, b: number): Promise<void>;
 	/** False when they were not friends. */
