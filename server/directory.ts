@@ -1,5 +1,5 @@
 import { ProtocolError } from '../source/protocol/index.js';
-import type { DirectPeerRecord, GroupRecord, Store, UserRecord } from './store/store.js';
+import type { DirectPeerRecord, GroupAudienceRecord, GroupRecord, Store, UserRecord } from './store/store.js';
 
 /** Users and groups by the names requests give, with the sentence a request gets when there is none. */
 
@@ -25,7 +25,14 @@ export async function liveUser(store: Store, username: string): Promise<UserReco
 }
 
 export async function existingGroup(store: Store, name: string): Promise<GroupRecord> {
-	const group = await store.groupByName(name);
-	if (!group) throw new ProtocolError('NOT_FOUND', `there is no group named "${name}"`);
-	return group;
+	return (await store.groupByName(name)) ?? noSuchGroup(name);
+}
+
+/** A group as `writerId` writes to it (their role and the audience in the same read). */
+export async function existingGroupAudience(store: Store, writerId: number, name: string): Promise<GroupAudienceRecord> {
+	return (await store.groupAudience(writerId, name)) ?? noSuchGroup(name);
+}
+
+function noSuchGroup(name: string): never {
+	throw new ProtocolError('NOT_FOUND', `there is no group named "${name}"`);
 }

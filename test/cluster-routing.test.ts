@@ -307,11 +307,15 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(0.05 * Math.min(...sizes));
 	});
 
-	it('(f) a direct message costs its instance two PostgreSQL statements: the peer read and the append (idempotency, seq, row and queue in one)', async () => {
+	it('(f) a direct or group message costs its instance two PostgreSQL statements: the peer read and the append (idempotency, seq, row and queue in one)', async () => {
 		const [a] = (await instances(1)) as [RunningServer];
 		const alice = await pool.registered(a.url, 'stmt');
 		const bob = await pool.registered(a.url, 'stmt');
 		await befriend(alice, bob);
+		const group = uniqueName('g');
+		await alice.request('groups.create', { name: group });
+		await alice.request('groups.invite', { name: group, username: bob.name });
+		await bob.request('groups.join', { name: group });
 		const statements: string[] = [];
 		const query = pg.Client.prototype.query;
 		const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: Parameters<typeof query>) {
@@ -324,10 +328,12 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 			// A resend of a cid is answered from the same one statement.
 			await alice.request('send', { to: { user: bob.name }, text: 'again', cid: 'stmt-cid' });
 			await alice.request('send', { to: { user: bob.name }, text: 'again', cid: 'stmt-cid' });
+			// A group message: the group, the writer's role and its audience in one read, then the append.
+			for (let i = 0; i < 3; i++) await bob.send({ group }, `to the group ${i}`);
 		} finally {
 			spy.mockRestore();
 		}
-		expect(statements).toHaveLength(7 * 2);
+		expect(statements).toHaveLength(10 * 2);
 		expect(statements.filter((text) => /^\s*(BEGIN|COMMIT)/i.test(text))).toEqual([]);
 	});
 });

@@ -925,6 +925,21 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect(await peer(alice!, `${p}_nobody`)).toBeUndefined();
 			});
 
+			it('reads a group by name as a writer sees it: their role (none for a stranger) and the other members who do not ignore them', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`, `${p}_dana`);
+				const crew = (await store.createGroup(`${p}_Crew`, 'the crew', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				await store.addMember(crew.id, carl!.id);
+				await store.addIgnore(carl!.id, alice!.id, '2024-01-01T00:00:00.000Z');
+				await store.addIgnore(alice!.id, bob!.id, '2024-01-01T00:00:00.000Z');
+				expect(await store.groupAudience(alice!.id, `${p}_crew`)).toMatchObject({ id: crew.id, name: `${p}_Crew`, role: 'creator', members: 3, audience: [bob!.id] });
+				// Alice ignores bob: nothing of his reaches her; carl ignoring alice does not keep bob from him.
+				expect(await store.groupAudience(bob!.id, `${p}_crew`)).toMatchObject({ role: 'normal', audience: [carl!.id] });
+				expect(await store.groupAudience(dana!.id, `${p}_crew`)).toMatchObject({ role: undefined, audience: sortNumbers([alice!.id, bob!.id, carl!.id]) });
+				expect(await store.groupAudience(alice!.id, `${p}_nothing`)).toBeUndefined();
+			});
+
 			it('hides an ignored sender’s messages from the ignorer’s history, search, unread counts and queue; others see them', async () => {
 				const p = prefix();
 				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);

@@ -8,6 +8,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type {
 	AppendResult,
 	DirectPeerRecord,
+	GroupAudienceRecord,
 	FriendRecord,
 	FriendRequestRecord,
 	GroupChanges,
@@ -688,6 +689,19 @@ export class PostgresStore implements Store {
 			 WHERE m.group_id = $1 ORDER BY CASE m.role WHEN 'creator' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username_key`,
 			[groupId],
 		);
+	}
+
+	async groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined> {
+		// json_agg, not ARRAY: an int8[] would arrive as strings, past the INT8 parser above.
+		const row = await this.row<GroupRecord & { role: Role | null; audience: number[] }>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS}, (SELECT role FROM members WHERE group_id = g.id AND user_id = $2) AS role,
+				COALESCE((SELECT json_agg(n.user_id ORDER BY n.user_id) FROM members n
+					WHERE n.group_id = g.id AND n.user_id <> $2 AND ${senderNotIgnoredBy('n.user_id', '$2')}), '[]') AS audience
+			 FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = $1`,
+			[name.toLowerCase(), writerId],
+		);
+		return row && { ...row, role: row.role ?? undefined };
 	}
 
 	async memberIdsOf(groupId: number): Promise<number[]> {

@@ -9,6 +9,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
 	AppendResult,
 	DirectPeerRecord,
+	GroupAudienceRecord,
 	FriendRecord,
 	FriendRequestRecord,
 	GroupChanges,
@@ -509,6 +510,16 @@ export class SqliteStore implements Store {
 			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
 			 WHERE m.group_id = ? ORDER BY CASE m.role WHEN 'creator' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username_key`,
 		).all(groupId) as MemberRecord[];
+	}
+
+	async groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined> {
+		const row = this.sql(
+			`SELECT ${GROUP_COLUMNS}, (SELECT role FROM members WHERE group_id = g.id AND user_id = @writer) AS role,
+				(SELECT json_group_array(user_id) FROM (SELECT n.user_id FROM members n
+					WHERE n.group_id = g.id AND n.user_id <> @writer AND ${senderNotIgnoredBy('n.user_id', '@writer')} ORDER BY n.user_id)) AS audience
+			 FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = @key`,
+		).get({ key: name.toLowerCase(), writer: writerId }) as (GroupRecord & { role: Role | null; audience: string }) | undefined;
+		return row && { ...row, role: row.role ?? undefined, audience: JSON.parse(row.audience) as number[] };
 	}
 
 	async memberIdsOf(groupId: number): Promise<number[]> {

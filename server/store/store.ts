@@ -21,6 +21,13 @@ export interface DirectPeerRecord extends UserRecord {
 	ignoresWriter: boolean;
 }
 
+/** A group as someone writes to it: their role in it (none: not a member), and who gets what they write there. */
+export interface GroupAudienceRecord extends GroupRecord {
+	role: Role | undefined;
+	/** The other members, but those who ignore the writer. */
+	audience: number[];
+}
+
 /** The user a token belongs to, and the login session the token is. */
 export interface TokenOwner extends UserRecord {
 	sessionId: string;
@@ -300,6 +307,8 @@ export interface Store {
 	/** Creator first, then admins, then the rest, each by name. */
 	membersOf(groupId: number): Promise<MemberRecord[]>;
 	/** Just the members' ids, in no particular order: what routing a group message needs, without the join and sort. */
+	/** The group named `name` as `writerId` writes to it: what every group send asks, in one read. */
+	groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined>;
 	memberIdsOf(groupId: number): Promise<number[]>;
 	groupsOf(userId: number): Promise<MembershipRecord[]>;
 	/** Deletes the group, its members and its messages. */
