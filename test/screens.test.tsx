@@ -216,7 +216,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(sidebarRow(frame, 'carol')).toMatch(/^│2 ○ carol +2│$/);
 		expect(sidebarRow(frame, 'general')).toMatch(/^│3 # general +│$/);
 		// The log: title, history, the join line, bob's and alice's messages, in order.
-		expect(frame).toContain('# general — everyone welcome');
+		expect(frame).toContain('# general · public · everyone welcome');
 		// History, then what happened live, in the order it happened: system lines among the messages.
 		const order = ['morning all', 'morning carol!', 'bob joined general', 'hello everyone', 'welcome, bob'];
 		const positions = order.map((text) => frame.indexOf(text));
@@ -331,6 +331,11 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(text).toMatch(/Alt-B \/ Ctrl-Left +a word back/);
 		expect(text).toMatch(/Backspace \/ Delete +delete the character before \/ after the cursor/);
 		expect(text).toMatch(/\/msg <user> \[text\] +open the conversation with a friend, and send text if given/);
+		// groups: the members and browse overlays' keys, from their tables.
+		expect(text).toMatch(/In \/members/);
+		expect(text).toMatch(/^k +remove the chosen member \(asks first; admins, creator\)/m);
+		expect(text).toMatch(/In \/groups/);
+		expect(text).toMatch(/\/groups \[words\] +browse public groups/);
 		expect(text).toMatch(/\/save \[N\] \[dir\] +download the newest \(or N-th newest\) file of the open conversation \(default dir ~\/Downloads\)/);
 		// A name wider than its column takes a row of its own; its description follows, whole.
 		expect(text).toMatch(/\/create <group> \[--public\] \[description\] +create a group \(you become its creator\); private unless --public: others join by \/invite/);

@@ -179,8 +179,32 @@ export const HELP_KEYS: KeyTable<HelpKeyAction> = [
 	{ action: 'close', keys: ['enter', 'f1'] },
 ];
 
-/** The members overlay only shows; these close it too. */
-export const MEMBERS_KEYS: KeyTable<'close'> = [{ action: 'close', keys: ['enter', 'f1'] }];
+// groups
+
+export type MembersKeyAction = 'member-previous' | 'member-next' | 'kick' | 'ban' | 'toggle-admin' | 'close';
+
+/**
+ * The members overlay (/members): Up/Down choose a member; an admin or the
+ * creator acts on the chosen one. Its hint line shows only the keys the
+ * viewer may use; help lists them all.
+ */
+export const MEMBERS_KEYS: KeyTable<MembersKeyAction> = [
+	{ action: 'member-previous', keys: ['up'], summary: 'previous member' },
+	{ action: 'member-next', keys: ['down'], summary: 'next member' },
+	{ action: 'kick', keys: ['k'], summary: 'remove the chosen member (asks first; admins, creator)' },
+	{ action: 'ban', keys: ['b'], summary: 'ban the chosen member (asks first; admins, creator)' },
+	{ action: 'toggle-admin', keys: ['o'], summary: 'make the chosen member admin, or a member again (creator)' },
+	{ action: 'close', keys: ['enter', 'f1'] },
+];
+
+export type BrowseKeyAction = 'group-previous' | 'group-next' | 'join';
+
+/** The public groups overlay (/groups). */
+export const BROWSE_KEYS: KeyTable<BrowseKeyAction> = [
+	{ action: 'group-previous', keys: ['up'], summary: 'previous group' },
+	{ action: 'group-next', keys: ['down'], summary: 'next group' },
+	{ action: 'join', keys: ['enter'], summary: 'join the chosen group and open it' },
+];
 
 export type SwitcherKeyAction = 'open' | 'next' | 'previous';
 
