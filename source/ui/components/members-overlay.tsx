@@ -1,6 +1,7 @@
 import { Box } from 'ink';
 import type { Member, Role } from '../../protocol/index.js';
-import { displayKey, helpLines, MEMBERS_KEYS } from '../keys.js';
+import { hintLines } from '../format/hint-lines.js';
+import { keyName, MEMBERS_KEYS, type MembersKeyAction } from '../keys.js';
 import type { MembersOverlay as MembersState } from '../state/chat-state.js';
 import { ROLE_HEADINGS, usableMemberKeys, viewerRole } from '../state/members.js';
 import { fullName, type Aliases } from '../state/names.js';
@@ -11,8 +12,19 @@ import { Text } from './safe-text.js';
 /** Rows that are not the list: borders, title, the note and the keys. */
 const CHROME_ROWS = 5;
 
-/** The hint line's items, from the key table: each key with what it does. */
-const HINTS = helpLines(MEMBERS_KEYS).map((line) => ({ action: line.action, text: `${line.keys.map(displayKey).join('/')} ${line.summary}` }));
+/** What the hint line calls each action (help has the whole sentence); the keys come from the table. */
+const HINT_WORDS: Partial<Record<MembersKeyAction, string>> = {
+	kick: 'remove',
+	ban: 'ban',
+	'toggle-admin': 'admin/member',
+};
+
+/** The hint line's items for the keys the viewer may use: choosing, then each action (the frame says how to close). */
+function hintItems(usable: MembersKeyAction[]): string[] {
+	const choose = `${keyName(MEMBERS_KEYS, 'member-previous')}/${keyName(MEMBERS_KEYS, 'member-next')} choose`;
+	const actions = usable.flatMap((action) => (HINT_WORDS[action] ? [`${keyName(MEMBERS_KEYS, action)} ${HINT_WORDS[action]}`] : []));
+	return [choose, ...actions];
+}
 
 type Row = { heading: Role; count: number } | { member: Member; index: number };
 
@@ -37,10 +49,9 @@ export interface MembersOverlayProps {
 export function MembersOverlay({ overlay, me, aliases, width, height }: MembersOverlayProps) {
 	const { group, members, index, note } = overlay;
 	const online = members.filter((member) => member.online).length;
-	const usable = usableMemberKeys(viewerRole(overlay, me));
-	const hints = HINTS.filter((hint) => usable.includes(hint.action as (typeof usable)[number]));
+	const hints = hintLines(hintItems(usableMemberKeys(viewerRole(overlay, me))), width - 4);
 	const rows = rowsOf(members);
-	const room = Math.max(1, height - CHROME_ROWS - (hints.length > 2 ? 1 : 0));
+	const room = Math.max(1, height - CHROME_ROWS - (hints.length - 1));
 	const at = rows.findIndex((row) => 'member' in row && row.index === index);
 	const first = Math.max(0, Math.min(at - room + 1, rows.length - room));
 	return (
@@ -68,13 +79,11 @@ export function MembersOverlay({ overlay, me, aliases, width, height }: MembersO
 			<Text color={note?.tone === 'error' ? theme.error : theme.notice} wrap="truncate">
 				{note?.text ?? ' '}
 			</Text>
-			<Box flexWrap="wrap" columnGap={3}>
-				{hints.map((hint) => (
-					<Text key={hint.action} color={theme.system}>
-						{hint.text}
-					</Text>
-				))}
-			</Box>
+			{hints.map((hint) => (
+				<Text key={hint} color={theme.system}>
+					{hint}
+				</Text>
+			))}
 		</OverlayFrame>
 	);
 }

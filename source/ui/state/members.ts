@@ -39,11 +39,22 @@ export function usableMemberKeys(role: Role | undefined): MembersKeyAction[] {
 	});
 }
 
-/** Asks the server for the group's members and shows them, the cursor on `index` (kept in range). */
-export async function listMembers(context: Pick<GroupContext, 'client' | 'dispatch'>, group: string, index = 0, note?: MembersOverlay['note']) {
+/**
+ * Asks the server for the group's members, in the order shown. The cursor
+ * stays on the member it was on (a new role moves them in the list), or at
+ * the same place when they are gone.
+ */
+export async function listMembers(
+	context: Pick<GroupContext, 'client'>,
+	group: string,
+	at: { index: number; username?: string | undefined } = { index: 0 },
+	note?: MembersOverlay['note'],
+): Promise<MembersOverlay> {
 	const { members } = await context.client.request('groups.members', { name: group });
 	const ordered = orderMembers(members);
-	return { kind: 'members', group, members: ordered, index: Math.max(0, Math.min(index, ordered.length - 1)), note } satisfies MembersOverlay;
+	const same = ordered.findIndex((member) => member.username.toLowerCase() === at.username?.toLowerCase());
+	const index = same >= 0 ? same : Math.max(0, Math.min(at.index, ordered.length - 1));
+	return { kind: 'members', group, members: ordered, index, note };
 }
 
 /** /members: opens the overlay on the group's list. */
@@ -66,7 +77,8 @@ async function act(context: GroupContext, overlay: MembersOverlay, work: () => P
 
 async function refresh(context: GroupContext, overlay: MembersOverlay, note: MembersOverlay['note']): Promise<void> {
 	try {
-		context.dispatch({ type: 'overlay-refresh', overlay: await listMembers(context, overlay.group, overlay.index, note) });
+		const at = { index: overlay.index, username: overlay.members[overlay.index]?.username };
+		context.dispatch({ type: 'overlay-refresh', overlay: await listMembers(context, overlay.group, at, note) });
 	} catch (error) {
 		// No list any more (the group is gone, or the viewer was removed): the old one, saying why.
 		context.dispatch({ type: 'overlay-refresh', overlay: { ...overlay, note: { text: describeError(error), tone: 'error' } } });
