@@ -55,7 +55,7 @@ export function MembersOverlay({ overlay, me, aliases, width, height }: MembersO
 	const at = rows.findIndex((row) => 'member' in row && row.index === index);
 	const first = Math.max(0, Math.min(at - room + 1, rows.length - room));
 	return (
-		<OverlayFrame title={`# ${group} — ${members.length} members, ${online} online`} width={width} height={height}>
+		<OverlayFrame title={`# ${group} — ${members.length} ${members.length === 1 ? 'member' : 'members'}, ${online} online`} width={width} height={height}>
 			{rows.slice(first, first + room).map((row) => {
 				if ('heading' in row) {
 					return (
