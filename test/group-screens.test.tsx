@@ -1,9 +1,9 @@
-import stringWidth from 'string-width';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatClient } from '../source/client/index.js';
 import { closeOpened, opened, renderApp } from './helpers/app.js';
 import { ClientPool, PASSWORD } from './helpers/clients.js';
 import type { RenderedScreen, TerminalSize } from './helpers/render.js';
+import { expectFits, normalise } from './helpers/frames.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -36,19 +36,6 @@ const user = (name: string): Promise<Named> => pool.named(server.url, name);
 /** The App logged in as `who` (saved login), on a fresh profile. */
 function openApp(who: Named, size: TerminalSize = SIZE): RenderedScreen {
 	return renderApp(server.url, size, (settings) => settings.saveLogin(server.url, { username: who.name, token: who.token })).screen;
-}
-
-/** Ports and clock times vary from run to run. */
-function normalise(frame: string): string {
-	return frame
-		.replace(/ws:\/\/127\.0\.0\.1:(\d+)/g, (_url, port: string) => 'ws://127.0.0.1:PORT'.padEnd(15 + Math.max(4, port.length)))
-		.replace(/\b\d\d:\d\d\b/g, 'HH:MM');
-}
-
-function expectFits(frame: string, { columns, rows }: TerminalSize): void {
-	const lines = frame.split('\n');
-	expect(lines).toHaveLength(rows);
-	for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(columns);
 }
 
 /** Types a line and presses Enter. */

@@ -8,6 +8,7 @@ import { TransferBar } from '../source/ui/components/transfer-bar.js';
 import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
 import { closeOpened, opened, renderApp, type Harness } from './helpers/app.js';
 import { renderScreen, type TerminalSize } from './helpers/render.js';
+import { expectFits, normalise } from './helpers/frames.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -35,32 +36,6 @@ const KEY = {
 	ctrlF: '\u0006',
 	alt: (digit: number) => `\u001B${digit}`,
 };
-
-/** The log's day separator, as log-rows.ts draws it, for a label at a width. */
-function separator(label: string, width: number): string {
-	const text = ` ${label} `;
-	const side = Math.max(2, Math.floor((width - stringWidth(text)) / 2));
-	return `${'─'.repeat(side)}${text}${'─'.repeat(side)}`.slice(0, width).padEnd(width);
-}
-
-/**
- * What varies between runs, made fixed: the server's port (padded so columns
- * stay aligned), clock times, and the date in the day separator (redrawn at
- * the same width with a fixed label).
- */
-function normalise(frame: string): string {
-	return frame
-		.replace(/ws:\/\/127\.0\.0\.1:(\d+)/g, (_url, port: string) => 'ws://127.0.0.1:PORT'.padEnd(15 + Math.max(4, port.length)))
-		.replace(/─{2,} (?!new messages)[^─│]+? ─{2,} */g, (row) => separator('DAY', row.length))
-		.replace(/\b\d\d:\d\d\b/g, 'HH:MM');
-}
-
-/** Every row of a frame: exactly `rows` of them, none wider than the terminal. */
-function expectFits(frame: string, { columns, rows }: TerminalSize): void {
-	const lines = frame.split('\n');
-	expect(lines).toHaveLength(rows);
-	for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(columns);
-}
 
 /** The sidebar row of a contact or group (the left pane of a frame line). */
 function sidebarRow(frame: string, name: string): string {

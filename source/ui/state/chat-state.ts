@@ -414,10 +414,11 @@ function toStatus(state: ChatState, text: string, tone: SystemTone): ChatState {
 	return { ...next, unread: { ...next.unread, [STATUS]: (next.unread[STATUS] ?? 0) + 1 } };
 }
 
-/** A system line in the given log and, if it is elsewhere, in the one on screen too. */
+/** A system line in the given log and, if it is elsewhere, in the one on screen too (an invite on screen has none: status's). */
 function announce(state: ChatState, key: string, text: string, tone: SystemTone): ChatState {
 	const next = addSystem(state, key, text, tone);
-	return state.selected === key ? next : addSystem(next, state.selected, text, tone);
+	const onScreen = isInviteKey(state.selected) ? STATUS : state.selected;
+	return onScreen === key ? next : addSystem(next, onScreen, text, tone);
 }
 
 function displayName(state: ChatState, username: string): string {
