@@ -509,8 +509,12 @@ function mergeGroup(group: Group, update: GroupUpdate, mine: boolean): Group {
 	return merged;
 }
 
-/** The system line a group change shows in the group's log (`alice invited bob`, `carol removed dave`, `topic: …`). */
-export function groupUpdateLine(update: GroupUpdate, me: string): string {
+/**
+ * The system line a group change shows in the group's log (`alice invited
+ * bob`, `carol removed dave`, `carol set topic: …`); `before` is the group as
+ * known until then, so an update says what it changed.
+ */
+export function groupUpdateLine(update: GroupUpdate, me: string, before?: Group): string {
 	const who = update.username.toLowerCase() === me.toLowerCase() ? 'you' : update.username;
 	const by = update.by ?? update.username;
 	switch (update.event) {
@@ -522,8 +526,14 @@ export function groupUpdateLine(update: GroupUpdate, me: string): string {
 			return `${by} banned ${who} from ${update.group.name}`;
 		case 'role':
 			return `${by} made ${who} ${update.role && update.role !== 'normal' ? update.role : 'a member'}`;
-		case 'updated':
-			return `${by} set topic: ${update.group.description}${update.group.visibility ? ` (${update.group.visibility})` : ''}`;
+		case 'updated': {
+			const { description, visibility, name } = update.group;
+			const changes = [
+				...(before?.description !== description ? [`set topic: ${description}`] : []),
+				...(visibility && before?.visibility !== visibility ? [`made ${name} ${visibility}`] : []),
+			];
+			return `${by} ${changes.length > 0 ? changes.join('; ') : `updated ${name}`}`;
+		}
 		default:
 			return `${update.username} ${update.event} ${update.group.name}`;
 	}
@@ -602,7 +612,8 @@ function groupUpdated(state: ChatState, action: GroupUpdate): ChatState {
 	if (action.event === 'updated' || action.event === 'role') {
 		next = { ...next, groups: next.groups.map((group) => (groupKey(group.name) === key ? mergeGroup(group, action, mine) : group)) };
 	}
-	return addSystem(next, key, groupUpdateLine(action, state.me), 'presence');
+	const before = state.groups.find((group) => groupKey(group.name) === key);
+	return addSystem(next, key, groupUpdateLine(action, state.me, before), 'presence');
 }
 
 /** Joined on another device, removed, or the group is gone: an invite to it is moot. */
