@@ -23,7 +23,8 @@ import { expandHome } from './path-completion.js';
 import { openSessions } from '../state/sessions.js';
 import { aliasesOf, fullName, resolveUser } from '../state/names.js';
 import { openBrowse } from '../state/browse.js';
-import { banMember, confirmed, declineInvite, joinGroup, kickMember, setRole } from '../state/groups.js';
+import { confirmed } from '../state/confirm.js';
+import { banMember, declineInvite, joinGroup, kickMember, setRole } from '../state/groups.js';
 import { findInvite } from '../state/invites.js';
 import { openMembers } from '../state/members.js';
 
@@ -554,10 +555,9 @@ export const COMMANDS: Command[] = [
 			const invite = declinedInvite(context.state, named);
 			if (invite) return say(context, await declineInvite(context, invite));
 			if (!named) throw new UsageError('name whose request or which invite to decline');
-			const username = named;
-			await context.client.request('friends.decline', { username });
+			await context.client.request('friends.decline', { username: named });
 			await refreshFriends(context);
-			say(context, `declined ${username}`);
+			say(context, `declined ${named}`);
 		},
 	},
 	{

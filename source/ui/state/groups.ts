@@ -19,12 +19,6 @@ export interface GroupContext {
 	ask(question: Question): Promise<string | undefined>;
 }
 
-/** A yes/no question in the input line, asked the way every command asks; only y or yes goes on. */
-export async function confirmed(context: Pick<GroupContext, 'ask'>, prompt: string): Promise<boolean> {
-	const answer = await context.ask({ prompt: `${prompt} y/n`, secret: false });
-	return answer !== undefined && /^y(es)?$/i.test(answer.trim());
-}
-
 /** A line in a group's log. */
 export function groupLine(context: Pick<GroupContext, 'dispatch'>, group: string, text: string): void {
 	context.dispatch({ type: 'system', text, tone: 'info', key: groupKey(group) });

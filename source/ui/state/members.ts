@@ -2,7 +2,8 @@ import type { Member, Role } from '../../protocol/index.js';
 import { describeError } from '../format/error-text.js';
 import { boundAction, MEMBERS_KEYS, type KeyPress, type MembersKeyAction } from '../keys.js';
 import type { MembersOverlay } from './chat-state.js';
-import { banMember, confirmed, groupLine, kickMember, mayChangeRoles, mayRemove, setRole, type GroupContext } from './groups.js';
+import { confirmed } from './confirm.js';
+import { banMember, groupLine, kickMember, mayChangeRoles, mayRemove, setRole, type GroupContext } from './groups.js';
 
 /**
  * The members overlay's work (/members): the list in the order shown, and
