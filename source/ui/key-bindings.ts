@@ -89,10 +89,10 @@ export type KeyAction =
 
 /** The chat screen's own keys; what they do not take edits the input line (LINE_EDITING_KEYS). */
 export const KEY_BINDINGS: KeyTable<KeyAction> = [
-	{ action: 'submit', keys: ['enter'], summary: 'send the line, or run the /command' },
+	{ action: 'submit', keys: ['enter'], summary: 'send the line, or run the /command; on an invite: join the group' },
 	{ action: 'newline', keys: ['alt+enter'], summary: 'a new line in the message (pasted lines stay lines too)' },
-	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation' },
-	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
+	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation (pending invites come last)' },
+	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation or invite' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },
 	{ action: 'status', keys: ['alt+0'], summary: 'the status view: notices and command output' },
 	{ action: 'switcher', keys: ['ctrl+k'], summary: 'quick switcher: type to filter, Enter to open' },
