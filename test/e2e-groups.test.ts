@@ -6,31 +6,14 @@
  * screen says so and the group is closed to him. Needs tmux and a build
  * (`npm test` builds first).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Settings } from '../source/local/settings.js';
 import { ClientPool } from './helpers/clients.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { hasTmux, inCi, TmuxTerminals } from './helpers/tmux.js';
+import { hasTmux, inCi } from './helpers/tmux.js';
+import { CLI, tmuxSuite } from './helpers/tmux-suite.js';
 
-const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
-const SOCKET = `chat-tui-e2e-groups-${process.pid}`;
 const COLUMNS = 90;
 const ROWS = 26;
-
-let terminals: TmuxTerminals;
-let server: TestServer | undefined;
-const dirs: string[] = [];
-const pool = new ClientPool();
-
-function tempDir(prefix: string): string {
-	const dir = mkdtempSync(path.join(tmpdir(), prefix));
-	dirs.push(dir);
-	return dir;
-}
 
 /** The sidebar's part of a screen: the left pane of each row. */
 function sidebar(screen: string): string {
@@ -53,22 +36,13 @@ function logText(screen: string): string {
 const saying = (sentence: string) => (screen: string) => logText(screen).includes(sentence);
 
 describe.skipIf(!hasTmux && !inCi)('running a private group as three people in real terminals (issue 15, tmux)', () => {
-	beforeAll(async () => {
-		if (!hasTmux) throw new Error('tmux is not installed, and CI needs this test: install tmux (.ci/run does)');
-		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-		terminals = new TmuxTerminals(SOCKET, path.join(tempDir('chat-tui-e2e-groups-'), 'tmux.conf'));
-		server = await startTestServer({});
-	});
-
-	afterAll(async () => {
-		terminals?.close();
-		await pool.closeAll();
-		await server?.stop();
-		for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-	});
+	const suite = tmuxSuite('e2e-groups');
+	const pool = new ClientPool();
+	afterAll(() => pool.closeAll());
 
 	it('create private → a stranger refused → invite → accept with Enter → talk → kick from the members overlay', { timeout: 120_000 }, async () => {
-		const url = server!.url;
+		const { terminals, server, tempDir } = suite;
+		const url = server.url;
 		/** A user registered over the wire whose terminal starts logged in (a saved login). */
 		const person = async (name: string) => {
 			const client = await pool.named(url, name);
