@@ -35,12 +35,12 @@ export interface Participation {
 /** The group, with the user's role in it; FORBIDDEN for a group the user is not in. */
 export async function groupAsMember(store: Store, userId: number, name: string): Promise<{ group: GroupRecord; role: Role }> {
 	const group = await existingGroup(store, name);
-	return { group, role: memberRole(group, await store.roleIn(group.id, userId)) };
+	return { group, role: memberRole(name, await store.roleIn(group.id, userId)) };
 }
 
-/** The role, or FORBIDDEN when there is none (the user is not a member). */
-function memberRole(group: GroupRecord, role: Role | undefined): Role {
-	if (!role) throw new ProtocolError('FORBIDDEN', `you are not a member of ${group.name}`);
+/** The role, or FORBIDDEN when there is none. The refusal names the group as asked: a non-member learns nothing of it. */
+function memberRole(asked: string, role: Role | undefined): Role {
+	if (!role) throw new ProtocolError('FORBIDDEN', `you are not a member of ${asked}`);
 	return role;
 }
 
@@ -71,7 +71,7 @@ export async function writable(store: Store, userId: number, peer: Peer): Promis
 	}
 	// One read for the group, the writer's membership and who of the others ignores them: this runs for every group message.
 	const group = await existingGroupAudience(store, userId, peer.group);
-	memberRole(group, group.role);
+	memberRole(peer.group, group.role);
 	const conversation = conversationOf(userId, { groupId: group.id }, { group: group.name });
 	return { ...conversation, recipients: group.audience };
 }
