@@ -9,24 +9,23 @@ import { installFor } from '../source/invocation.js';
 export const CLUSTER_PACKAGES = ['pg', 'ioredis'] as const;
 
 export class MissingClusterPackageError extends Error {
-	constructor(readonly missing: string) {
+	constructor() {
 		super(`cluster mode needs the packages ${CLUSTER_PACKAGES.join(' and ')}: ${installFor(CLUSTER_PACKAGES, 'serve')}`);
 	}
 }
 
-/** Runs `load` (a dynamic import of pg, ioredis or a module that imports one), naming the package if it is not installed. */
+/** Runs `load` (a dynamic import of pg, ioredis or a module that imports one), saying how to add them if Node cannot find one. */
 export async function loadClusterModule<T>(load: () => Promise<T>): Promise<T> {
 	try {
 		return await load();
 	} catch (error) {
-		const missing = missingPackage(error);
-		if (missing !== undefined) throw new MissingClusterPackageError(missing);
+		if (isMissingClusterPackage(error)) throw new MissingClusterPackageError();
 		throw error;
 	}
 }
 
-/** Which of the cluster packages Node could not find, if that is what failed. */
-function missingPackage(error: unknown): string | undefined {
-	if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return undefined;
-	return CLUSTER_PACKAGES.find((name) => error.message.includes(`'${name}'`));
+/** Node's "Cannot find package 'pg' imported from …" (ERR_MODULE_NOT_FOUND) for one of them. */
+function isMissingClusterPackage(error: unknown): boolean {
+	if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') return false;
+	return CLUSTER_PACKAGES.some((name) => error.message.includes(`'${name}'`));
 }
