@@ -9,7 +9,7 @@
  * Options:
  *   --quick              smaller counts and shorter steps (under 3 minutes)
  *   --generators N       load generator processes (default 1; they share core 1)
- *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto
+ *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto,prosody
  *   --workloads a,b      only these of direct,fanout,idle,login (the generator ceiling is always measured)
  *   --profile            also profile chat-tui (node --cpu-prof) under the direct and fan-out
  *                        workloads, and run the synchronous=NORMAL diagnostic variant
@@ -33,11 +33,13 @@ import { pathToFileURL } from 'node:url';
 import type { SystemKind } from './clients.js';
 import { runClusterBench } from './cluster.js';
 import { best, computeTargets, recordGenerator, recordIdleAndLogin, recordLoad } from './figures.js';
+import { isStoringPeer, recordPeers } from './peers.js';
 import { runIdleAndLogin, type IdleAndLogin } from './idle-login.js';
 import { runPasswordBench } from './passwords.js';
 import {
 	CEILING_SHARE,
 	DISTURBED_SHARE,
+	hasWorkload,
 	log,
 	machineCores,
 	MAX_GENERATOR_CPU,
@@ -55,7 +57,8 @@ import { current, formatText, note, record, ROOT, setMode, setTitle, writeResult
 import { closeSession, openSession } from './sessions.js';
 import type { StepResult, Workload } from './step-results.js';
 import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
-import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianProgram, programVersion } from './systems.js';
+import { PROSODY_PACKAGES, prosodyVersion } from './prosody.js';
+import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianPackages, programVersion } from './systems.js';
 
 function filesystemOf(dir: string): string | undefined {
 	try {
@@ -87,15 +90,16 @@ async function runSectionModules(run: BenchRun): Promise<void> {
 	await loaded.run({ quick: run.plan.quick, record, note, root: ROOT, argv: run.plan.argv });
 }
 
-/** ngircd and mosquitto come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
+/** ngircd, mosquitto and Prosody come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
 function checkPrograms(run: BenchRun): string[] {
 	const { systems } = run.plan;
-	for (const [program, pkg, kind] of [
-		['ngircd', 'ngircd', 'ngircd'],
-		['mosquitto', 'mosquitto', 'mosquitto'],
+	for (const [program, packages, kind] of [
+		['ngircd', ['ngircd'], 'ngircd'],
+		['mosquitto', ['mosquitto'], 'mosquitto'],
+		['prosody', PROSODY_PACKAGES, 'prosody'],
 	] as const) {
 		if (!systems.has(kind)) continue;
-		const why = ensureDebianProgram(program, pkg, log);
+		const why = ensureDebianPackages(program, [...packages], log);
 		if (why) {
 			run.unavailable.set(kind, why);
 			log(`${kind}: ${why}; its columns stay empty`);
@@ -104,6 +108,7 @@ function checkPrograms(run: BenchRun): string[] {
 	const versions: string[] = [`Node ${process.version}`];
 	if (systems.has('ngircd') && !run.unavailable.has('ngircd')) versions.push(`ngircd ${programVersion('ngircd', ['--version'], /ngIRCd ([0-9.]+)/)}`);
 	if (systems.has('mosquitto') && !run.unavailable.has('mosquitto')) versions.push(`mosquitto ${programVersion('mosquitto', ['-h'], /mosquitto version (\S+)/)}`);
+	if (systems.has('prosody') && !run.unavailable.has('prosody')) versions.push(`Prosody ${prosodyVersion()}`);
 	return versions;
 }
 
@@ -172,10 +177,12 @@ async function bareRelayAndCeiling(run: BenchRun): Promise<Ceiling> {
 /** The load ladders of the other systems, each at offered rates under the generator's ceiling. */
 async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 	const { systems, workloads } = run.plan;
-	for (const kind of ['chat-tui', 'ngircd', 'mosquitto'] as const) {
+	for (const kind of ['chat-tui', 'ngircd', 'mosquitto', 'prosody'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
-		if (!workloads.has('fanout') && (kind === 'mosquitto' || !workloads.has('direct'))) continue;
-		log(`\n${kind} (${kind === 'mosquitto' ? 'fan-out' : 'direct + fan-out'})`);
+		const direct = workloads.has('direct') && hasWorkload(kind, 'direct');
+		const fanout = workloads.has('fanout') && hasWorkload(kind, 'fanout');
+		if (!direct && !fanout) continue;
+		log(`\n${kind} (${[direct && 'direct', fanout && 'fan-out'].filter(Boolean).join(' + ')})`);
 		try {
 			run.steps.set(kind, await runWorkloadSession(run, kind, ceiling));
 		} catch (error) {
@@ -189,7 +196,7 @@ async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 async function idleAndLogins(run: BenchRun): Promise<Map<SystemKind, IdleAndLogin>> {
 	const { systems, workloads } = run.plan;
 	const idle = new Map<SystemKind, IdleAndLogin>();
-	for (const kind of ['bare-relay', 'chat-tui', 'ngircd'] as const) {
+	for (const kind of ['bare-relay', 'chat-tui', 'ngircd', 'prosody'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
 		if (!workloads.has('idle') && !workloads.has('login')) break;
 		log(`\n${kind}: idle memory and logins`);
@@ -214,11 +221,13 @@ function recordFigures(run: BenchRun, idle: Map<SystemKind, IdleAndLogin>): void
 	for (const workload of ['direct', 'fanout'] as const) {
 		if (!workloads.has(workload)) continue;
 		const perSystem = new Map<string, StepResult[]>();
-		for (const [label, s] of run.steps) if (s[workload].length > 0) perSystem.set(label, s[workload]);
+		// The storing peers have a section of their own (recordPeers), from rates far below the relay's.
+		for (const [label, s] of run.steps) if (s[workload].length > 0 && !isStoringPeer(label)) perSystem.set(label, s[workload]);
 		recordLoad(run, workload, perSystem);
 	}
 	recordIdleAndLogin(run, idle);
 	computeTargets(run);
+	recordPeers(run);
 }
 
 /** The sections in order: load ladders, idle and logins, password checks, figures, profiles, the TUI. */
