@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { opened, withTimeout } from './proc.js';
 import { XmppClient } from './xmpp-client.js';
 
-export type SystemKind = 'bare-relay' | 'chat-tui' | 'ngircd' | 'mosquitto' | 'prosody';
+export type SystemKind = 'bare-relay' | 'chat-tui' | 'ngircd' | 'mosquitto' | 'prosody' | 'ejabberd';
 
 export interface Identity {
 	index: number;
@@ -426,6 +426,7 @@ export function createClient(
 		case 'mosquitto':
 			return new MqttBenchClient(target.port!, identity, hooks);
 		case 'prosody':
+		case 'ejabberd':
 			return new XmppClient(target.url!, target.domain!, identity, hooks, how);
 	}
 }

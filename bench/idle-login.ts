@@ -9,9 +9,9 @@ import { startGenerators, split, type Generator } from './generators.js';
 import type { ConnectReply, LoginReply } from './messages.js';
 import { log, PASSWORD, TEXT_BYTES, type BenchRun } from './plan.js';
 import { cpuTimeMs, rssKiB, sleep } from './proc.js';
-import { prepareAccounts } from './prosody.js';
 import { startSystem } from './sessions.js';
 import { forceGc, seedChatTui, type RunningSystem } from './systems.js';
+import { prepareAccounts } from './xmpp-stores.js';
 
 async function medianRss(pid: number, samples = 7): Promise<number> {
 	const values: number[] = [];
@@ -55,6 +55,7 @@ const LOGIN_WHAT: Record<SystemKind, string> = {
 	ngircd: 'connect + NICK/USER',
 	mosquitto: 'connect',
 	prosody: 'connect + SASL PLAIN + bind + presence',
+	ejabberd: 'connect + SASL PLAIN + bind + presence',
 };
 
 function formatLogin(what: string, run: LoginResult): string {

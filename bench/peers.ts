@@ -9,6 +9,7 @@
 import type { SystemKind } from './clients.js';
 import { best } from './figures.js';
 import { STORING_PEERS, storingPeers, type BenchRun } from './plan.js';
+import { EJABBERD_SETUP } from './ejabberd.js';
 import { PROSODY_SETUP } from './prosody.js';
 import { current, figureValue, note, ratio, record, recordTarget, setAppendix, setDetails, setTitle } from './results.js';
 import type { StepResult } from './step-results.js';
@@ -18,7 +19,7 @@ const SECTION = 'peers';
 const SUBJECT = 'chat-tui';
 
 /** How each peer stores a message, for the notes. */
-const SETUP: Partial<Record<SystemKind, string>> = { prosody: PROSODY_SETUP };
+const SETUP: Partial<Record<SystemKind, string>> = { prosody: PROSODY_SETUP, ejabberd: EJABBERD_SETUP };
 
 export function isStoringPeer(label: string): boolean {
 	return (STORING_PEERS as readonly string[]).includes(label);
@@ -60,7 +61,7 @@ export function recordPeers(run: BenchRun): void {
 		if (setup) note(SECTION, setup);
 		peerTargets(kind, chat, run.steps.get(kind)!.direct);
 	}
-	note(SECTION, `The storing servers and chat-tui climb ${ladders.directLow.join(', ')} msg/s before the regular ladder (${ladders.direct.join(', ')}), each step at least ${counts.minStepMessages} messages long; a failed step ends a ladder. The peers warm up at the lowest rate, chat-tui at ${ladders.direct[0]} msg/s (as in the direct section). "ref" = the highest rate chat-tui and every storing peer passed. No fan-out for them (an XMPP group is a MUC room: not set up). ejabberd is not among them: not set up in this bench (see bench/analysis.md).`);
+	note(SECTION, `The storing servers and chat-tui climb ${ladders.directLow.join(', ')} msg/s before the regular ladder (${ladders.direct.join(', ')}), each step at least ${counts.minStepMessages} messages long; a failed step ends a ladder. The peers warm up at the lowest rate, chat-tui at ${ladders.direct[0]} msg/s (as in the direct section). "ref" = the highest rate chat-tui and every storing peer passed. Both are driven by the same XMPP-over-WebSocket client (bench/xmpp-client.ts); no fan-out for them (an XMPP group is a MUC room: not set up).`);
 	setAppendix(SECTION, systems.map(([kind, steps]) => [`${kind}:`, ...steps.map(formatStepLine)].join('\n')).join('\n'));
 	setDetails(SECTION, 'steps', Object.fromEntries(systems));
 }
@@ -83,7 +84,7 @@ function recordArchive(run: BenchRun, kind: SystemKind): void {
 			: perDelivered === 1
 				? 'exactly 1 row per delivered message'
 				: `NOT a whole number of rows per delivered message (${perDelivered?.toFixed(3) ?? '—'})`;
-	note(SECTION, `${kind} archive check: ${stored.rows} rows in prosodyarchive after ${stored.sent} messages sent and ${stored.delivered} delivered over the whole session (warm-up included${lost > 0 ? `; ${lost} never delivered` : ''}): ${verdict}.`);
+	note(SECTION, `${kind} archive check: ${stored.rows} rows in its archive table after ${stored.sent} messages sent and ${stored.delivered} delivered over the whole session (warm-up included${lost > 0 ? `; ${lost} never delivered` : ''}): ${verdict}.`);
 }
 
 /** chat-tui against one peer: each target at the highest rate both passed. */

@@ -111,10 +111,10 @@ const FULL_LADDERS: Ladders = {
 	fanout: [1000, 2000, 4000, 8000, 16000, 24000, 32000, 48000, 64000, 96000, 128000],
 };
 
-const ALL_SYSTEMS: SystemKind[] = ['bare-relay', 'chat-tui', 'ngircd', 'mosquitto', 'prosody'];
+const ALL_SYSTEMS: SystemKind[] = ['bare-relay', 'chat-tui', 'ngircd', 'mosquitto', 'prosody', 'ejabberd'];
 
 /** Peers that store every message as chat-tui does (compared in their own section, from the low rates up). */
-export const STORING_PEERS: readonly SystemKind[] = ['prosody'];
+export const STORING_PEERS: readonly SystemKind[] = ['prosody', 'ejabberd'];
 
 /** Which load workloads a system has: mosquitto no direct messages, the storing peers no fan-out (an XMPP group would be a MUC room). */
 export function hasWorkload(kind: SystemKind, workload: Workload): boolean {

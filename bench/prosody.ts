@@ -8,9 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Generator } from './generators.js';
-import type { LoginReply } from './messages.js';
-import { log } from './plan.js';
+import { countRows } from './xmpp-stores.js';
 import { freePort, spawnPinned, stopProcess } from './proc.js';
 import { NOFILE, waitForPort, type RunningSystem } from './systems.js';
 
@@ -57,12 +55,7 @@ export function prosodyConfig(dir: string, ports: { http: number; c2s: number },
 	].join('\n');
 }
 
-export interface ProsodySystem extends RunningSystem {
-	/** The SQLite file holding the accounts and the message archive. */
-	database: string;
-}
-
-export async function startProsody(core: number | undefined, dir: string): Promise<ProsodySystem> {
+export async function startProsody(core: number | undefined, dir: string): Promise<RunningSystem> {
 	const http = await freePort();
 	const c2s = await freePort();
 	mkdirSync(path.join(dir, 'data'), { recursive: true });
@@ -82,8 +75,8 @@ export async function startProsody(core: number | undefined, dir: string): Promi
 		pid: pinned.pid,
 		target: { system: 'prosody', url: `ws://127.0.0.1:${http}/xmpp-websocket`, domain: PROSODY_DOMAIN },
 		process: pinned,
-		database,
-		storedRows: () => archiveRows(database),
+		accounts: { database, table: 'prosody', userColumn: 'user' },
+		storedRows: () => countRows(database, "SELECT COUNT(*) AS n FROM prosodyarchive WHERE store = 'archive'"),
 		collectGarbage: () => collectGarbage(config),
 		stop: () => stopProcess(pinned, 10_000, 'SIGTERM'),
 	};
@@ -113,47 +106,3 @@ export function prosodyVersion(): string {
 	}
 }
 
-/** Rows in Prosody's message archive (read-only: the server may still have the file open). */
-export function archiveRows(database: string): number {
-	const db = new Database(database, { readonly: true, fileMustExist: true });
-	try {
-		return (db.prepare("SELECT COUNT(*) AS n FROM prosodyarchive WHERE store = 'archive'").get() as { n: number }).n;
-	} finally {
-		db.close();
-	}
-}
-
-/**
- * Creates the accounts of every identity the generators hold: the first is
- * registered over the wire (XEP-0077), as a new user would; the rows that put
- * in Prosody's store are then copied for the others in one transaction (every
- * identity has the same password). Registering them all over the wire costs a
- * commit with its fsync each (about 30 ms apiece here, 140 ms with
- * `prosodyctl register`): minutes for the full run's 5,000. The clients'
- * logins that follow prove the copies are accounts Prosody accepts.
- */
-export async function prepareAccounts(system: RunningSystem, generators: Generator[], label: string): Promise<void> {
-	if (system.kind !== 'prosody') return;
-	const { database } = system as ProsodySystem;
-	const started = performance.now();
-	const identities = generators.flatMap((g) => g.identities);
-	const [first, ...others] = identities;
-	if (!first) return;
-	if (others.some((identity) => identity.password !== first.password)) throw new Error(`${label}: copying accounts needs one password for all`);
-	const reply = await generators[0]!.call({ cmd: 'login', how: 'register', identities: [first], concurrency: 1 });
-	const result = (reply as { result: LoginReply }).result;
-	if (result.failed > 0) throw new Error(`${label}: registering ${first.name} failed: ${result.firstError}`);
-	const db = new Database(database);
-	try {
-		db.pragma('busy_timeout = 10000');
-		const rows = db.prepare('SELECT host, store, key, type, value FROM prosody WHERE host = ? AND user = ?').all(PROSODY_DOMAIN, first.name) as Array<Record<string, unknown>>;
-		if (!rows.some((row) => row.store === 'accounts')) throw new Error(`${label}: registering ${first.name} stored no account`);
-		const insert = db.prepare('INSERT INTO prosody (host, user, store, key, type, value) VALUES (@host, @user, @store, @key, @type, @value)');
-		db.transaction(() => {
-			for (const { name } of others) for (const row of rows) insert.run({ ...row, user: name });
-		})();
-		log(`  ${label}: ${identities.length} accounts: ${first.name} registered over XMPP (XEP-0077), its ${rows.length} store row(s) copied for the other ${others.length} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-	} finally {
-		db.close();
-	}
-}

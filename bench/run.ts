@@ -9,7 +9,7 @@
  * Options:
  *   --quick              smaller counts and shorter steps (under 3 minutes)
  *   --generators N       load generator processes (default 1; they share core 1)
- *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto,prosody
+ *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto,prosody,ejabberd
  *   --workloads a,b      only these of direct,fanout,idle,login (the generator ceiling is always measured)
  *   --profile            also profile chat-tui (node --cpu-prof) under the direct and fan-out
  *                        workloads, and run the synchronous=NORMAL diagnostic variant
@@ -57,6 +57,7 @@ import { current, formatText, note, record, ROOT, setMode, setTitle, writeResult
 import { closeSession, openSession } from './sessions.js';
 import type { StepResult, Workload } from './step-results.js';
 import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
+import { EJABBERD_PACKAGES, ejabberdVersion } from './ejabberd.js';
 import { PROSODY_PACKAGES, prosodyVersion } from './prosody.js';
 import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianPackages, programVersion } from './systems.js';
 
@@ -90,13 +91,14 @@ async function runSectionModules(run: BenchRun): Promise<void> {
 	await loaded.run({ quick: run.plan.quick, record, note, root: ROOT, argv: run.plan.argv });
 }
 
-/** ngircd, mosquitto and Prosody come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
+/** ngircd, mosquitto, Prosody and ejabberd come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
 function checkPrograms(run: BenchRun): string[] {
 	const { systems } = run.plan;
 	for (const [program, packages, kind] of [
 		['ngircd', ['ngircd'], 'ngircd'],
 		['mosquitto', ['mosquitto'], 'mosquitto'],
 		['prosody', PROSODY_PACKAGES, 'prosody'],
+		['ejabberdctl', EJABBERD_PACKAGES, 'ejabberd'],
 	] as const) {
 		if (!systems.has(kind)) continue;
 		const why = ensureDebianPackages(program, [...packages], log);
@@ -109,6 +111,7 @@ function checkPrograms(run: BenchRun): string[] {
 	if (systems.has('ngircd') && !run.unavailable.has('ngircd')) versions.push(`ngircd ${programVersion('ngircd', ['--version'], /ngIRCd ([0-9.]+)/)}`);
 	if (systems.has('mosquitto') && !run.unavailable.has('mosquitto')) versions.push(`mosquitto ${programVersion('mosquitto', ['-h'], /mosquitto version (\S+)/)}`);
 	if (systems.has('prosody') && !run.unavailable.has('prosody')) versions.push(`Prosody ${prosodyVersion()}`);
+	if (systems.has('ejabberd') && !run.unavailable.has('ejabberd')) versions.push(`ejabberd ${ejabberdVersion()}`);
 	return versions;
 }
 
@@ -177,7 +180,7 @@ async function bareRelayAndCeiling(run: BenchRun): Promise<Ceiling> {
 /** The load ladders of the other systems, each at offered rates under the generator's ceiling. */
 async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 	const { systems, workloads } = run.plan;
-	for (const kind of ['chat-tui', 'ngircd', 'mosquitto', 'prosody'] as const) {
+	for (const kind of ['chat-tui', 'ngircd', 'mosquitto', 'prosody', 'ejabberd'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
 		const direct = workloads.has('direct') && hasWorkload(kind, 'direct');
 		const fanout = workloads.has('fanout') && hasWorkload(kind, 'fanout');
@@ -196,7 +199,7 @@ async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 async function idleAndLogins(run: BenchRun): Promise<Map<SystemKind, IdleAndLogin>> {
 	const { systems, workloads } = run.plan;
 	const idle = new Map<SystemKind, IdleAndLogin>();
-	for (const kind of ['bare-relay', 'chat-tui', 'ngircd', 'prosody'] as const) {
+	for (const kind of ['bare-relay', 'chat-tui', 'ngircd', 'prosody', 'ejabberd'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
 		if (!workloads.has('idle') && !workloads.has('login')) break;
 		log(`\n${kind}: idle memory and logins`);

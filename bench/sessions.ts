@@ -5,12 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Identity, SystemKind } from './clients.js';
+import { startEjabberd } from './ejabberd.js';
 import { startGenerators, split, type Generator } from './generators.js';
 import type { ConnectReply } from './messages.js';
-import { sleep } from './proc.js';
-import type { StoredCheck } from './step-results.js';
-import { prepareAccounts, startProsody } from './prosody.js';
 import { DIRECT_ROOM, log, PASSWORD, TEXT_BYTES, type BenchRun } from './plan.js';
+import { sleep } from './proc.js';
+import { startProsody } from './prosody.js';
+import type { StoredCheck } from './step-results.js';
 import {
 	IRC_OPER,
 	seedChatTui,
@@ -20,6 +21,7 @@ import {
 	startNgircd,
 	type RunningSystem,
 } from './systems.js';
+import { prepareAccounts } from './xmpp-stores.js';
 
 export interface Session {
 	system: RunningSystem;
@@ -67,6 +69,8 @@ export async function startSystem(
 			return startMosquitto(core, dir);
 		case 'prosody':
 			return startProsody(core, dir);
+		case 'ejabberd':
+			return startEjabberd(core, dir);
 	}
 }
 

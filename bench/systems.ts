@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import type { AccountStore } from './xmpp-stores.js';
 import { hashPassword } from '../server/auth/passwords.js';
 import { hashToken, newToken } from '../server/auth/tokens.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
@@ -24,6 +25,8 @@ export interface RunningSystem {
 	process: Pinned;
 	/** Node servers started with `inspect`: their inspector, to force a full garbage collection. */
 	inspectorUrl?: string;
+	/** XMPP servers: where their accounts are kept (bench/accounts.ts copies one registered account for every client). */
+	accounts?: AccountStore;
 	/** Non-Node servers that can be asked for a full garbage collection (forceGc): whether it was done. */
 	collectGarbage?(): Promise<boolean>;
 	/** Servers that keep a message archive: its row count, read once the server has stopped. */
