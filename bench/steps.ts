@@ -238,7 +238,7 @@ function directLadder(run: BenchRun, kind: SystemKind, cap: number): { rates: nu
 	const regular = capLadder(ladders.direct, cap);
 	const low = ladders.directLow.filter((rate) => rate < (ladders.direct[0] ?? Infinity) && rate <= cap);
 	if (STORING_PEERS.includes(kind)) return { rates: [...low, ...regular], warmRate: low[0] ?? regular[0] ?? null };
-	if (kind === 'chat-tui' && storingPeers(run).length > 0) return { rates: [...low, ...regular], warmRate: regular[0] ?? null };
+	if (kind === 'chat-tui' && !run.plan.profileOnly && storingPeers(run).length > 0) return { rates: [...low, ...regular], warmRate: regular[0] ?? null };
 	return { rates: regular, warmRate: regular[0] ?? null };
 }
 
