@@ -147,6 +147,8 @@ export function formatStepLine(r: StepResult): string {
 	);
 }
 
+const MAX_RETRIES = 2;
+
 /**
  * Steps up the ladder until a step fails or is invalid; returns every step run.
  * A failed step ends the ladder at once, so a server that falls behind early
@@ -162,9 +164,10 @@ async function ladder(run: BenchRun, session: Session, workload: Workload, rates
 	for (const rate of rates) {
 		const durationMs = Math.max(stepMs, Math.ceil((1000 * minStepMessages) / rate));
 		let result = await runStep(session, workload, rate, durationMs, drainMs);
-		if (!result.pass && result.otherCpuShare > DISTURBED_SHARE) {
-			// Other work on the machine may have caused the failure: once more, after a pause.
-			log(`${formatStep(result)}  (retrying once)`);
+		// A step that failed while other work ran on the machine, or was INVALID (the generator fell
+		// behind: it says nothing of the server), is run again after a pause, at most twice.
+		for (let retry = 0; retry < MAX_RETRIES && !result.pass && (!result.valid || result.otherCpuShare > DISTURBED_SHARE); retry++) {
+			log(`${formatStep(result)}  (retrying)`);
 			await sleep(2000);
 			result = { ...(await runStep(session, workload, rate, durationMs, drainMs)), retried: true };
 		}
