@@ -8,7 +8,7 @@
  */
 import type { SystemKind } from './clients.js';
 import { best } from './figures.js';
-import { STORING_PEERS, storingPeers, type BenchRun } from './plan.js';
+import { DISTURBED_SHARE, STORING_PEERS, storingPeers, type BenchRun } from './plan.js';
 import { EJABBERD_SETUP } from './ejabberd.js';
 import { PROSODY_SETUP } from './prosody.js';
 import { current, figureValue, note, ratio, record, recordTarget, setAppendix, setDetails, setTitle } from './results.js';
@@ -54,6 +54,10 @@ export function recordPeers(run: BenchRun): void {
 		const last = steps.at(-1);
 		if (last && !last.pass) note(SECTION, `${kind}: stopped at ${Math.round(last.offered)} msg/s offered: ${last.why}.`);
 		else if (last) note(SECTION, `${kind}: passed every step offered (up to ${Math.round(last.offered)} msg/s): its highest rate is a lower bound.`);
+	}
+	const disturbed = systems.map(([kind, steps]) => [kind, at(steps, ref)] as const).filter(([, step]) => step && step.otherCpuShare > DISTURBED_SHARE);
+	if (disturbed.length > 0) {
+		note(SECTION, `At ref, ${disturbed.map(([kind, step]) => `${kind}'s step ran while other processes used ${Math.round(step!.otherCpuShare * 100)}% of a core`).join('; ')}: its p99 there is noise, compare with care.`);
 	}
 	for (const kind of peers) {
 		recordArchive(run, kind);
