@@ -7,8 +7,10 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
+import { opened, withTimeout } from './proc.js';
+import { XmppClient } from './xmpp-client.js';
 
-export type SystemKind = 'bare-relay' | 'chat-tui' | 'ngircd' | 'mosquitto';
+export type SystemKind = 'bare-relay' | 'chat-tui' | 'ngircd' | 'mosquitto' | 'prosody' | 'ejabberd';
 
 export interface Identity {
 	index: number;
@@ -38,24 +40,6 @@ export interface BenchClient {
 	sendTo(name: string, text: string): void;
 	sendRoom(room: string, text: string): void;
 	close(): void;
-}
-
-const SETUP_TIMEOUT_MS = 60_000;
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms = SETUP_TIMEOUT_MS): Promise<T> {
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-		promise.then(
-			(value) => {
-				clearTimeout(timer);
-				resolve(value);
-			},
-			(error: unknown) => {
-				clearTimeout(timer);
-				reject(error instanceof Error ? error : new Error(String(error)));
-			},
-		);
-	});
 }
 
 // ------------------------------------------------------------------ chat-tui
@@ -195,14 +179,7 @@ export class BareRelayClient implements BenchClient {
 		socket.on('close', (code) => {
 			if (!this.closing) this.hooks.closed(`closed with ${code}`);
 		});
-		await withTimeout(
-			new Promise<void>((resolve, reject) => {
-				socket.once('open', () => resolve());
-				socket.once('error', reject);
-			}),
-			`${this.identity.name}: open`,
-		);
-		socket.on('error', () => undefined);
+		await opened(socket, `${this.identity.name}: open`);
 	}
 
 	join(room: string): Promise<void> {
@@ -429,6 +406,8 @@ export interface Target {
 	url?: string;
 	/** TCP port for IRC and MQTT. */
 	port?: number;
+	/** XMPP: the domain the accounts live on. */
+	domain?: string;
 }
 
 export function createClient(
@@ -446,5 +425,8 @@ export function createClient(
 			return new IrcClient(target.port!, identity, hooks);
 		case 'mosquitto':
 			return new MqttBenchClient(target.port!, identity, hooks);
+		case 'prosody':
+		case 'ejabberd':
+			return new XmppClient(target.url!, target.domain!, identity, hooks, how);
 	}
 }

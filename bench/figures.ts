@@ -123,10 +123,10 @@ export function recordIdleAndLogin(run: BenchRun, idle: Map<SystemKind, IdleAndL
 		}
 	}
 	if (idle.size > 0 && workloads.has('login')) {
-		note('login', `chat-tui: connect_login = token login; bare relay: WebSocket open; ngircd: NICK/USER registration. ${counts.registerCount} registrations and password logins use the server's real scrypt cost (N=16384, r=8, p=5: see passwords); 32 (16 for scrypt) at a time per generator.`);
+		note('login', `chat-tui: connect_login = token login; bare relay: WebSocket open; ngircd: NICK/USER registration; Prosody: WebSocket open, SASL PLAIN (internal_plain: the password kept as given, no hashing), bind, initial presence and a ping answered. ${counts.registerCount} registrations and password logins use the server's real scrypt cost (N=16384, r=8, p=5: see passwords); 32 (16 for scrypt) at a time per generator.`);
 	}
 	if (workloads.has('idle')) {
-		note('idle', `rss_kib_per_connection: RSS growth of the server process (median of 7 samples) from before to after every connection logged in, divided by the connections, each time after a full garbage collection forced through the inspector (HeapProfiler.collectGarbage; Node servers, started with --inspect=127.0.0.1:0 for this run only) — what the server keeps per idle connection. rss_kib_per_connection_before_gc: the same ${counts.settleMs / 1000} s after the last login, before that collection (it includes login garbage V8 has not collected yet, which varies from run to run).`);
+		note('idle', `rss_kib_per_connection: RSS growth of the server process (median of 7 samples) from before to after every connection logged in, divided by the connections, each time after a full garbage collection forced through the inspector (HeapProfiler.collectGarbage; Node servers, started with --inspect=127.0.0.1:0 for this run only; Prosody: collectgarbage("collect") through its admin shell) — what the server keeps per idle connection. rss_kib_per_connection_before_gc: the same ${counts.settleMs / 1000} s after the last login, before that collection (it includes login garbage V8 has not collected yet, which varies from run to run).`);
 	}
 }
 

@@ -24,12 +24,16 @@ let acks = 0;
 let dropped = 0;
 let refusals: Record<string, number> = {};
 let histogram = new Histogram();
+/** Since setup, over every step: what a storing server's row count is checked against. */
+let totalSent = 0;
+let totalReceived = 0;
 
 function reply(message: Reply): void {
 	process.send!(message);
 }
 
 function onDelivery(text: string): void {
+	totalReceived++;
 	const first = text.indexOf(':');
 	const second = text.indexOf(':', first + 1);
 	if (first < 0 || second < 0) return;
@@ -129,6 +133,7 @@ async function runStep(command: StepCommand): Promise<StepStats> {
 				if (command.cmd === 'direct') sender.client.sendTo(sender.peer, text(command.step));
 				else sender.client.sendRoom(room, text(command.step));
 				issued++;
+				totalSent++;
 			}
 			if (issued >= planned && now - start >= command.durationMs * 1000) resolve();
 			else setTimeout(tick, 1);
@@ -204,6 +209,9 @@ async function handle(command: Command): Promise<void> {
 				break;
 			case 'login':
 				reply({ seq, kind: 'login', result: await loginRun(command) });
+				break;
+			case 'totals':
+				reply({ seq, kind: 'totals', sent: totalSent, received: totalReceived });
 				break;
 			case 'close':
 				for (const client of clients) client.close();

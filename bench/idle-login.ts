@@ -11,6 +11,7 @@ import { log, PASSWORD, TEXT_BYTES, type BenchRun } from './plan.js';
 import { cpuTimeMs, rssKiB, sleep } from './proc.js';
 import { startSystem } from './sessions.js';
 import { forceGc, seedChatTui, type RunningSystem } from './systems.js';
+import { prepareAccounts } from './xmpp-stores.js';
 
 async function medianRss(pid: number, samples = 7): Promise<number> {
 	const values: number[] = [];
@@ -46,6 +47,16 @@ export interface LoginResult {
 	failed: number;
 	firstError?: string;
 }
+
+/** What one login is, per system. */
+const LOGIN_WHAT: Record<SystemKind, string> = {
+	'bare-relay': 'connect',
+	'chat-tui': 'token logins',
+	ngircd: 'connect + NICK/USER',
+	mosquitto: 'connect',
+	prosody: 'connect + SASL PLAIN + bind + presence',
+	ejabberd: 'connect + SASL PLAIN + bind + presence',
+};
 
 function formatLogin(what: string, run: LoginResult): string {
 	return (
@@ -119,6 +130,7 @@ export async function runIdleAndLogin(run: BenchRun, kind: SystemKind): Promise<
 				return g.call({ cmd: 'setup', target: system.target, identities: chunks[i]!, textBytes: TEXT_BYTES });
 			}),
 		);
+		await prepareAccounts(system, generators, label);
 		const how = kind === 'chat-tui' ? 'token' : 'connect';
 		// Warm the server's code paths (and caches) with a few logins before the baseline.
 		await loginRun(session, how, identities.slice(0, 50), 10);
@@ -161,7 +173,7 @@ export async function runIdleAndLogin(run: BenchRun, kind: SystemKind): Promise<
 			const logins = identities.slice(0, counts.tokenLogins);
 			const run = await loginRun(session, how, logins, 32);
 			result.logins[kind === 'chat-tui' ? 'token' : 'connect'] = run;
-			log(formatLogin(kind === 'chat-tui' ? 'token logins' : kind === 'ngircd' ? 'connect + NICK/USER' : 'connect', run));
+			log(formatLogin(LOGIN_WHAT[kind], run));
 			if (kind === 'chat-tui') {
 				const fresh: Identity[] = Array.from({ length: counts.registerCount }, (_, i) => ({
 					index: i,

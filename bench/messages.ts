@@ -46,7 +46,12 @@ export interface CloseCommand {
 	cmd: 'close';
 }
 
-export type Command = (SetupCommand | ConnectCommand | StepCommand | LoginCommand | CloseCommand) & { seq: number };
+/** What this generator's clients sent and received since setup, every step (and warm-up) together. */
+export interface TotalsCommand {
+	cmd: 'totals';
+}
+
+export type Command = (SetupCommand | ConnectCommand | StepCommand | LoginCommand | CloseCommand | TotalsCommand) & { seq: number };
 
 export interface StepStats {
 	sent: number;
@@ -95,5 +100,6 @@ export type Reply = { seq: number } & (
 	| { kind: 'step'; result: StepStats }
 	| { kind: 'login'; result: LoginReply }
 	| { kind: 'closed' }
+	| { kind: 'totals'; sent: number; received: number }
 	| { kind: 'error'; message: string }
 );

@@ -22,6 +22,8 @@ export interface Counts {
 	registerCount: number;
 	tokenLogins: number;
 	profileMs: number;
+	/** A step lasts at least this many messages (longer than stepMs at the low rates only), so CPU per message is not lost in /proc's 10-ms ticks. */
+	minStepMessages: number;
 }
 
 export interface BenchPlan {
@@ -54,6 +56,11 @@ export interface BenchPlan {
  */
 export interface Ladders {
 	direct: number[];
+	/**
+	 * Direct rates below `direct`'s first, climbed first by the storing chat servers (Prosody fails
+	 * at 50–100 msg/s) and by chat-tui when one of them is in the run, so both have rates in common.
+	 */
+	directLow: number[];
 	directBeyondCap: number[];
 	fanout: number[];
 }
@@ -71,6 +78,7 @@ const QUICK_COUNTS: Counts = {
 	registerCount: 32,
 	tokenLogins: 1000,
 	profileMs: 6000,
+	minStepMessages: 150,
 };
 
 const FULL_COUNTS: Counts = {
@@ -86,21 +94,37 @@ const FULL_COUNTS: Counts = {
 	registerCount: 120,
 	tokenLogins: 5000,
 	profileMs: 15000,
+	minStepMessages: 500,
 };
 
 const QUICK_LADDERS: Ladders = {
 	direct: [1000, 2500, 5000],
+	directLow: [25, 50, 100, 250, 500],
 	directBeyondCap: [10000, 20000, 40000],
 	fanout: [4000, 16000, 32000, 64000, 96000, 128000],
 };
 
 const FULL_LADDERS: Ladders = {
 	direct: [250, 500, 1000, 2000, 3000, 4000, 5000],
+	directLow: [25, 50, 100],
 	directBeyondCap: [8000, 12000, 16000, 24000, 32000, 48000],
 	fanout: [1000, 2000, 4000, 8000, 16000, 24000, 32000, 48000, 64000, 96000, 128000],
 };
 
-const ALL_SYSTEMS: SystemKind[] = ['bare-relay', 'chat-tui', 'ngircd', 'mosquitto'];
+const ALL_SYSTEMS: SystemKind[] = ['bare-relay', 'chat-tui', 'ngircd', 'mosquitto', 'prosody', 'ejabberd'];
+
+/** Peers that store every message as chat-tui does (compared in their own section, from the low rates up). */
+export const STORING_PEERS: readonly SystemKind[] = ['prosody', 'ejabberd'];
+
+/** Which load workloads a system has: mosquitto no direct messages, the storing peers no fan-out (an XMPP group would be a MUC room). */
+export function hasWorkload(kind: SystemKind, workload: Workload): boolean {
+	return workload === 'direct' ? kind !== 'mosquitto' : !STORING_PEERS.includes(kind);
+}
+
+/** The storing peers this run compares with (asked for and available). */
+export function storingPeers(run: BenchRun): SystemKind[] {
+	return STORING_PEERS.filter((kind) => run.plan.systems.has(kind) && !run.unavailable.has(kind));
+}
 
 /** The plan the command line asks for (see the options in bench/run.ts). */
 export function parsePlan(argv: string[]): BenchPlan {

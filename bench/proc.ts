@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type WebSocket from 'ws';
 
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on Linux everywhere in practice). */
 const TICKS_PER_SECOND = 100;
@@ -211,4 +212,35 @@ export function sleep(ms: number): Promise<void> {
 /** Microseconds on the system-wide monotonic clock: comparable between processes on one machine. */
 export function nowUs(): number {
 	return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** How long a client waits for any one answer while it sets up (connect, log in, join). */
+const SETUP_TIMEOUT_MS = 60_000;
+
+export function withTimeout<T>(promise: Promise<T>, what: string, ms = SETUP_TIMEOUT_MS): Promise<T> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+		promise.then(
+			(value) => {
+				clearTimeout(timer);
+				resolve(value);
+			},
+			(error: unknown) => {
+				clearTimeout(timer);
+				reject(error instanceof Error ? error : new Error(String(error)));
+			},
+		);
+	});
+}
+
+/** Resolves once a WebSocket is open (rejects on an error first, or after the setup timeout); later errors show as its 'close'. */
+export async function opened(socket: WebSocket, what: string): Promise<void> {
+	await withTimeout(
+		new Promise<void>((resolve, reject) => {
+			socket.once('open', () => resolve());
+			socket.once('error', reject);
+		}),
+		what,
+	);
+	socket.on('error', () => undefined);
 }

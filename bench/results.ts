@@ -288,9 +288,9 @@ export function writeResults(options: { file?: string; markdown?: string | false
 // ---------------------------------------------------------------- formatting
 
 /** Systems in the order columns are shown; others follow in the order met. */
-const SYSTEM_ORDER = ['bare-relay', 'chat-tui', 'ngircd', 'inspircd', 'mosquitto'];
+const SYSTEM_ORDER = ['bare-relay', 'chat-tui', 'ngircd', 'inspircd', 'mosquitto', 'prosody', 'ejabberd'];
 /** Ratio columns: chat-tui divided by each of these, when both are there. */
-const RATIO_BASES = ['bare-relay', 'ngircd', 'inspircd', 'mosquitto'];
+const RATIO_BASES = ['bare-relay', 'ngircd', 'inspircd', 'mosquitto', 'prosody', 'ejabberd'];
 const SUBJECT = 'chat-tui';
 
 export function formatNumber(value: number | null | undefined): string {

@@ -9,7 +9,7 @@
  * Options:
  *   --quick              smaller counts and shorter steps (under 3 minutes)
  *   --generators N       load generator processes (default 1; they share core 1)
- *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto
+ *   --systems a,b        only these of bare-relay,chat-tui,ngircd,mosquitto,prosody,ejabberd
  *   --workloads a,b      only these of direct,fanout,idle,login (the generator ceiling is always measured)
  *   --profile            also profile chat-tui (node --cpu-prof) under the direct and fan-out
  *                        workloads, and run the synchronous=NORMAL diagnostic variant
@@ -33,11 +33,13 @@ import { pathToFileURL } from 'node:url';
 import type { SystemKind } from './clients.js';
 import { runClusterBench } from './cluster.js';
 import { best, computeTargets, recordGenerator, recordIdleAndLogin, recordLoad } from './figures.js';
+import { isStoringPeer, recordPeers } from './peers.js';
 import { runIdleAndLogin, type IdleAndLogin } from './idle-login.js';
 import { runPasswordBench } from './passwords.js';
 import {
 	CEILING_SHARE,
 	DISTURBED_SHARE,
+	hasWorkload,
 	log,
 	machineCores,
 	MAX_GENERATOR_CPU,
@@ -55,7 +57,9 @@ import { current, formatText, note, record, ROOT, setMode, setTitle, writeResult
 import { closeSession, openSession } from './sessions.js';
 import type { StepResult, Workload } from './step-results.js';
 import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
-import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianProgram, programVersion } from './systems.js';
+import { EJABBERD_PACKAGES, ejabberdVersion } from './ejabberd.js';
+import { PROSODY_PACKAGES, prosodyVersion } from './prosody.js';
+import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianPackages, programVersion } from './systems.js';
 
 function filesystemOf(dir: string): string | undefined {
 	try {
@@ -87,15 +91,17 @@ async function runSectionModules(run: BenchRun): Promise<void> {
 	await loaded.run({ quick: run.plan.quick, record, note, root: ROOT, argv: run.plan.argv });
 }
 
-/** ngircd and mosquitto come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
+/** ngircd, mosquitto, Prosody and ejabberd come from Debian packages; one that cannot be installed leaves its columns empty. Returns the versions line. */
 function checkPrograms(run: BenchRun): string[] {
 	const { systems } = run.plan;
-	for (const [program, pkg, kind] of [
-		['ngircd', 'ngircd', 'ngircd'],
-		['mosquitto', 'mosquitto', 'mosquitto'],
+	for (const [program, packages, kind] of [
+		['ngircd', ['ngircd'], 'ngircd'],
+		['mosquitto', ['mosquitto'], 'mosquitto'],
+		['prosody', PROSODY_PACKAGES, 'prosody'],
+		['ejabberdctl', EJABBERD_PACKAGES, 'ejabberd'],
 	] as const) {
 		if (!systems.has(kind)) continue;
-		const why = ensureDebianProgram(program, pkg, log);
+		const why = ensureDebianPackages(program, [...packages], log);
 		if (why) {
 			run.unavailable.set(kind, why);
 			log(`${kind}: ${why}; its columns stay empty`);
@@ -104,6 +110,8 @@ function checkPrograms(run: BenchRun): string[] {
 	const versions: string[] = [`Node ${process.version}`];
 	if (systems.has('ngircd') && !run.unavailable.has('ngircd')) versions.push(`ngircd ${programVersion('ngircd', ['--version'], /ngIRCd ([0-9.]+)/)}`);
 	if (systems.has('mosquitto') && !run.unavailable.has('mosquitto')) versions.push(`mosquitto ${programVersion('mosquitto', ['-h'], /mosquitto version (\S+)/)}`);
+	if (systems.has('prosody') && !run.unavailable.has('prosody')) versions.push(`Prosody ${prosodyVersion()}`);
+	if (systems.has('ejabberd') && !run.unavailable.has('ejabberd')) versions.push(`ejabberd ${ejabberdVersion()}`);
 	return versions;
 }
 
@@ -133,7 +141,7 @@ function noteSetup(run: BenchRun, versions: string[]): void {
 		: `Only one core: nothing pinned; servers and generators share it. Versions: ${versions.join(', ')}.`);
 	note(undefined, `chat-tui serve runs its defaults (SQLite, synchronous=FULL, every message authenticated, validated, stored and acknowledged) with its limits opened so the benchmark is not rate-limited: ${CHAT_TUI_OPEN_LIMITS.join(' ')}. Users, friendships, the group and tokens are seeded through the server's own store code before it starts; clients log in with tokens.`);
 	note(undefined, `ngircd: own config, no DNS/ident, no connection caps, MaxPenaltyTime = 0 (lifts its 1-s penalties after 3 commands per read); the fan-out sender is an IRC operator with user mode +F (relaxed flood protection). mosquitto: own instance on a free port, no persistence, no log; subscribers QoS 0, publisher QoS 1 (acknowledged, like a chat-tui send).`);
-	note(undefined, `Pass criteria per step: ≥ ${MIN_DELIVERY * 100}% delivered within the step plus ${counts.drainMs} ms, p99 ≤ ${MAX_P99_MS} ms, nothing refused or dropped. A step is INVALID (and ends the ladder) when the generator could not keep up: sent < ${MIN_SENT_SHARE * 100}% of planned, > ${MAX_LATE_SHARE * 100}% of sends > 20 ms late, or generator CPU > ${MAX_GENERATOR_CPU * 100}% of its core. Offered rates stay ≤ ${CEILING_SHARE * 100}% of the generator's measured ceiling.`);
+	note(undefined, `Pass criteria per step: ≥ ${MIN_DELIVERY * 100}% delivered within the step plus ${counts.drainMs} ms, p99 ≤ ${MAX_P99_MS} ms, nothing refused or dropped. A step is INVALID (run again after a pause, twice at most, as is a failed step while other processes were busy; then it ends the ladder) when the generator could not keep up: sent < ${MIN_SENT_SHARE * 100}% of planned, > ${MAX_LATE_SHARE * 100}% of sends > 20 ms late, or generator CPU > ${MAX_GENERATOR_CPU * 100}% of its core. Offered rates stay ≤ ${CEILING_SHARE * 100}% of the generator's measured ceiling.`);
 	note(undefined, `Counts: direct ${counts.directClients} clients in fixed pairs (≤ ${counts.perClientMaxRate} msg/s each), fan-out 1 sender to ${counts.fanoutMembers} members, idle ${counts.idleConnections} connections; steps ${counts.stepMs / 1000} s (+${counts.drainMs} ms drain) after a ${counts.warmupMs / 1000} s warm-up; ${TEXT_BYTES}-byte texts. Latency is send-to-delivery on the shared monotonic clock. "ref" = the highest offered rate every system passed; CPU is utime+stime of the server process from /proc.`);
 }
 
@@ -172,10 +180,12 @@ async function bareRelayAndCeiling(run: BenchRun): Promise<Ceiling> {
 /** The load ladders of the other systems, each at offered rates under the generator's ceiling. */
 async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 	const { systems, workloads } = run.plan;
-	for (const kind of ['chat-tui', 'ngircd', 'mosquitto'] as const) {
+	for (const kind of ['chat-tui', 'ngircd', 'mosquitto', 'prosody', 'ejabberd'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
-		if (!workloads.has('fanout') && (kind === 'mosquitto' || !workloads.has('direct'))) continue;
-		log(`\n${kind} (${kind === 'mosquitto' ? 'fan-out' : 'direct + fan-out'})`);
+		const direct = workloads.has('direct') && hasWorkload(kind, 'direct');
+		const fanout = workloads.has('fanout') && hasWorkload(kind, 'fanout');
+		if (!direct && !fanout) continue;
+		log(`\n${kind} (${[direct && 'direct', fanout && 'fan-out'].filter(Boolean).join(' + ')})`);
 		try {
 			run.steps.set(kind, await runWorkloadSession(run, kind, ceiling));
 		} catch (error) {
@@ -189,7 +199,7 @@ async function loadLadders(run: BenchRun, ceiling: Ceiling): Promise<void> {
 async function idleAndLogins(run: BenchRun): Promise<Map<SystemKind, IdleAndLogin>> {
 	const { systems, workloads } = run.plan;
 	const idle = new Map<SystemKind, IdleAndLogin>();
-	for (const kind of ['bare-relay', 'chat-tui', 'ngircd'] as const) {
+	for (const kind of ['bare-relay', 'chat-tui', 'ngircd', 'prosody', 'ejabberd'] as const) {
 		if (!systems.has(kind) || run.unavailable.has(kind)) continue;
 		if (!workloads.has('idle') && !workloads.has('login')) break;
 		log(`\n${kind}: idle memory and logins`);
@@ -214,11 +224,13 @@ function recordFigures(run: BenchRun, idle: Map<SystemKind, IdleAndLogin>): void
 	for (const workload of ['direct', 'fanout'] as const) {
 		if (!workloads.has(workload)) continue;
 		const perSystem = new Map<string, StepResult[]>();
-		for (const [label, s] of run.steps) if (s[workload].length > 0) perSystem.set(label, s[workload]);
+		// The storing peers have a section of their own (recordPeers), from rates far below the relay's.
+		for (const [label, s] of run.steps) if (s[workload].length > 0 && !isStoringPeer(label)) perSystem.set(label, s[workload]);
 		recordLoad(run, workload, perSystem);
 	}
 	recordIdleAndLogin(run, idle);
 	computeTargets(run);
+	recordPeers(run);
 }
 
 /** The sections in order: load ladders, idle and logins, password checks, figures, profiles, the TUI. */

@@ -5,9 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Identity, SystemKind } from './clients.js';
+import { startEjabberd } from './ejabberd.js';
 import { startGenerators, split, type Generator } from './generators.js';
 import type { ConnectReply } from './messages.js';
 import { DIRECT_ROOM, log, PASSWORD, TEXT_BYTES, type BenchRun } from './plan.js';
+import { sleep } from './proc.js';
+import { startProsody } from './prosody.js';
+import type { StoredCheck } from './step-results.js';
 import {
 	IRC_OPER,
 	seedChatTui,
@@ -17,6 +21,7 @@ import {
 	startNgircd,
 	type RunningSystem,
 } from './systems.js';
+import { prepareAccounts } from './xmpp-stores.js';
 
 export interface Session {
 	system: RunningSystem;
@@ -28,6 +33,8 @@ export interface Session {
 	/** Per generator: the direct peer of each of its identities ('' for none). */
 	peers: string[][];
 	nextStep: number;
+	/** For a system that keeps an archive: its rows against the messages sent and delivered, after the session. */
+	stored?: StoredCheck;
 }
 
 
@@ -60,6 +67,10 @@ export async function startSystem(
 			return startNgircd(core, dir);
 		case 'mosquitto':
 			return startMosquitto(core, dir);
+		case 'prosody':
+			return startProsody(core, dir);
+		case 'ejabberd':
+			return startEjabberd(core, dir);
 	}
 }
 
@@ -113,6 +124,7 @@ export async function openSession(run: BenchRun, kind: SystemKind, label: string
 			});
 		}),
 	);
+	await prepareAccounts(system, generators, label);
 	const started = performance.now();
 	const connected = await Promise.all(generators.map((g) => g.call({ cmd: 'connect', concurrency: 50 })));
 	const failed = connected.reduce((n, r) => n + (r as { result: ConnectReply }).result.failed, 0);
@@ -125,7 +137,41 @@ export async function openSession(run: BenchRun, kind: SystemKind, label: string
 	return { system, generators, members: plan.members, directClients: plan.directClients, peers, nextStep: 0 };
 }
 
+/** What every generator's clients sent and received since setup. */
+async function totals(generators: Generator[]): Promise<{ sent: number; delivered: number }> {
+	const replies = await Promise.all(generators.map((g) => g.call({ cmd: 'totals' })));
+	let sent = 0;
+	let delivered = 0;
+	for (const reply of replies) {
+		if (reply.kind !== 'totals') continue;
+		sent += reply.sent;
+		delivered += reply.received;
+	}
+	return { sent, delivered };
+}
+
+/**
+ * Waits until every message sent has been delivered, or deliveries stopped
+ * coming for 2 s (a server that fell behind in its last step works through its
+ * backlog first), at most `limitMs`.
+ */
+async function settledTotals(generators: Generator[], limitMs = 20_000): Promise<{ sent: number; delivered: number }> {
+	const started = performance.now();
+	let last = await totals(generators);
+	let progressAt = performance.now();
+	while (last.delivered < last.sent && performance.now() - progressAt < 2000 && performance.now() - started < limitMs) {
+		await sleep(250);
+		const now = await totals(generators);
+		if (now.delivered !== last.delivered) progressAt = performance.now();
+		last = now;
+	}
+	return last;
+}
+
 export async function closeSession(session: Session): Promise<void> {
-	await Promise.all(session.generators.map((g) => g.stop()));
-	await session.system.stop();
+	const { system, generators } = session;
+	const settled = system.storedRows ? await settledTotals(generators) : undefined;
+	await Promise.all(generators.map((g) => g.stop()));
+	await system.stop();
+	if (settled && system.storedRows) session.stored = { rows: system.storedRows(), ...settled };
 }

@@ -42,4 +42,12 @@ export interface StepResult {
 export interface SystemSteps {
 	direct: StepResult[];
 	fanout: StepResult[];
+	stored?: StoredCheck;
+}
+
+/** A storing peer's archive after its load session: rows against the messages sent and delivered (warm-up included). */
+export interface StoredCheck {
+	rows: number;
+	sent: number;
+	delivered: number;
 }

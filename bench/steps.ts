@@ -12,12 +12,15 @@ import {
 	CEILING_PROBE_CPU,
 	CEILING_SHARE,
 	DISTURBED_SHARE,
+	hasWorkload,
 	log,
 	MAX_GENERATOR_CPU,
 	MAX_LATE_SHARE,
 	MAX_P99_MS,
 	MIN_DELIVERY,
 	MIN_SENT_SHARE,
+	STORING_PEERS,
+	storingPeers,
 	type BenchRun,
 } from './plan.js';
 import { cpuTimeMs, nowUs, otherCpuBetween, otherProcessesCpu, sleep, spawnedPids } from './proc.js';
@@ -144,21 +147,29 @@ export function formatStepLine(r: StepResult): string {
 	);
 }
 
-/** Steps up the ladder until a step fails or is invalid; returns every step run. */
-async function ladder(run: BenchRun, session: Session, workload: Workload, rates: number[], warmUp = true): Promise<StepResult[]> {
-	const { stepMs, drainMs, warmupMs } = run.plan.counts;
-	// Warm-up at the lowest rate (JIT, caches), not recorded.
-	if (rates.length > 0 && warmUp) {
-		await runStep(session, workload, rates[0]!, warmupMs, drainMs);
+const MAX_RETRIES = 2;
+
+/**
+ * Steps up the ladder until a step fails or is invalid; returns every step run.
+ * A failed step ends the ladder at once, so a server that falls behind early
+ * (Prosody at 50–100 msg/s) costs one step and its backlog, not the whole ladder.
+ */
+async function ladder(run: BenchRun, session: Session, workload: Workload, rates: number[], warmRate: number | null = rates[0] ?? null): Promise<StepResult[]> {
+	const { stepMs, drainMs, warmupMs, minStepMessages } = run.plan.counts;
+	// Warm-up (JIT, caches), not recorded.
+	if (rates.length > 0 && warmRate !== null) {
+		await runStep(session, workload, warmRate, warmupMs, drainMs);
 	}
 	const results: StepResult[] = [];
 	for (const rate of rates) {
-		let result = await runStep(session, workload, rate, stepMs, drainMs);
-		if (!result.pass && result.otherCpuShare > DISTURBED_SHARE) {
-			// Other work on the machine may have caused the failure: once more, after a pause.
-			log(`${formatStep(result)}  (retrying once)`);
+		const durationMs = Math.max(stepMs, Math.ceil((1000 * minStepMessages) / rate));
+		let result = await runStep(session, workload, rate, durationMs, drainMs);
+		// A step that failed while other work ran on the machine, or was INVALID (the generator fell
+		// behind: it says nothing of the server), is run again after a pause, at most twice.
+		for (let retry = 0; retry < MAX_RETRIES && !result.pass && (!result.valid || result.otherCpuShare > DISTURBED_SHARE); retry++) {
+			log(`${formatStep(result)}  (retrying)`);
 			await sleep(2000);
-			result = { ...(await runStep(session, workload, rate, stepMs, drainMs)), retried: true };
+			result = { ...(await runStep(session, workload, rate, durationMs, drainMs)), retried: true };
 		}
 		results.push(result);
 		log(formatStep(result));
@@ -219,10 +230,25 @@ export async function measureCeiling(run: BenchRun, session: Session): Promise<C
 	return { direct, fanout };
 }
 
+/**
+ * The direct ladder of one system and the rate it warms up at: the storing
+ * peers climb from the low rates (warming up at the lowest); chat-tui climbs
+ * them too when a peer is in the run, warmed up as usual at the first regular
+ * rate (V8 compiles its hot paths only after some thousands of messages).
+ */
+function directLadder(run: BenchRun, kind: SystemKind, cap: number): { rates: number[]; warmRate: number | null } {
+	const { ladders } = run.plan;
+	const regular = capLadder(ladders.direct, cap);
+	const low = ladders.directLow.filter((rate) => rate < (ladders.direct[0] ?? Infinity) && rate <= cap);
+	if (STORING_PEERS.includes(kind)) return { rates: [...low, ...regular], warmRate: low[0] ?? regular[0] ?? null };
+	if (kind === 'chat-tui' && !run.plan.profileOnly && storingPeers(run).length > 0) return { rates: [...low, ...regular], warmRate: regular[0] ?? null };
+	return { rates: regular, warmRate: regular[0] ?? null };
+}
+
 export async function runWorkloadSession(run: BenchRun, kind: SystemKind, ceiling: Ceiling, reuse?: Session): Promise<SystemSteps> {
 	const { counts, ladders, workloads } = run.plan;
-	const direct = workloads.has('direct') && kind !== 'mosquitto';
-	const fanout = workloads.has('fanout');
+	const direct = workloads.has('direct') && hasWorkload(kind, 'direct');
+	const fanout = workloads.has('fanout') && hasWorkload(kind, 'fanout');
 	const result: SystemSteps = { direct: [], fanout: [] };
 	if (!direct && !fanout) return result;
 	const session =
@@ -237,11 +263,12 @@ export async function runWorkloadSession(run: BenchRun, kind: SystemKind, ceilin
 		if (direct) {
 			const limit = (ceiling.direct ?? Infinity) * CEILING_SHARE;
 			const cap = Math.min(limit, counts.directClients * counts.perClientMaxRate);
-			result.direct = await ladder(run, session, 'direct', capLadder(ladders.direct, cap));
+			const { rates, warmRate } = directLadder(run, kind, cap);
+			result.direct = await ladder(run, session, 'direct', rates, warmRate);
 			const beyond = ladders.directBeyondCap.filter((rate) => rate > cap && rate <= limit);
 			if (result.direct.length > 0 && result.direct.every((r) => r.pass) && beyond.length > 0) {
 				log(`    beyond the per-client cap (${counts.perClientMaxRate} msg/s each):`);
-				for (const r of await ladder(run, session, 'direct', beyond, false)) {
+				for (const r of await ladder(run, session, 'direct', beyond, null)) {
 					result.direct.push({ ...r, beyondCap: true });
 				}
 			}
@@ -253,5 +280,6 @@ export async function runWorkloadSession(run: BenchRun, kind: SystemKind, ceilin
 	} finally {
 		await closeSession(session);
 	}
+	if (session.stored) result.stored = session.stored;
 	return result;
 }

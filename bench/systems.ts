@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import type { AccountStore } from './xmpp-stores.js';
 import { hashPassword } from '../server/auth/passwords.js';
 import { hashToken, newToken } from '../server/auth/tokens.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
@@ -24,6 +25,12 @@ export interface RunningSystem {
 	process: Pinned;
 	/** Node servers started with `inspect`: their inspector, to force a full garbage collection. */
 	inspectorUrl?: string;
+	/** XMPP servers: where their accounts are kept (bench/accounts.ts copies one registered account for every client). */
+	accounts?: AccountStore;
+	/** Non-Node servers that can be asked for a full garbage collection (forceGc): whether it was done. */
+	collectGarbage?(): Promise<boolean>;
+	/** Servers that keep a message archive: its row count, read once the server has stopped. */
+	storedRows?(): number;
 	stop(): Promise<void>;
 }
 
@@ -38,9 +45,11 @@ function inspectorOf(pinned: Pinned): string | undefined {
 
 /**
  * A full garbage collection in a Node server, through its inspector
- * (HeapProfiler.collectGarbage, twice): what stays is what the server keeps.
+ * (HeapProfiler.collectGarbage, twice), or in another server that has a way
+ * (collectGarbage): what stays is what the server keeps.
  */
 export async function forceGc(system: RunningSystem): Promise<boolean> {
+	if (system.collectGarbage) return system.collectGarbage();
 	if (!system.inspectorUrl) return false;
 	const { default: WebSocket } = await import('ws');
 	const socket = new WebSocket(system.inspectorUrl);
@@ -177,7 +186,7 @@ export async function seedChatTui(dataDir: string, plan: SeedPlan, password: str
 	return tokens;
 }
 
-function waitForPort(port: number, timeoutMs: number, what: string, pinned: Pinned): Promise<void> {
+export function waitForPort(port: number, timeoutMs: number, what: string, pinned: Pinned): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	return new Promise((resolve, reject) => {
 		const attempt = () => {
@@ -209,18 +218,30 @@ function hasCommand(command: string): boolean {
  * not (and we are root with apt-get). Returns why not when it cannot be had.
  */
 export function ensureDebianProgram(program: string, pkg: string, log: (line: string) => void): string | undefined {
-	if (hasCommand(program)) return undefined;
-	if (process.getuid?.() !== 0 || !hasCommand('apt-get')) return `${program} is not installed (apt-get install ${pkg})`;
-	log(`installing ${pkg} (apt-get) ...`);
+	return ensureDebianPackages(program, [pkg], log);
+}
+
+function packageInstalled(pkg: string): boolean {
+	const status = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+	return status.status === 0 && status.stdout.includes('install ok installed');
+}
+
+/** The same for a program that needs more packages than its own (e.g. a database driver); all are checked. */
+export function ensureDebianPackages(program: string, packages: string[], log: (line: string) => void): string | undefined {
+	const present = () => hasCommand(program) && packages.slice(1).every(packageInstalled);
+	if (present()) return undefined;
+	const list = packages.join(' ');
+	if (process.getuid?.() !== 0 || !hasCommand('apt-get')) return `${program} is not installed (apt-get install ${list})`;
+	log(`installing ${list} (apt-get) ...`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 	const install = () =>
-		spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env, stdio: 'ignore', timeout: 300_000 });
+		spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env, stdio: 'ignore', timeout: 300_000 });
 	let result = install();
 	if (result.status !== 0) {
 		spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore', timeout: 300_000 });
 		result = install();
 	}
-	return hasCommand(program) ? undefined : `${program} could not be installed (apt-get install ${pkg} failed)`;
+	return present() ? undefined : `${program} could not be installed (apt-get install ${list} failed)`;
 }
 
 export function programVersion(command: string, args: string[], pattern: RegExp): string {
