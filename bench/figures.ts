@@ -14,6 +14,13 @@ export function best(results: StepResult[]): StepResult | undefined {
 	return results.filter((r) => r.pass).at(-1);
 }
 
+/**
+ * Against the bare relay (issue 16 item 3, which replaced issue 6's 1.25 and 1.5): a stored,
+ * acknowledged, durable message may cost twice what a relayed one does, in CPU and in p99.
+ */
+const RELAY_CPU_LIMIT = 2.0;
+const RELAY_P99_LIMIT = 2.0;
+
 /** The highest offered rate every listed system passed. */
 function referenceRate(all: Array<StepResult[]>): number | undefined {
 	const passedSets = all.filter((r) => r.length > 0).map((r) => new Set(r.filter((s) => s.pass).map((s) => s.offered)));
@@ -71,7 +78,7 @@ export function computeTargets(run: BenchRun): void {
 	const v = (section: string, key: string, system: string) => figureValue(results, section, key, system);
 	const add = (id: string, text: string, value: number | null, op: '<=' | '>=', limit: number) =>
 		recordTarget({ id, text, value, op, limit });
-	add('direct.cpu_vs_bare', 'direct: CPU per 1,000 delivered, chat-tui ÷ bare relay', ratio(v('direct', 'cpu_ms_per_1k_at_ref', 'chat-tui'), v('direct', 'cpu_ms_per_1k_at_ref', 'bare-relay')), '<=', 1.25);
+	add('direct.cpu_vs_bare', 'direct: CPU per 1,000 delivered, chat-tui ÷ bare relay', ratio(v('direct', 'cpu_ms_per_1k_at_ref', 'chat-tui'), v('direct', 'cpu_ms_per_1k_at_ref', 'bare-relay')), '<=', RELAY_CPU_LIMIT);
 	add('direct.cpu_vs_irc', 'direct: CPU per 1,000 delivered, chat-tui ÷ ngircd', ratio(v('direct', 'cpu_ms_per_1k_at_ref', 'chat-tui'), v('direct', 'cpu_ms_per_1k_at_ref', 'ngircd')), '<=', 1);
 	const peakNote = (workload: Workload): string | undefined => {
 		const chat = run.bounded.get(workload)?.get('chat-tui');
@@ -91,7 +98,7 @@ export function computeTargets(run: BenchRun): void {
 			note: peakNote(workload),
 		});
 	addPeak('direct', 'direct.peak_vs_bare', 'direct: peak delivered msg/s, chat-tui ÷ bare relay');
-	add('direct.p99_vs_bare', 'direct: p99 at the reference rate, chat-tui ÷ bare relay', ratio(v('direct', 'p99_ms_at_ref', 'chat-tui'), v('direct', 'p99_ms_at_ref', 'bare-relay')), '<=', 1.5);
+	add('direct.p99_vs_bare', 'direct: p99 at the reference rate, chat-tui ÷ bare relay', ratio(v('direct', 'p99_ms_at_ref', 'chat-tui'), v('direct', 'p99_ms_at_ref', 'bare-relay')), '<=', RELAY_P99_LIMIT);
 	addPeak('fanout', 'fanout.rate_vs_bare', 'fan-out: peak deliveries/s, chat-tui ÷ bare relay');
 	add('fanout.cpu_vs_mqtt', 'fan-out: CPU per 1,000 deliveries, chat-tui ÷ mosquitto', ratio(v('fanout', 'cpu_ms_per_1k_at_ref', 'chat-tui'), v('fanout', 'cpu_ms_per_1k_at_ref', 'mosquitto')), '<=', 1);
 	add('idle.memory_vs_bare', 'idle: RSS per connection, chat-tui ÷ bare relay', ratio(v('idle', 'rss_kib_per_connection', 'chat-tui'), v('idle', 'rss_kib_per_connection', 'bare-relay')), '<=', 1.5);
