@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../server/store/postgres-store.js';
 import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
 import Database from 'better-sqlite3';
-import { SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
+import { FTS_BATCH_MS, SQLITE_FILE_NAME, SqliteStore } from '../server/store/sqlite-store.js';
 import { SQLITE_MIGRATIONS } from '../server/store/sqlite-migrations.js';
 import { MAX_FILE_CHUNK_BYTES, type NewMessage, type NewUpload, type Store, type UserRecord } from '../server/store/store.js';
 import { conversationKey } from '../server/conversations/key.js';
@@ -1388,6 +1388,88 @@ describe('SqliteStore: search after an upgrade', () => {
 			}
 		} finally {
 			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('SqliteStore: words indexed in batches, off the send path', () => {
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-fts-'));
+	afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+	/** The store's file, opened beside it (WAL: a second connection sees what is committed). */
+	const peek = <T>(read: (db: Database.Database) => T): T => {
+		const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+		try {
+			return read(db);
+		} finally {
+			db.close();
+		}
+	};
+	const waiting = () => peek((db) => db.prepare('SELECT count(*) FROM fts_pending').pluck().get() as number);
+	/** FTS5's own check of the index against the messages (throws SQLITE_CORRUPT_VTAB when they differ). */
+	const intact = () => peek((db) => db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`).run());
+
+	it('an acknowledged message waits for its batch, yet a search at once finds it; the batch then empties the queue', async () => {
+		const store = new SqliteStore({ dataDir });
+		try {
+			const [alice, bob] = [(await store.createUser('fts_alice', 'h'))!, (await store.createUser('fts_bob', 'h'))!];
+			const send = (text: string, cid: string) =>
+				store.appendMessage({ senderId: alice.id, to: { userId: bob.id }, text, cid, ts: new Date().toISOString(), pendingFor: [] });
+			await send('the quarterly budget', 'fts-1');
+			expect(waiting()).toBe(1);
+			expect((await store.search({ userId: bob.id, text: 'budget', limit: 10 })).map((m) => m.text)).toEqual(['the quarterly budget']);
+			expect(waiting()).toBe(0);
+			await send('a second budget line', 'fts-2');
+			await send('lunch at noon', 'fts-3');
+			expect(waiting()).toBe(2);
+			await new Promise((resolve) => setTimeout(resolve, FTS_BATCH_MS + 200));
+			expect(waiting()).toBe(0);
+			expect((await store.search({ userId: bob.id, text: 'budget', limit: 10 })).map((m) => m.text)).toEqual(['a second budget line', 'the quarterly budget']);
+		} finally {
+			await store.close();
+		}
+	});
+
+	it('deleting a group whose messages are partly indexed, partly waiting, leaves the index whole', async () => {
+		const store = new SqliteStore({ dataDir });
+		try {
+			const carol = (await store.createUser('fts_carol', 'h'))!;
+			const crew = (await store.createGroup('fts_crew', '', carol.id))!;
+			const post = (text: string, cid: string) =>
+				store.appendMessage({ senderId: carol.id, to: { groupId: crew.id }, text, cid, ts: new Date().toISOString(), pendingFor: [] });
+			await post('indexed words', 'g-1');
+			await store.search({ userId: carol.id, text: 'indexed', limit: 1 });
+			await post('waiting words', 'g-2');
+			expect(waiting()).toBe(1);
+			await store.deleteGroup(crew.id);
+			expect(waiting()).toBe(0);
+			expect(() => intact()).not.toThrow();
+			expect(await store.search({ userId: carol.id, text: 'words', limit: 10 })).toEqual([]);
+		} finally {
+			await store.close();
+		}
+	});
+
+	it('what was waiting when the process died is indexed by the next search', async () => {
+		const store = new SqliteStore({ dataDir });
+		const dave = (await store.createUser('fts_dave', 'h'))!;
+		const erin = (await store.createUser('fts_erin', 'h'))!;
+		await store.close();
+		// As a crash would leave it: a committed message whose words were never indexed.
+		const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+		db.prepare(`INSERT INTO messages (conversation, seq, sender_id, to_user_id, text, cid, ts) VALUES (?, 1, ?, ?, 'survived the crash', 'crash-1', ?)`).run(
+			conversationKey(dave.id, { userId: erin.id }),
+			dave.id,
+			erin.id,
+			new Date().toISOString(),
+		);
+		db.close();
+		expect(waiting()).toBe(1);
+		const reopened = new SqliteStore({ dataDir });
+		try {
+			expect((await reopened.search({ userId: erin.id, text: 'crash', limit: 10 })).map((m) => m.text)).toEqual(['survived the crash']);
+			expect(() => intact()).not.toThrow();
+		} finally {
+			await reopened.close();
 		}
 	});
 });
