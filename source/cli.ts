@@ -1,19 +1,35 @@
 #!/usr/bin/env node
+import module from 'node:module';
 import { Command } from 'commander';
-import { addConnectionOptions, DEFAULT_SERVER_URL, resolveConnection, type ConnectionOptions } from './cli-options.js';
-import { addServeCommand } from './serve-command.js';
-import { PASSWORD_ENV, readPassword } from './scripting/password.js';
-import { describeSendError, printable, sendMessage, UsageError } from './scripting/send.js';
-import { VERSION } from './version.js';
+import { addConnectionOptions, DEFAULT_SERVER_URL, type ConnectionOptions } from './cli-options.js';
+import { PASSWORD_ENV } from './scripting/password.js';
 import type { TransferProgress } from './client/transfer-progress.js';
-import { progressLine } from './ui/format/transfer.js';
+import { VERSION } from './version.js';
+
+// Node ≥ 22.1 keeps the compiled code of the modules loaded below (lazily, per command) on disk,
+// so the next start skips compiling them; older Node lacks the function and compiles each time.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+/*
+ * Each command imports what it uses when it runs, so none pays for another's
+ * modules: `--version` and `--help` load only commander; `send` loads the
+ * client, not Ink or React; the TUI loads Ink and the client, and the server
+ * only when it hosts one (Ctrl-O); `serve` loads the server.
+ * test/startup-imports.test.ts checks this.
+ */
 
 const program = new Command()
 	.name('chat-tui')
 	.description('A keyboard-driven terminal chat client and its self-hostable server.\nWith no command, opens the full-screen chat.')
 	.version(VERSION, '-v, --version');
 
-addServeCommand(program);
+// serve's options name the server's defaults, so they are added (and the server loaded) only when serve is the command.
+program.command('serve').description('run the chat server');
+program.hook('preSubcommand', async (_program, command) => {
+	if (command.name() !== 'serve') return;
+	const { addServeOptions } = await import('./serve-command.js');
+	addServeOptions(command);
+});
 
 interface SendCommandOptions extends ConnectionOptions {
 	to?: string;
@@ -33,6 +49,14 @@ const sendCommand = program
 addConnectionOptions(sendCommand).action(async (words: string[], options: SendCommandOptions, command: Command) => {
 	// files: the text is optional only as the caption of a --file.
 	if (words.length === 0 && options.file === undefined) command.error("error: missing required argument 'text'");
+	const [{ describeSendError, printable, sendMessage, UsageError }, { readPassword }, { progressLine }] = await Promise.all([
+		import('./scripting/send.js'),
+		import('./scripting/password.js'),
+		import('./ui/format/transfer.js'),
+	]);
+	/** files: one line on stderr, redrawn in place. */
+	const showProgress = (progress: TransferProgress) =>
+		void process.stderr.write(`\r${progressLine('uploading', progress, process.stderr.columns ?? 80)}\x1b[K`);
 	try {
 		const message = await sendMessage({
 			...options,
@@ -51,20 +75,16 @@ addConnectionOptions(sendCommand).action(async (words: string[], options: SendCo
 	}
 });
 
-/** files: one line on stderr, redrawn in place. */
-function showProgress(progress: TransferProgress): void {
-	process.stderr.write(`\r${progressLine('uploading', progress, process.stderr.columns ?? 80)}\x1b[K`);
-}
-
 async function tui(options: ConnectionOptions): Promise<void> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new Error('the chat-tui client needs an interactive terminal; in scripts, use "chat-tui send"');
 	}
 	// React's development build checks more and draws slower; a user gets the production one.
 	process.env['NODE_ENV'] ??= 'production';
-	const { runTui } = await import('./ui/run.js');
-	const { hostServer } = await import('./host.js');
-	await runTui({ ...resolveConnection(options), hostableServer: DEFAULT_SERVER_URL, hostServer });
+	const [{ runTui }, { resolveConnection }] = await Promise.all([import('./ui/run.js'), import('./cli-options.js')]);
+	// The server is imported only if the user asks this window to host one.
+	const hostServer: typeof import('./host.js').hostServer = async (url) => (await import('./host.js')).hostServer(url);
+	await runTui({ ...(await resolveConnection(options)), hostableServer: DEFAULT_SERVER_URL, hostServer });
 }
 
 // Options before a subcommand belong to the TUI, those after it to the subcommand.
