@@ -1,14 +1,13 @@
 #!/usr/bin/env node
-import module from 'node:module';
 import { Command } from 'commander';
 import { addConnectionOptions, DEFAULT_SERVER_URL, type ConnectionOptions } from './cli-options.js';
 import { PASSWORD_ENV } from './scripting/password.js';
+import { startFast } from './start-fast.js';
 import type { TransferProgress } from './client/transfer-progress.js';
 import { VERSION } from './version.js';
 
-// Node ≥ 22.1 keeps the compiled code of the modules loaded below (lazily, per command) on disk,
-// so the next start skips compiling them; older Node lacks the function and compiles each time.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Before any command imports its modules: Node's compile cache and a resolve hook, where Node has them.
+startFast();
 
 /*
  * Each command imports what it uses when it runs, so none pays for another's
