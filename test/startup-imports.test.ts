@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -128,6 +129,23 @@ describe('what each command loads', () => {
 		expect(result.stdout).toContain('--max-frame-bytes <n>');
 		expect(result.stdout).toContain('--redis-url <url>');
 		expect(result.loaded.own).toContain('server/server.js');
+	});
+});
+
+describe('what the TUI waits for before its first frame', () => {
+	it('ui/run.js (with the log-in screen it draws first) imports Ink, not the client, its protocol schemas or the chat screen', async () => {
+		const log = path.join(tempDir('chat-tui-modules-run-'), 'modules.log');
+		const child = spawn(process.execPath, ['--import', RECORDER, '--input-type=module', '-e', `await import(${JSON.stringify(CLI.replace(/cli\.js$/, 'ui/run.js'))})`], {
+			env: { ...process.env, CHAT_TUI_MODULE_LOG: log },
+			stdio: 'inherit',
+		});
+		const [code] = (await once(child, 'exit')) as [number | null];
+		expect(code).toBe(0);
+		const loaded = loadedFrom(log);
+		expect(loaded.packages.has('ink')).toBe(true);
+		expect(loaded.own).toContain('source/ui/screens/login-screen.js');
+		expectNone(loaded, ['zod', 'ws']);
+		expect(loaded.own.filter((file) => /^source\/(protocol\/index|client\/chat-client|ui\/app|ui\/screens\/chat-screen)\.js$/.test(file))).toEqual([]);
 	});
 });
 

@@ -12,7 +12,7 @@ import { ChatScreen } from './screens/chat-screen.js';
 import { ChatSession } from './session/chat-session.js';
 import { KeptState } from './session/kept-state.js';
 import { QuitGuard } from './session/quit-guard.js';
-import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
+import { connectingLine, LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
 export interface HostedServer {
@@ -323,7 +323,7 @@ export function App(props: AppProps) {
 			initialUsername={(phase.kind === 'login' ? phase.username : undefined) ?? settings.loginFor(server)?.username}
 			initialMode={phase.kind === 'login' ? phase.mode : undefined}
 			error={phase.kind === 'login' ? phase.error : undefined}
-			info={phase.kind === 'starting' ? `Connecting to ${server}…` : phase.info}
+			info={phase.kind === 'starting' ? connectingLine(server) : phase.info}
 			busy={phase.kind === 'starting' || phase.busy === true}
 			canHost={canHost && props.hostServer !== undefined}
 			onSubmit={(form) => void submit(form)}
