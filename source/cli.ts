@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { addConnectionOptions, DEFAULT_SERVER_URL, type ConnectionOptions } from './cli-options.js';
 import { PASSWORD_ENV } from './scripting/password.js';
-import { startFast } from './start-fast.js';
+import { startFast, withoutFetch } from './start-fast.js';
 import type { TransferProgress } from './client/transfer-progress.js';
 import { VERSION } from './version.js';
 
@@ -80,7 +80,7 @@ async function tui(options: ConnectionOptions): Promise<void> {
 	}
 	// React's development build checks more and draws slower; a user gets the production one.
 	process.env['NODE_ENV'] ??= 'production';
-	const [{ runTui }, { resolveConnection }] = await Promise.all([import('./ui/run.js'), import('./cli-options.js')]);
+	const [{ runTui }, { resolveConnection }] = await Promise.all([withoutFetch(() => import('./ui/run.js')), import('./cli-options.js')]);
 	// The server is imported only if the user asks this window to host one.
 	const hostServer: typeof import('./host.js').hostServer = async (url) => (await import('./host.js')).hostServer(url);
 	await runTui({ ...(await resolveConnection(options)), hostableServer: DEFAULT_SERVER_URL, hostServer });
