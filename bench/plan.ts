@@ -47,6 +47,8 @@ export interface BenchPlan {
 	startupCli: string | undefined;
 	/** `--startup-baseline PATH`: another cli.js the startup section times side by side. */
 	startupBaseline: string | undefined;
+	/** `--startup-node PATH`: the node binary the startup section runs chat-tui with. */
+	startupNode: string | undefined;
 	noWrite: boolean;
 	counts: Counts;
 	ladders: Ladders;
@@ -132,6 +134,7 @@ export function parsePlan(argv: string[]): BenchPlan {
 		only: value('--only'),
 		startupCli: value('--startup-cli'),
 		startupBaseline: value('--startup-baseline'),
+		startupNode: value('--startup-node'),
 		noWrite: flag('--no-write'),
 		counts: quick ? QUICK_COUNTS : FULL_COUNTS,
 		ladders: quick ? QUICK_LADDERS : FULL_LADDERS,

@@ -22,6 +22,7 @@
  *   --only startup       just the startup section (about a minute)
  *   --startup-cli PATH   the startup section times this cli.js instead of dist/source/cli.js
  *   --startup-baseline PATH  and this one too, side by side in the same rounds (e.g. main's build, before a change)
+ *   --startup-node PATH  the node binary that runs them (e.g. another Node line; its node_modules must suit it)
  *   --no-write           print only; leave latest.json and docs/BENCHMARKS.md alone
  *
  * This file runs the sections in order; the parts live in plan.ts (flags, counts,
@@ -85,8 +86,9 @@ function unpin(run: BenchRun): void {
 async function startupSection(run: BenchRun): Promise<void> {
 	log('\nstart-up and memory: chat-tui against WeeChat (tmux)');
 	unpin(run);
-	const { startupCli, startupBaseline } = run.plan;
-	await runStartupBench({ cli: startupCli && path.resolve(startupCli), baseline: startupBaseline && path.resolve(startupBaseline), log });
+	const { startupCli, startupBaseline, startupNode } = run.plan;
+	const resolved = (file: string | undefined) => file && path.resolve(file);
+	await runStartupBench({ cli: resolved(startupCli), baseline: resolved(startupBaseline), node: resolved(startupNode), log });
 }
 
 async function runSectionModules(run: BenchRun): Promise<void> {

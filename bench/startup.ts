@@ -47,6 +47,8 @@ export interface StartupOptions {
 	cli?: string | undefined;
 	/** Another build's cli.js, timed side by side as "baseline" (e.g. a checkout of main, before a change). */
 	baseline?: string | undefined;
+	/** The node binary that runs chat-tui and `node -e ""` (default: node on PATH); the harness itself stays on its own. */
+	node?: string | undefined;
 	log: (line: string) => void;
 }
 
@@ -178,6 +180,8 @@ class Samples {
 interface Build {
 	label: string;
 	cli: string;
+	/** The node binary that runs it (`--startup-node`; default: the one on PATH). */
+	node: string;
 }
 
 /** Sends Home until the oldest message shown stops changing: the log holds all it keeps. */
@@ -196,21 +200,21 @@ async function loadWholeLog(panes: Panes, session: string): Promise<number> {
 
 /** chat-tui's log-in screen on an empty profile (nothing listens at its address: a first start), its chat screen with a saved login, its idle RSS, `--version` and `send`. */
 async function chatTuiRound(panes: Panes, build: Build, world: SeededWorld, dir: string, session: string, samples: Samples): Promise<void> {
-	const { label, cli } = build;
+	const { label, cli, node } = build;
 	const empty = mkdtempSync(path.join(dir, 'empty-'));
-	let started = await panes.start(`${session}-login`, ['node', cli, '--config-dir', empty, '--server', 'ws://127.0.0.1:9']);
+	let started = await panes.start(`${session}-login`, [node, cli, '--config-dir', empty, '--server', 'ws://127.0.0.1:9']);
 	samples.add('first_frame_ms', label, (await panes.waitFor(`${session}-login`, isLogin)) - started.startedAt);
 	await panes.kill(`${session}-login`);
 
-	started = await panes.start(`${session}-chat`, ['node', cli, '--config-dir', world.location.configDir, '--profile', world.location.profile]);
+	started = await panes.start(`${session}-chat`, [node, cli, '--config-dir', world.location.configDir, '--profile', world.location.profile]);
 	samples.add('chat_screen_saved_login_ms', label, (await panes.waitFor(`${session}-chat`, isChat(world))) - started.startedAt);
 	await panes.still(`${session}-chat`);
 	samples.add('idle_rss_mb', label, rssKiB(started.pid)! / 1024);
 	await panes.kill(`${session}-chat`);
 
-	samples.add('version_ms', label, await timeProcess('node', [cli, '--version']));
+	samples.add('version_ms', label, await timeProcess(node, [cli, '--version']));
 	const profile = ['--config-dir', world.location.configDir, '--profile', world.location.profile];
-	samples.add('send_saved_login_ms', label, await timeProcess('node', [cli, 'send', ...profile, '--to', 'bob', `startup bench ${session}`]));
+	samples.add('send_saved_login_ms', label, await timeProcess(node, [cli, 'send', ...profile, '--to', 'bob', `startup bench ${session}`]));
 }
 
 /** One interleaved round: each build of chat-tui, WeeChat (a fresh home each time, as a first start) and `node -e ""`. */
@@ -222,19 +226,21 @@ async function oneRound(panes: Panes, builds: Build[], world: SeededWorld, dir: 
 	await panes.still(session);
 	samples.add('idle_rss_mb', 'WeeChat', rssKiB(started.pid)! / 1024);
 	await panes.kill(session);
-	samples.add('version_ms', 'node -e ""', await timeProcess('node', ['-e', '']));
+	samples.add('version_ms', 'node -e ""', await timeProcess(builds[0]!.node, ['-e', '']));
 }
 
 /** RSS of chat-tui with the 5,000-message conversation loaded to its oldest message. */
 async function loadedRss(panes: Panes, build: Build, world: SeededWorld): Promise<{ mb: number; oldest: number }> {
 	const session = `loaded-${build.label}`;
-	const { pid } = await panes.start(session, ['node', build.cli, '--config-dir', world.location.configDir, '--profile', world.location.profile]);
+	const { pid } = await panes.start(session, [build.node, build.cli, '--config-dir', world.location.configDir, '--profile', world.location.profile]);
 	await panes.waitFor(session, isChat(world));
 	const oldest = await loadWholeLog(panes, session);
 	const mb = rssKiB(pid)! / 1024;
 	await panes.kill(session);
 	return { mb, oldest };
 }
+
+const nodeVersion = (node: string) => `Node ${programVersion(node, ['--version'], /^(v\S+)/)}`;
 
 const FIGURES: Array<[string, string]> = [
 	['first_frame_ms', 'ms'],
@@ -265,7 +271,7 @@ function recordFigures(samples: Samples, builds: Build[], rtt: number, loaded: M
 	target('idle_rss', 'idle RSS on the chat screen ÷ WeeChat idle RSS', chat('idle_rss_mb') / samples.median('idle_rss_mb', 'WeeChat'), 2.5);
 	const own = loaded.get('chat-tui');
 	if (own) target('loaded_rss', `RSS with ${count.toLocaleString('en')} messages loaded ÷ idle RSS on the chat screen`, own.mb / chat('idle_rss_mb'), 1.3);
-	note(SECTION, `Each program starts in a pane of a private tmux server (${SIZE.columns}×${SIZE.rows}), captured every ${POLL_MS} ms; times run from just before \`tmux new-session\` to the capture showing the screen: chat-tui's log-in title on an empty profile, WeeChat's title and status bars on an empty home, chat-tui's chat screen with a saved login to a local server (100 ordinary messages). Median of ${RUNS} runs, interleaved, after one unrecorded round. React's production build (as \`chat-tui\` runs). Node ${process.version}: the compile cache and the resolve hook of source/start-fast.ts need Node ≥ 22.1 and ≥ 22.15.`);
+	note(SECTION, `Each program starts in a pane of a private tmux server (${SIZE.columns}×${SIZE.rows}), captured every ${POLL_MS} ms; times run from just before \`tmux new-session\` to the capture showing the screen: chat-tui's log-in title on an empty profile, WeeChat's title and status bars on an empty home, chat-tui's chat screen with a saved login to a local server (100 ordinary messages). Median of ${RUNS} runs, interleaved, after one unrecorded round. React's production build (as \`chat-tui\` runs). ${nodeVersion(builds[0]!.node)}: the compile cache and the resolve hook of source/start-fast.ts need Node ≥ 22.1 and ≥ 22.15.`);
 	note(SECTION, `\`--version\` and \`send\` (saved login, one direct message) are spawn to exit; the round trip is a WebSocket ping on an open connection to the same server. RSS is VmRSS once the screen has been still ${STILL_MS / 1000} s; loaded: the ${count.toLocaleString('en')}-message conversation, Home until its oldest message (#${own?.oldest ?? '?'}) shows.`);
 	if (builds.length > 1) note(SECTION, `Side by side with ${builds.slice(1).map((build) => `"${build.label}" (${build.cli})`).join(', ')}, in the same rounds.`);
 }
@@ -273,8 +279,9 @@ function recordFigures(samples: Samples, builds: Build[], rtt: number, loaded: M
 /** Runs the section and records it; WeeChat comes from Debian as ngircd does (skipped, with a note, if it cannot be installed). */
 export async function runStartupBench(options: StartupOptions): Promise<void> {
 	const { log } = options;
-	const builds: Build[] = [{ label: 'chat-tui', cli: options.cli ?? path.join(ROOT, 'dist', 'source', 'cli.js') }];
-	if (options.baseline) builds.push({ label: 'baseline', cli: options.baseline });
+	const node = options.node ?? 'node';
+	const builds: Build[] = [{ label: 'chat-tui', cli: options.cli ?? path.join(ROOT, 'dist', 'source', 'cli.js'), node }];
+	if (options.baseline) builds.push({ label: 'baseline', cli: options.baseline, node });
 	const why = ensureDebianProgram('weechat', 'weechat-curses', log);
 	if (why) {
 		note(SECTION, `Skipped: ${why}.`);

@@ -5,7 +5,7 @@ import { serverUrl } from '../client/server-url.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { SavedLogin, Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
-import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
+import { tooSmall } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { keyName, LOGIN_KEYS } from './keys.js';
 import { ChatScreen } from './screens/chat-screen.js';
@@ -298,7 +298,8 @@ export function App(props: AppProps) {
 		setPhase((current) => (current.kind === 'login' && current.error !== undefined ? { ...current, error: undefined } : current));
 	}, []);
 
-	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return <TooSmall columns={size.columns} rows={size.rows} />;
+	const small = tooSmall(size);
+	if (small) return small;
 
 	if (phase.kind === 'chat') {
 		return (

@@ -1,4 +1,4 @@
-import { MIN_COLUMNS, MIN_ROWS, TooSmall } from './components/too-small.js';
+import { tooSmall } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { connectingLine, LoginScreen } from './screens/login-screen.js';
 
@@ -19,7 +19,8 @@ const nothing = () => undefined;
  */
 export function FirstFrame({ server, username }: FirstFrameProps) {
 	const size = useTerminalSize();
-	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return <TooSmall columns={size.columns} rows={size.rows} />;
+	const small = tooSmall(size);
+	if (small) return small;
 	return (
 		<LoginScreen
 			width={size.columns}
