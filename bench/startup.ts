@@ -22,13 +22,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { paneEnvironment, shellQuote } from '../test/helpers/tmux.js';
 import { rssKiB, sleep } from './proc.js';
-import { note, record, recordTarget, ROOT, setTitle } from './results.js';
+import { note, record, recordTarget, ROOT, setDetails, setTitle } from './results.js';
 import { ensureDebianProgram, programVersion } from './systems.js';
 import { seedWorld, type SeededWorld } from './tui/seed.js';
 
@@ -273,6 +273,10 @@ function recordFigures(samples: Samples, builds: Build[], rtt: number, loaded: M
 	if (own) target('loaded_rss', `RSS with ${count.toLocaleString('en')} messages loaded ÷ idle RSS on the chat screen`, own.mb / chat('idle_rss_mb'), 1.3);
 	note(SECTION, `Each program starts in a pane of a private tmux server (${SIZE.columns}×${SIZE.rows}), captured every ${POLL_MS} ms; times run from just before \`tmux new-session\` to the capture showing the screen: chat-tui's log-in title on an empty profile, WeeChat's title and status bars on an empty home, chat-tui's chat screen with a saved login to a local server (100 ordinary messages). Median of ${RUNS} runs, interleaved, after one unrecorded round. React's production build (as \`chat-tui\` runs). ${nodeVersion(builds[0]!.node)}: the compile cache and the resolve hook of source/start-fast.ts need Node ≥ 22.1 and ≥ 22.15.`);
 	note(SECTION, `\`--version\` and \`send\` (saved login, one direct message) are spawn to exit; the round trip is a WebSocket ping on an open connection to the same server. RSS is VmRSS once the screen has been still ${STILL_MS / 1000} s; loaded: the ${count.toLocaleString('en')}-message conversation, Home until its oldest message (#${own?.oldest ?? '?'}) shows.`);
+	const load = loadavg()[0] ?? 0;
+	setDetails(SECTION, 'load_average_1m', load);
+	// The harness and one program keep about one core busy; more means other work ran alongside, and slowed Node's starts more than WeeChat's.
+	if (load > 1.5) note(SECTION, `The 1-minute load average was ${load.toFixed(2)} at the end (${cpus().length} cores): other work ran alongside, so these figures are noisy; compare the ratios and side-by-side columns of one run.`);
 	if (builds.length > 1) note(SECTION, `Side by side with ${builds.slice(1).map((build) => `"${build.label}" (${build.cli})`).join(', ')}, in the same rounds.`);
 }
 
