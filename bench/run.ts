@@ -19,7 +19,7 @@
  *   --no-cluster         skip the cluster section (bench/cluster.ts: PostgreSQL + Redis instances)
  *   --no-startup         skip the startup section (bench/startup.ts: chat-tui against WeeChat in tmux)
  *   --only cluster       just the cluster section (about a minute)
- *   --only startup       just the startup section (about a minute)
+ *   --only startup       just the startup section (about two minutes)
  *   --startup-cli PATH   the startup section times this cli.js instead of dist/source/cli.js
  *   --startup-baseline PATH  and this one too, side by side in the same rounds (e.g. main's build, before a change)
  *   --startup-node PATH  the node binary that runs them (e.g. another Node line; its node_modules must suit it)
@@ -37,7 +37,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SystemKind } from './clients.js';
 import { runClusterBench } from './cluster.js';
-import { runStartupBench } from './startup.js';
 import { best, computeTargets, recordGenerator, recordIdleAndLogin, recordLoad } from './figures.js';
 import { runIdleAndLogin, type IdleAndLogin } from './idle-login.js';
 import { runPasswordBench } from './passwords.js';
@@ -60,6 +59,7 @@ import { profileChatTui } from './profile-run.js';
 import { current, formatText, note, record, ROOT, setMode, setTitle, writeResults, type SectionContext } from './results.js';
 import { closeSession, openSession } from './sessions.js';
 import type { StepResult, Workload } from './step-results.js';
+import { runStartupBench } from './startup.js';
 import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
 import { CHAT_TUI_OPEN_LIMITS, distExists, ensureDebianProgram, programVersion } from './systems.js';
 

@@ -20,7 +20,7 @@
  * - idle RSS on the chat screen (100 messages), and with a 5,000-message
  *   conversation loaded as far as the log keeps (Home until nothing more loads).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -286,7 +286,7 @@ export async function runStartupBench(options: StartupOptions): Promise<void> {
 	const node = options.node ?? 'node';
 	const builds: Build[] = [{ label: 'chat-tui', cli: options.cli ?? path.join(ROOT, 'dist', 'source', 'cli.js'), node }];
 	if (options.baseline) builds.push({ label: 'baseline', cli: options.baseline, node });
-	const why = ensureDebianProgram('weechat', 'weechat-curses', log);
+	const why = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0 ? ensureDebianProgram('weechat', 'weechat-curses', log) : 'tmux is not installed';
 	if (why) {
 		note(SECTION, `Skipped: ${why}.`);
 		return;
