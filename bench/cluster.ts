@@ -340,9 +340,9 @@ async function redisCosts(quick: boolean, log: (line: string) => void): Promise<
 const COST_RATE = 200;
 const COST_TARGET = 1.5;
 
-/** CPU ms of every PostgreSQL process now (the backends serving the instance do the store's work). */
-function postgresCpuMs(): number {
-	let total = 0;
+/** CPU ms of each PostgreSQL process now, by pid (the backends serving the instance do the store's work). */
+function postgresCpu(): Map<number, number> {
+	const byPid = new Map<number, number>();
 	for (const entry of readdirSync('/proc')) {
 		if (!/^\d+$/.test(entry)) continue;
 		let command = '';
@@ -351,66 +351,96 @@ function postgresCpuMs(): number {
 		} catch {
 			continue;
 		}
-		if (command.startsWith('postgres')) total += cpuTimeMs(Number(entry)) ?? 0;
+		if (command.startsWith('postgres')) byPid.set(Number(entry), cpuTimeMs(Number(entry)) ?? 0);
 	}
-	return total;
+	return byPid;
 }
 
-/** USERS / 2 pairs on one server send COST_RATE messages a second in all for `ms`; the CPU of the server (and PostgreSQL) per 1,000 delivered. */
-async function costAt(url: string, pid: number, ms: number): Promise<{ server: number; postgres: number; delivered: number }> {
+/** PostgreSQL's CPU since `from`: each process's growth (a backend that started since counts from 0; one that ended is lost). */
+function postgresCpuSince(from: Map<number, number>): number {
+	let used = 0;
+	for (const [pid, now] of postgresCpu()) used += now - (from.get(pid) ?? 0);
+	return used;
+}
+
+/** One server of part 3, its users logged in and paired, and what it has used so far. */
+interface CostSide {
+	pid: number;
+	users: User[];
+	received: () => number;
+	cpuMs: number;
+	postgresMs: number;
+	delivered: number;
+}
+
+async function costSide(url: string, pid: number): Promise<CostSide> {
 	const users: User[] = [];
-	try {
-		const received = await pairs(url, 'cc', users);
-		const serverFrom = cpuTimeMs(pid) ?? Number.NaN;
-		const postgresFrom = postgresCpuMs();
-		const senders = users.filter((_, i) => i % 2 === 0);
-		const interval = (1000 * senders.length) / COST_RATE;
-		const timers = senders.map((from, i) =>
-			setInterval(() => void from.send({ user: users[2 * i + 1]!.name }, `cost ${'x'.repeat(40)}`).catch(() => undefined), interval),
-		);
-		await sleep(ms);
-		timers.forEach(clearInterval);
-		await sleep(1000);
-		const delivered = received();
-		const per1k = (used: number) => (used / delivered) * 1000;
-		return { server: per1k((cpuTimeMs(pid) ?? Number.NaN) - serverFrom), postgres: per1k(postgresCpuMs() - postgresFrom), delivered };
-	} finally {
-		await Promise.all(users.map((client) => client.close().catch(() => undefined)));
-	}
+	const received = await pairs(url, 'cc', users);
+	return { pid, users, received, cpuMs: 0, postgresMs: 0, delivered: 0 };
 }
 
-/** Part 3: one cluster instance and one SQLite server, one after the other, at the same light rate. */
+/** The pairs of one side send COST_RATE messages a second in all for `ms` (and 1 s to settle); adds its CPU and deliveries. */
+async function costWindow(side: CostSide, ms: number): Promise<void> {
+	const serverFrom = cpuTimeMs(side.pid) ?? Number.NaN;
+	const postgresFrom = postgresCpu();
+	const deliveredFrom = side.received();
+	const senders = side.users.filter((_, i) => i % 2 === 0);
+	const interval = (1000 * senders.length) / COST_RATE;
+	const timers = senders.map((from, i) =>
+		setInterval(() => void from.send({ user: side.users[2 * i + 1]!.name }, `cost ${'x'.repeat(40)}`).catch(() => undefined), interval),
+	);
+	await sleep(ms);
+	timers.forEach(clearInterval);
+	await sleep(1000);
+	side.cpuMs += (cpuTimeMs(side.pid) ?? Number.NaN) - serverFrom;
+	side.postgresMs += postgresCpuSince(postgresFrom);
+	side.delivered += side.received() - deliveredFrom;
+}
+
+const per1k = (used: number, delivered: number) => (used / delivered) * 1000;
+
+/**
+ * Part 3: a SQLite server and one cluster instance, both running, take turns
+ * at the same light rate (short windows, alternating), so a change in the
+ * machine's load during the run weighs on both alike.
+ */
 async function costAgainstSqlite(quick: boolean, log: (line: string) => void): Promise<void> {
-	const ms = quick ? 4000 : 8000;
+	const rounds = quick ? 3 : 6;
+	const windowMs = 2000;
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-bench-cost-'));
-	const sqlite = spawnPinned(process.execPath, [path.join(ROOT, 'dist', 'source', 'cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...CHAT_TUI_OPEN_LIMITS]);
-	let alone: { server: number; postgres: number; delivered: number };
-	try {
-		const [, url] = await waitForOutput(sqlite, /listening on (ws:\/\/\S+)/, 30_000, 'the SQLite server');
-		alone = await costAt(url!, sqlite.pid, ms);
-	} finally {
-		await stopProcess(sqlite, 10_000, 'SIGTERM');
-		rmSync(dataDir, { recursive: true, force: true });
-	}
 	const run = newRun();
 	await prepare(run);
-	let clustered: { server: number; postgres: number; delivered: number };
+	const sqlite = spawnPinned(process.execPath, [path.join(ROOT, 'dist', 'source', 'cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...CHAT_TUI_OPEN_LIMITS]);
 	let instance: Instance | undefined;
+	const sides: CostSide[] = [];
 	try {
+		const [, url] = await waitForOutput(sqlite, /listening on (ws:\/\/\S+)/, 30_000, 'the SQLite server');
 		instance = await spawnInstance(run, 'cost');
-		clustered = await costAt(instance.url, instance.process.pid, ms);
+		sides.push(await costSide(url!, sqlite.pid), await costSide(instance.url, instance.process.pid));
+		await sleep(500);
+		for (let round = 0; round < rounds; round++) {
+			// Which goes first alternates too.
+			for (const side of round % 2 === 0 ? sides : [...sides].reverse()) await costWindow(side, windowMs);
+		}
 	} finally {
+		await Promise.all(sides.flatMap((side) => side.users).map((client) => client.close().catch(() => undefined)));
+		await stopProcess(sqlite, 10_000, 'SIGTERM');
 		if (instance) await stopProcess(instance.process, 10_000, 'SIGTERM');
 		await cleanup(run);
+		rmSync(dataDir, { recursive: true, force: true });
 	}
-	const ratio = clustered.server / alone.server;
+	const [alone, clustered] = sides as [CostSide, CostSide];
+	const sqliteMs = per1k(alone.cpuMs, alone.delivered);
+	const clusterMs = per1k(clustered.cpuMs, clustered.delivered);
+	const postgresMs = per1k(clustered.postgresMs, clustered.delivered);
+	const ratio = clusterMs / sqliteMs;
 	log(
-		`  cluster: at ${COST_RATE} DM/s, CPU ms per 1,000 delivered: SQLite server ${alone.server.toFixed(0)}; cluster instance ${clustered.server.toFixed(0)} ` +
-			`(${ratio.toFixed(2)}×), PostgreSQL beside it ${clustered.postgres.toFixed(0)}`,
+		`  cluster: at ${COST_RATE} DM/s, CPU ms per 1,000 delivered: SQLite server ${sqliteMs.toFixed(0)}; cluster instance ${clusterMs.toFixed(0)} ` +
+			`(${ratio.toFixed(2)}×), PostgreSQL beside it ${postgresMs.toFixed(0)}`,
 	);
-	record(SECTION, 'cpu_ms_per_1k_dm', alone.server, 'ms', 'sqlite_server');
-	record(SECTION, 'cpu_ms_per_1k_dm', clustered.server, 'ms', 'cluster_instance');
-	record(SECTION, 'postgres_cpu_ms_per_1k_dm', clustered.postgres, 'ms', 'cluster_instance');
+	record(SECTION, 'cpu_ms_per_1k_dm', sqliteMs, 'ms', 'sqlite_server');
+	record(SECTION, 'cpu_ms_per_1k_dm', clusterMs, 'ms', 'cluster_instance');
+	record(SECTION, 'postgres_cpu_ms_per_1k_dm', postgresMs, 'ms', 'cluster_instance');
 	recordTarget({
 		id: 'cluster-cost-per-dm',
 		text: `cluster instance (PostgreSQL + Redis): CPU per 1,000 DMs ≤ ${COST_TARGET} × the SQLite server's, at ${COST_RATE} DM/s`,
@@ -418,7 +448,7 @@ async function costAgainstSqlite(quick: boolean, log: (line: string) => void): P
 		limit: COST_TARGET,
 		op: '<=',
 	});
-	note(SECTION, `Cost per DM: ${USERS / 2} pairs send ${COST_RATE} DMs a second in all for ${ms / 1000} s, first to a SQLite \`serve\`, then to one cluster instance; each server process's CPU (and every PostgreSQL process's, beside the instance) over the window and 1 s after, per 1,000 delivered.`);
+	note(SECTION, `Cost per DM: a SQLite \`serve\` and one cluster instance, both running, each with ${USERS / 2} pairs; they take turns, ${rounds} windows each of ${windowMs / 1000} s (and 1 s to settle) alternating, ${COST_RATE} DMs a second in all; each server process's CPU (and every PostgreSQL process's, beside the instance) over its windows, per 1,000 delivered. A direct message costs the instance two PostgreSQL statements (the peer read, the append) and one Redis script call.`);
 }
 
 /** The section: skipped with a note when PostgreSQL or Redis is not there. */

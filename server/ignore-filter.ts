@@ -16,6 +16,11 @@ export async function audienceOf(store: Store, senderId: number, userIds: number
 	return userIds.filter((id) => !skipped.has(id));
 }
 
+/** Who gets what is written to one user directly: that user, unless they ignore the writer. */
+export function directAudience(peer: { id: number; ignoresWriter: boolean }): number[] {
+	return peer.ignoresWriter ? [] : [peer.id];
+}
+
 /** True when `ownerId` ignores `senderId`. */
 export async function ignores(store: Store, ownerId: number, senderId: number): Promise<boolean> {
 	return (await store.ignorersAmong(senderId, [ownerId])).length > 0;

@@ -6,7 +6,8 @@
  * on counts, not timings.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusStats } from '../server/bus/bus.js';
 import { silentLogger } from '../server/logger.js';
 import { RedisPresence } from '../server/presence/redis-presence.js';
@@ -304,5 +305,35 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		// The payload (and so the bytes) per message is the same whatever N.
 		const sizes = [...local, ...across].map((figures) => figures.bytesOut);
 		expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(0.05 * Math.min(...sizes));
+	});
+
+	it('(f) a direct or group message costs its instance two PostgreSQL statements: the peer read and the append (idempotency, seq, row and queue in one)', async () => {
+		const [a] = (await instances(1)) as [RunningServer];
+		const alice = await pool.registered(a.url, 'stmt');
+		const bob = await pool.registered(a.url, 'stmt');
+		await befriend(alice, bob);
+		const group = uniqueName('g');
+		await alice.request('groups.create', { name: group });
+		await alice.request('groups.invite', { name: group, username: bob.name });
+		await bob.request('groups.join', { name: group });
+		const statements: string[] = [];
+		const query = pg.Client.prototype.query;
+		const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: Parameters<typeof query>) {
+			const config = args[0] as unknown as string | { text: string };
+			statements.push(typeof config === 'string' ? config : config.text);
+			return (query as (...rest: unknown[]) => unknown).apply(this, args) as ReturnType<typeof query>;
+		});
+		try {
+			for (let i = 0; i < 5; i++) await alice.send({ user: bob.name }, `counted ${i}`);
+			// A resend of a cid is answered from the same one statement.
+			await alice.request('send', { to: { user: bob.name }, text: 'again', cid: 'stmt-cid' });
+			await alice.request('send', { to: { user: bob.name }, text: 'again', cid: 'stmt-cid' });
+			// A group message: the group, the writer's role and its audience in one read, then the append.
+			for (let i = 0; i < 3; i++) await bob.send({ group }, `to the group ${i}`);
+		} finally {
+			spy.mockRestore();
+		}
+		expect(statements).toHaveLength(10 * 2);
+		expect(statements.filter((text) => /^\s*(BEGIN|COMMIT)/i.test(text))).toEqual([]);
 	});
 });

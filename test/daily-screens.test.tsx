@@ -437,7 +437,7 @@ describe('running a group from the TUI (issue 15: the moderation commands)', () 
 		};
 		await run('/topic payroll and budgets', 'set topic: payroll and budgets');
 		// The header shows the topic at once.
-		await screen.waitFor(`# ${group} — payroll and budgets`);
+		await screen.waitFor(`# ${group} · private · payroll and budgets`);
 		await run(`/op ${member.name}`, `you made ${member.name} admin`);
 		expect((await member.request('groups.members', { name: group })).members).toContainEqual(expect.objectContaining({ username: member.name, role: 'admin' }));
 		await run(`/deop ${member.name}`, `you made ${member.name} a member`);

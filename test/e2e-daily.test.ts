@@ -5,33 +5,18 @@
  * quit and a start while it is still away, and its return. Needs tmux and a
  * build (`npm test` builds first).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Settings } from '../source/local/settings.js';
 import { befriend, ClientPool, PASSWORD, until } from './helpers/clients.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { hasTmux, inCi, running, TmuxTerminals } from './helpers/tmux.js';
+import { hasTmux, inCi, running } from './helpers/tmux.js';
+import { CLI, tmuxSuite } from './helpers/tmux-suite.js';
 
-const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
-const SOCKET = `chat-tui-e2e-daily-${process.pid}`;
 const COLUMNS = 100;
 const ROWS = 30;
 /** Old messages beyond the three sent while away: more than two of Home's pages. */
 const BULK = 450;
 
-let terminals: TmuxTerminals;
-let server: TestServer | undefined;
-const dirs: string[] = [];
 const pool = new ClientPool();
-
-function tempDir(prefix: string): string {
-	const dir = mkdtempSync(path.join(tmpdir(), prefix));
-	dirs.push(dir);
-	return dir;
-}
 
 /** The sidebar's row for a name: "1 ● bob  3". */
 function sidebarRow(screen: string, name: string): string {
@@ -44,22 +29,12 @@ function inputRow(screen: string): string {
 }
 
 describe.skipIf(!hasTmux && !inCi)('a day with chat-tui in a real terminal (issue 13, tmux)', () => {
-	beforeAll(async () => {
-		if (!hasTmux) throw new Error('tmux is not installed, and CI needs this test: install tmux (.ci/run does)');
-		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-		terminals = new TmuxTerminals(SOCKET, path.join(tempDir('chat-tui-e2e-daily-'), 'tmux.conf'));
-		server = await startTestServer({});
-	});
-
-	afterAll(async () => {
-		terminals?.close();
-		await pool.closeAll();
-		await server?.stop();
-		for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-	});
+	const suite = tmuxSuite('e2e-daily');
+	afterAll(() => pool.closeAll());
 
 	it('unread while away, resize, long history, an unsent message across a quit, and a start while the server is down', { timeout: 120_000 }, async () => {
-		const url = server!.url;
+		const { terminals, server, tempDir } = suite;
+		const url = server.url;
 		const user = async (name: string) => {
 			const client = await pool.connect(url);
 			await client.register(name, PASSWORD);
@@ -117,7 +92,7 @@ describe.skipIf(!hasTmux && !inCi)('a day with chat-tui in a real terminal (issu
 		await terminals.waitFor('alice', (screen) => !screen.includes('End for newest'));
 
 		// Item 1: the server goes away; a line typed is kept unsent; quitting says so once, then quits.
-		await server!.halt();
+		await server.halt();
 		await terminals.waitFor('alice', 'reconnecting');
 		terminals.type('alice', 'written while the server was down');
 		terminals.press('alice', 'Enter');
@@ -141,7 +116,7 @@ describe.skipIf(!hasTmux && !inCi)('a day with chat-tui in a real terminal (issu
 		expect(kept).toMatch(/1 unsent/);
 
 		// The server returns: Ctrl-R logs in at once, the message goes, once.
-		await server!.resume();
+		await server.resume();
 		terminals.press('alice', 'C-r');
 		await terminals.waitFor('alice', '● connected', 15_000);
 		await terminals.waitFor('alice', (screen) => !screen.includes('unsent'));

@@ -3,32 +3,29 @@
  * real server. Needs tmux and a build (`npm test` builds first; run
  * `npm run build` before running this file alone).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { hasTmux, inCi, running, TmuxTerminals } from './helpers/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { hasTmux, inCi, running } from './helpers/tmux.js';
+import { CLI, tmuxSuite, type TmuxSuite } from './helpers/tmux-suite.js';
 
-const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
-const SOCKET = `chat-tui-e2e-${process.pid}`;
 const COLUMNS = 100;
 const ROWS = 30;
 const MOTD = 'e2e server ready';
 
 if (!hasTmux && !inCi) console.warn('e2e-tui: tmux is not installed, skipping the terminal end-to-end test');
 
-let terminals: TmuxTerminals;
+/** The suite's terminals and server (test/helpers/tmux-suite.ts), set up in the describe below. */
+let suite: TmuxSuite;
 
 /** Opens a detached 100×30 terminal running the built TUI. */
 function startTui(session: string, server: string, configDir: string): void {
-	terminals.start(session, [process.execPath, CLI, '--server', server, '--config-dir', configDir], COLUMNS, ROWS);
+	suite.terminals.start(session, [process.execPath, CLI, '--server', server, '--config-dir', configDir], COLUMNS, ROWS);
 }
 
-const type = (session: string, text: string) => terminals.type(session, text);
-const press = (session: string, ...keys: string[]) => terminals.press(session, ...keys);
-const waitForScreen = (session: string, text: string) => terminals.waitFor(session, text);
+const type = (session: string, text: string) => suite.terminals.type(session, text);
+const press = (session: string, ...keys: string[]) => suite.terminals.press(session, ...keys);
+const waitForScreen = (session: string, text: string) => suite.terminals.waitFor(session, text);
 
 /** Registers through the log-in screen: Ctrl-R, username, Tab, password, Tab, the password again, Enter. */
 async function register(session: string, username: string, password: string): Promise<void> {
@@ -46,31 +43,12 @@ async function register(session: string, username: string, password: string): Pr
 	await waitForScreen(session, `logged in as ${username}`);
 }
 
-let server: TestServer | undefined;
-const dirs: string[] = [];
-
-function tempDir(prefix: string): string {
-	const dir = mkdtempSync(path.join(tmpdir(), prefix));
-	dirs.push(dir);
-	return dir;
-}
-
 describe.skipIf(!hasTmux && !inCi)('chat-tui in real terminals (tmux)', () => {
-	beforeAll(async () => {
-		if (!hasTmux) throw new Error('tmux is not installed, and CI needs this test: install tmux (.ci/run does)');
-		if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-		terminals = new TmuxTerminals(SOCKET, path.join(tempDir('chat-tui-e2e-tmux-'), 'tmux.conf'));
-		server = await startTestServer({ motd: MOTD });
-	});
-
-	afterAll(async () => {
-		terminals?.close();
-		await server?.stop();
-		for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-	});
+	suite = tmuxSuite('e2e-tui', { motd: MOTD });
 
 	it('two users register, befriend, exchange messages, and one sees the other go offline', { timeout: 90_000 }, async () => {
-		const url = server!.url;
+		const { terminals, server, tempDir } = suite;
+		const url = server.url;
 		const alice = { session: 'alice', name: 'alice', password: 'alice-secret-1', config: tempDir('chat-tui-e2e-a-') };
 		const bob = { session: 'bob', name: 'bob', password: 'bob-secret-22', config: tempDir('chat-tui-e2e-b-') };
 

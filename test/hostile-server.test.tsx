@@ -258,7 +258,7 @@ describe('a hostile server', () => {
 		expect(hostile.shown).toContain('from disk ^[]0;disk^G'); // local history
 		expect(hostile.shown).toContain('@ ^[]52;c;cHduZWQ=^G (bob)'); // the quick switcher
 		expect(hostile.shown).toContain('@ ^[]52;c;cHduZWQ=^G'); // bob's alias, the log's title
-		expect(hostile.shown).toContain('# general — access <RLO>evil<PDF> level'); // the group's description, the header
+		expect(hostile.shown).toContain('# general · access <RLO>evil<PDF> level'); // the group's description, the header
 		// The stand-ins are in reverse video.
 		expect(hostile.written).toMatch(/\u001B\[7m\^\[\u001B\[27m/);
 	});

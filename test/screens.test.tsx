@@ -8,6 +8,7 @@ import { TransferBar } from '../source/ui/components/transfer-bar.js';
 import { befriend, ClientPool, PASSWORD, record, until } from './helpers/clients.js';
 import { closeOpened, opened, renderApp, type Harness } from './helpers/app.js';
 import { renderScreen, type TerminalSize } from './helpers/render.js';
+import { expectFits, normalise } from './helpers/frames.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -35,32 +36,6 @@ const KEY = {
 	ctrlF: '\u0006',
 	alt: (digit: number) => `\u001B${digit}`,
 };
-
-/** The log's day separator, as log-rows.ts draws it, for a label at a width. */
-function separator(label: string, width: number): string {
-	const text = ` ${label} `;
-	const side = Math.max(2, Math.floor((width - stringWidth(text)) / 2));
-	return `${'─'.repeat(side)}${text}${'─'.repeat(side)}`.slice(0, width).padEnd(width);
-}
-
-/**
- * What varies between runs, made fixed: the server's port (padded so columns
- * stay aligned), clock times, and the date in the day separator (redrawn at
- * the same width with a fixed label).
- */
-function normalise(frame: string): string {
-	return frame
-		.replace(/ws:\/\/127\.0\.0\.1:(\d+)/g, (_url, port: string) => 'ws://127.0.0.1:PORT'.padEnd(15 + Math.max(4, port.length)))
-		.replace(/─{2,} (?!new messages)[^─│]+? ─{2,} */g, (row) => separator('DAY', row.length))
-		.replace(/\b\d\d:\d\d\b/g, 'HH:MM');
-}
-
-/** Every row of a frame: exactly `rows` of them, none wider than the terminal. */
-function expectFits(frame: string, { columns, rows }: TerminalSize): void {
-	const lines = frame.split('\n');
-	expect(lines).toHaveLength(rows);
-	for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(columns);
-}
 
 /** The sidebar row of a contact or group (the left pane of a frame line). */
 function sidebarRow(frame: string, name: string): string {
@@ -216,7 +191,7 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(sidebarRow(frame, 'carol')).toMatch(/^│2 ○ carol +2│$/);
 		expect(sidebarRow(frame, 'general')).toMatch(/^│3 # general +│$/);
 		// The log: title, history, the join line, bob's and alice's messages, in order.
-		expect(frame).toContain('# general — everyone welcome');
+		expect(frame).toContain('# general · public · everyone welcome');
 		// History, then what happened live, in the order it happened: system lines among the messages.
 		const order = ['morning all', 'morning carol!', 'bob joined general', 'hello everyone', 'welcome, bob'];
 		const positions = order.map((text) => frame.indexOf(text));
@@ -331,6 +306,11 @@ describe.each(SIZES)('chat screens at $columns×$rows', (size) => {
 		expect(text).toMatch(/Alt-B \/ Ctrl-Left +a word back/);
 		expect(text).toMatch(/Backspace \/ Delete +delete the character before \/ after the cursor/);
 		expect(text).toMatch(/\/msg <user> \[text\] +open the conversation with a friend, and send text if given/);
+		// groups: the members and browse overlays' keys, from their tables.
+		expect(text).toMatch(/In \/members/);
+		expect(text).toMatch(/^k +remove the chosen member \(asks first; admins, creator\)/m);
+		expect(text).toMatch(/In \/groups/);
+		expect(text).toMatch(/\/groups \[words\] +browse public groups/);
 		expect(text).toMatch(/\/save \[N\] \[dir\] +download the newest \(or N-th newest\) file of the open conversation \(default dir ~\/Downloads\)/);
 		// A name wider than its column takes a row of its own; its description follows, whole.
 		expect(text).toMatch(/\/create <group> \[--public\] \[description\] +create a group \(you become its creator\); private unless --public: others join by \/invite/);

@@ -909,6 +909,37 @@ function describeStore(name: string, open: () => Promise<Store>, cleanup: () => 
 				expect((await store.ignoredBy(alice!.id)).map((user) => user.username)).toEqual([`${p}_zed`]);
 			});
 
+			it('reads a direct peer by name (any case, deleted ones too) with the friendship and whether they ignore the writer', async () => {
+				const p = prefix();
+				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_Bob`, `${p}_carl`);
+				const peer = (writer: UserRecord, name: string) => store.directPeer(writer.id, name);
+				expect(await peer(alice!, `${p}_bob`)).toMatchObject({ id: bob!.id, username: `${p}_Bob`, deleted: false, friend: false, ignoresWriter: false });
+				await store.addFriendship(alice!.id, bob!.id);
+				await store.addIgnore(bob!.id, alice!.id, '2024-01-01T00:00:00.000Z');
+				expect(await peer(alice!, `${p}_BOB`)).toMatchObject({ id: bob!.id, friend: true, ignoresWriter: true });
+				// Whom the writer ignores does not matter, nor others' friendships.
+				expect(await peer(bob!, `${p}_alice`)).toMatchObject({ id: alice!.id, friend: true, ignoresWriter: false });
+				expect(await peer(carl!, `${p}_bob`)).toMatchObject({ friend: false, ignoresWriter: false });
+				await store.deleteUser(carl!.id, new Date().toISOString());
+				expect(await peer(alice!, `${p}_carl`)).toMatchObject({ id: carl!.id, deleted: true, friend: false });
+				expect(await peer(alice!, `${p}_nobody`)).toBeUndefined();
+			});
+
+			it('reads a group by name as a writer sees it: their role (none for a stranger) and the other members who do not ignore them', async () => {
+				const p = prefix();
+				const [alice, bob, carl, dana] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`, `${p}_dana`);
+				const crew = (await store.createGroup(`${p}_Crew`, 'the crew', alice!.id))!;
+				await store.addMember(crew.id, bob!.id);
+				await store.addMember(crew.id, carl!.id);
+				await store.addIgnore(carl!.id, alice!.id, '2024-01-01T00:00:00.000Z');
+				await store.addIgnore(alice!.id, bob!.id, '2024-01-01T00:00:00.000Z');
+				expect(await store.groupAudience(alice!.id, `${p}_crew`)).toMatchObject({ id: crew.id, name: `${p}_Crew`, role: 'creator', members: 3, audience: [bob!.id] });
+				// Alice ignores bob: nothing of his reaches her; carl ignoring alice does not keep bob from him.
+				expect(await store.groupAudience(bob!.id, `${p}_crew`)).toMatchObject({ role: 'normal', audience: [carl!.id] });
+				expect(await store.groupAudience(dana!.id, `${p}_crew`)).toMatchObject({ role: undefined, audience: sortNumbers([alice!.id, bob!.id, carl!.id]) });
+				expect(await store.groupAudience(alice!.id, `${p}_nothing`)).toBeUndefined();
+			});
+
 			it('hides an ignored sender’s messages from the ignorer’s history, search, unread counts and queue; others see them', async () => {
 				const p = prefix();
 				const [alice, bob, carl] = await users(`${p}_alice`, `${p}_bob`, `${p}_carl`);

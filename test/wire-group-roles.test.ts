@@ -58,6 +58,17 @@ describe('group roles', () => {
 		expectError(refused, 'FORBIDDEN');
 		expect(String(refused.message)).not.toContain('salaries');
 		await expectShutOut(stranger, name);
+		// Asked in another case, a refusal names the group as asked: nothing of how it is stored.
+		const asked = name.toLowerCase();
+		for (const answer of [
+			await stranger.client.request('groups.join', { name: asked }),
+			await stranger.client.request('history', { with: { group: asked } }),
+			await send(stranger, asked, 'let me in'),
+		]) {
+			expectError(answer, 'FORBIDDEN');
+			expect(String(answer.message)).toContain(asked);
+			expect(String(answer.message)).not.toContain(name);
+		}
 		const browsed = await stranger.client.ok('groups.browse', { query: name });
 		expect(browsed.groups).toEqual([]);
 		// A group that does not exist is NOT_FOUND, as before (a taken name is no secret: create says CONFLICT).

@@ -1,6 +1,6 @@
 import { ProtocolError, type Peer, type Role } from '../../source/protocol/index.js';
-import { existingGroup, existingUser } from '../directory.js';
-import { audienceOf } from '../ignore-filter.js';
+import { existingDirectPeer, existingGroup, existingGroupAudience, existingUser } from '../directory.js';
+import { audienceOf, directAudience } from '../ignore-filter.js';
 import type { GroupRecord, Store } from '../store/store.js';
 import { conversationKey, directKey, groupKey, parseConversationKey, type ConversationWith } from './key.js';
 
@@ -35,9 +35,13 @@ export interface Participation {
 /** The group, with the user's role in it; FORBIDDEN for a group the user is not in. */
 export async function groupAsMember(store: Store, userId: number, name: string): Promise<{ group: GroupRecord; role: Role }> {
 	const group = await existingGroup(store, name);
-	const role = await store.roleIn(group.id, userId);
-	if (!role) throw new ProtocolError('FORBIDDEN', `you are not a member of ${group.name}`);
-	return { group, role };
+	return { group, role: memberRole(name, await store.roleIn(group.id, userId)) };
+}
+
+/** The role, or FORBIDDEN when there is none. The refusal names the group as asked: a non-member learns nothing of it. */
+function memberRole(asked: string, role: Role | undefined): Role {
+	if (!role) throw new ProtocolError('FORBIDDEN', `you are not a member of ${asked}`);
+	return role;
 }
 
 function conversationOf(userId: number, to: ConversationWith, peer: Peer): Conversation {
@@ -57,17 +61,19 @@ export async function readable(store: Store, userId: number, peer: Peer): Promis
 /** A conversation the user may write to: a direct one needs friendship, a group one membership. */
 export async function writable(store: Store, userId: number, peer: Peer): Promise<Route> {
 	if ('user' in peer) {
-		const other = await existingUser(store, peer.user);
-		if (!(await store.friendOf(userId, other.id))) {
+		// One read for the user, the friendship and their ignore list: this runs for every direct message.
+		const other = await existingDirectPeer(store, userId, peer.user);
+		if (!other.friend) {
 			throw new ProtocolError('FORBIDDEN', `${other.username} is not your friend; send a friend request first`);
 		}
 		const conversation = conversationOf(userId, { userId: other.id }, { user: other.username });
-		return { ...conversation, recipients: await recipientsAmong(store, userId, [other.id]) };
+		return { ...conversation, recipients: directAudience(other) };
 	}
-	const { group } = await groupAsMember(store, userId, peer.group);
+	// One read for the group, the writer's membership and who of the others ignores them: this runs for every group message.
+	const group = await existingGroupAudience(store, userId, peer.group);
+	memberRole(peer.group, group.role);
 	const conversation = conversationOf(userId, { groupId: group.id }, { group: group.name });
-	const others = (await store.memberIdsOf(group.id)).filter((id) => id !== userId);
-	return { ...conversation, recipients: await recipientsAmong(store, userId, others) };
+	return { ...conversation, recipients: group.audience };
 }
 
 /** Of a conversation's participants, those who get what `writerId` writes there: the ones not ignoring the writer. */

@@ -56,12 +56,13 @@ export function requireRemovable(group: GroupRecord, actor: Role, target: Role |
 /**
  * Whether the user may join: not banned, and the group public or the user
  * invited. The refusal of a private group is the same sentence whether or
- * not the user was ever invited, so it tells a stranger nothing more.
+ * not the user was ever invited, and names the group as asked (not as
+ * stored), so it tells a stranger nothing more.
  */
-export async function requireJoinable(store: Store, group: GroupRecord, userId: number): Promise<void> {
-	if (await store.isBanned(group.id, userId)) refuse(`you are banned from ${group.name}`);
+export async function requireJoinable(store: Store, group: GroupRecord, userId: number, asked: string): Promise<void> {
+	if (await store.isBanned(group.id, userId)) refuse(`you are banned from ${asked}`);
 	if (group.visibility === 'public') return;
-	if (!(await store.hasInvite(group.id, userId))) refuse(`${group.name} is joined by invite only`);
+	if (!(await store.hasInvite(group.id, userId))) refuse(`${asked} is joined by invite only`);
 }
 
 /** The creator may leave only a group nobody else is in (which deletes it); otherwise they hand it over or delete it. */

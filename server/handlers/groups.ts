@@ -101,7 +101,7 @@ export const groupHandlers: Handlers<
 		const self = me(context);
 		const group = await existingGroup(store, name);
 		if (await store.roleIn(group.id, self.id)) throw new ProtocolError('CONFLICT', `you are already a member of ${group.name}`);
-		await requireJoinable(store, group, self.id);
+		await requireJoinable(store, group, self.id, name);
 		// Joining accepts a pending invite (the store ends it with the join).
 		if (!(await store.addMember(group.id, self.id))) {
 			throw new ProtocolError('CONFLICT', `you are already a member of ${group.name}`);

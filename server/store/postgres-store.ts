@@ -7,6 +7,8 @@ import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './mes
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type {
 	AppendResult,
+	DirectPeerRecord,
+	GroupAudienceRecord,
 	FriendRecord,
 	FriendRequestRecord,
 	GroupChanges,
@@ -370,6 +372,17 @@ export class PostgresStore implements Store {
 		);
 	}
 
+	async directPeer(writerId: number, username: string): Promise<DirectPeerRecord | undefined> {
+		return this.row<DirectPeerRecord>(
+			this.pool,
+			`SELECT u.id, u.username, u.password_hash AS "passwordHash", u.deleted_at IS NOT NULL AS deleted,
+				EXISTS (SELECT 1 FROM friends f WHERE f.owner_id = $2 AND f.friend_id = u.id) AS friend,
+				EXISTS (SELECT 1 FROM ignores i WHERE i.owner_id = u.id AND i.ignored_id = $2) AS "ignoresWriter"
+			 FROM users u WHERE u.username_key = $1`,
+			[username.toLowerCase(), writerId],
+		);
+	}
+
 	async addFriendship(a: number, b: number): Promise<void> {
 		const since = new Date().toISOString();
 		// Rows always in the same order, lower id first: two people accepting each other at once cannot deadlock.
@@ -678,6 +691,19 @@ export class PostgresStore implements Store {
 		);
 	}
 
+	async groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined> {
+		// json_agg, not ARRAY: an int8[] would arrive as strings, past the INT8 parser above.
+		const row = await this.row<GroupRecord & { role: Role | null; audience: number[] }>(
+			this.pool,
+			`SELECT ${GROUP_COLUMNS}, (SELECT role FROM members WHERE group_id = g.id AND user_id = $2) AS role,
+				COALESCE((SELECT json_agg(n.user_id ORDER BY n.user_id) FROM members n
+					WHERE n.group_id = g.id AND n.user_id <> $2 AND ${senderNotIgnoredBy('n.user_id', '$2')}), '[]') AS audience
+			 FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = $1`,
+			[name.toLowerCase(), writerId],
+		);
+		return row && { ...row, role: row.role ?? undefined };
+	}
+
 	async memberIdsOf(groupId: number): Promise<number[]> {
 		const rows = await this.rows<{ user_id: number }>(this.pool, `SELECT user_id FROM members WHERE group_id = $1`, [groupId]);
 		return rows.map((row) => row.user_id);
@@ -729,38 +755,39 @@ export class PostgresStore implements Store {
 	 * same (sender, cid) racing past the first check: the later one hits the
 	 * unique constraint, rolls back (its seq with it) and returns the first.
 	 */
+	/**
+	 * One statement, so one round trip and its own transaction: the sender's
+	 * earlier message with this cid if there is one (a resend), else the next
+	 * seq of the conversation (its counter row is locked until the statement
+	 * commits, which orders concurrent sends), the message and its pending
+	 * rows. Round trips are most of a send's cost on this engine.
+	 */
 	async appendMessage(message: NewMessage): Promise<AppendResult> {
 		const key = conversationKey(message.senderId, message.to);
 		const toUser = 'userId' in message.to ? message.to.userId : null;
 		const toGroup = 'groupId' in message.to ? message.to.groupId : null;
 		try {
-			return await this.transaction(async (client): Promise<AppendResult> => {
-				const existing = await this.messageByCid(client, message.senderId, message.cid);
-				if (existing) return { message: existing, duplicate: true, queuedFor: [] };
-				const counter = await this.row<{ last_seq: number }>(
-					client,
-					`INSERT INTO conversations (key, last_seq) VALUES ($1, 1)
-					 ON CONFLICT (key) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING last_seq`,
-					[key],
-				);
-				const row = await this.row<MessageRow>(
-					client,
-					`WITH m AS (
-						INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts, file_id)
-						VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *
-					 ) SELECT ${MESSAGE_COLUMNS} FROM m ${MESSAGE_JOINS}`,
-					[key, counter!.last_seq, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null],
-				);
-				const queuedFor = message.pendingFor;
-				if (queuedFor.length > 0) {
-					await client.query(
-						`INSERT INTO pending (user_id, message_id)
-						 SELECT user_id, $2 FROM unnest($1::bigint[]) WITH ORDINALITY AS p(user_id, n) ORDER BY n`,
-						[queuedFor, row!.id],
-					);
-				}
-				return { message: toMessage(row!), duplicate: false, queuedFor };
-			});
+			const row = await this.row<MessageRow & { duplicate: boolean }>(
+				this.pool,
+				`WITH earlier AS (
+					SELECT id FROM messages WHERE sender_id = $3 AND cid = $7
+				 ), counter AS (
+					INSERT INTO conversations (key, last_seq) SELECT $1, 1 WHERE NOT EXISTS (SELECT 1 FROM earlier)
+					ON CONFLICT (key) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING last_seq
+				 ), m AS (
+					INSERT INTO messages (conversation, seq, sender_id, to_user_id, to_group_id, text, cid, ts, file_id)
+					SELECT $1, last_seq, $3, $4, $5, $6, $7, $8, $9 FROM counter RETURNING *
+				 ), queued AS (
+					INSERT INTO pending (user_id, message_id)
+					SELECT p.user_id, m.id FROM m, unnest($2::bigint[]) WITH ORDINALITY AS p(user_id, n) ORDER BY n
+				 )
+				 SELECT ${MESSAGE_COLUMNS}, false AS duplicate FROM m ${MESSAGE_JOINS}
+				 UNION ALL
+				 SELECT ${MESSAGE_COLUMNS}, true AS duplicate FROM messages m ${MESSAGE_JOINS} WHERE m.id IN (SELECT id FROM earlier)`,
+				[key, message.pendingFor, message.senderId, toUser, toGroup, message.text, message.cid, message.ts, message.fileId ?? null],
+			);
+			if (row!.duplicate) return { message: toMessage(row!), duplicate: true, queuedFor: [] };
+			return { message: toMessage(row!), duplicate: false, queuedFor: message.pendingFor };
 		} catch (error) {
 			if (isDatabaseError(error, UNIQUE_VIOLATION) && error.constraint === 'messages_sender_cid') {
 				// The winner has committed (our insert waited for it), so its message is visible now.

@@ -8,6 +8,8 @@ import { messageColumns, MESSAGE_JOINS, toMessage, type MessageRow } from './mes
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
 	AppendResult,
+	DirectPeerRecord,
+	GroupAudienceRecord,
 	FriendRecord,
 	FriendRequestRecord,
 	GroupChanges,
@@ -256,6 +258,16 @@ export class SqliteStore implements Store {
 		).get(userId, friendId) as FriendRecord | undefined;
 	}
 
+	async directPeer(writerId: number, username: string): Promise<DirectPeerRecord | undefined> {
+		const row = this.sql(
+			`SELECT u.id, u.username, u.password_hash AS passwordHash, u.deleted_at IS NOT NULL AS deleted,
+				EXISTS (SELECT 1 FROM friends f WHERE f.owner_id = @writer AND f.friend_id = u.id) AS friend,
+				EXISTS (SELECT 1 FROM ignores i WHERE i.owner_id = u.id AND i.ignored_id = @writer) AS ignoresWriter
+			 FROM users u WHERE u.username_key = @key`,
+		).get({ key: username.toLowerCase(), writer: writerId }) as (Omit<DirectPeerRecord, 'deleted' | 'friend' | 'ignoresWriter'> & Record<'deleted' | 'friend' | 'ignoresWriter', number>) | undefined;
+		return row && { ...row, deleted: row.deleted === 1, friend: row.friend === 1, ignoresWriter: row.ignoresWriter === 1 };
+	}
+
 	async addFriendship(a: number, b: number): Promise<void> {
 		const since = new Date().toISOString();
 		this.db.transaction(() => {
@@ -498,6 +510,16 @@ export class SqliteStore implements Store {
 			`SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id
 			 WHERE m.group_id = ? ORDER BY CASE m.role WHEN 'creator' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username_key`,
 		).all(groupId) as MemberRecord[];
+	}
+
+	async groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined> {
+		const row = this.sql(
+			`SELECT ${GROUP_COLUMNS}, (SELECT role FROM members WHERE group_id = g.id AND user_id = @writer) AS role,
+				(SELECT json_group_array(user_id) FROM (SELECT n.user_id FROM members n
+					WHERE n.group_id = g.id AND n.user_id <> @writer AND ${senderNotIgnoredBy('n.user_id', '@writer')} ORDER BY n.user_id)) AS audience
+			 FROM groups g JOIN users c ON c.id = g.creator_id WHERE g.name_key = @key`,
+		).get({ key: name.toLowerCase(), writer: writerId }) as (GroupRecord & { role: Role | null; audience: string }) | undefined;
+		return row && { ...row, role: row.role ?? undefined, audience: JSON.parse(row.audience) as number[] };
 	}
 
 	async memberIdsOf(groupId: number): Promise<number[]> {

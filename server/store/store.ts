@@ -15,6 +15,19 @@ export interface UserRecord {
 	deleted: boolean;
 }
 
+/** A user as someone writes to them directly: whether the two are friends, and whether the user ignores the writer. */
+export interface DirectPeerRecord extends UserRecord {
+	friend: boolean;
+	ignoresWriter: boolean;
+}
+
+/** A group as someone writes to it: their role in it (none: not a member), and who gets what they write there. */
+export interface GroupAudienceRecord extends GroupRecord {
+	role: Role | undefined;
+	/** The other members, but those who ignore the writer. */
+	audience: number[];
+}
+
 /** The user a token belongs to, and the login session the token is. */
 export interface TokenOwner extends UserRecord {
 	sessionId: string;
@@ -242,6 +255,8 @@ export interface Store {
 	// friends
 	friendsOf(userId: number): Promise<FriendRecord[]>;
 	friendOf(userId: number, friendId: number): Promise<FriendRecord | undefined>;
+	/** The user named `username` (deleted ones too) as `writerId` writes to them: what every direct send asks, in one read. */
+	directPeer(writerId: number, username: string): Promise<DirectPeerRecord | undefined>;
 	/** Makes the two friends and drops any requests between them. */
 	addFriendship(a: number, b: number): Promise<void>;
 	/** False when they were not friends. */
@@ -292,6 +307,8 @@ export interface Store {
 	/** Creator first, then admins, then the rest, each by name. */
 	membersOf(groupId: number): Promise<MemberRecord[]>;
 	/** Just the members' ids, in no particular order: what routing a group message needs, without the join and sort. */
+	/** The group named `name` as `writerId` writes to it: what every group send asks, in one read. */
+	groupAudience(writerId: number, name: string): Promise<GroupAudienceRecord | undefined>;
 	memberIdsOf(groupId: number): Promise<number[]>;
 	groupsOf(userId: number): Promise<MembershipRecord[]>;
 	/** Deletes the group, its members and its messages. */

@@ -89,10 +89,10 @@ export type KeyAction =
 
 /** The chat screen's own keys; what they do not take edits the input line (LINE_EDITING_KEYS). */
 export const KEY_BINDINGS: KeyTable<KeyAction> = [
-	{ action: 'submit', keys: ['enter'], summary: 'send the line, or run the /command' },
+	{ action: 'submit', keys: ['enter'], summary: 'send the line, or run the /command; on an invite: join the group' },
 	{ action: 'newline', keys: ['alt+enter'], summary: 'a new line in the message (pasted lines stay lines too)' },
-	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation' },
-	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation' },
+	{ action: 'next-conversation', keys: ['ctrl+n'], summary: 'next conversation (pending invites come last)' },
+	{ action: 'previous-conversation', keys: ['ctrl+p'], summary: 'previous conversation or invite' },
 	{ action: 'jump', keys: ['alt+1…9'], summary: 'open conversation 1–9 of the sidebar' },
 	{ action: 'status', keys: ['alt+0'], summary: 'the status view: notices and command output' },
 	{ action: 'switcher', keys: ['ctrl+k'], summary: 'quick switcher: type to filter, Enter to open' },
@@ -179,8 +179,32 @@ export const HELP_KEYS: KeyTable<HelpKeyAction> = [
 	{ action: 'close', keys: ['enter', 'f1'] },
 ];
 
-/** The members overlay only shows; these close it too. */
-export const MEMBERS_KEYS: KeyTable<'close'> = [{ action: 'close', keys: ['enter', 'f1'] }];
+// groups
+
+export type MembersKeyAction = 'member-previous' | 'member-next' | 'kick' | 'ban' | 'toggle-admin' | 'close';
+
+/**
+ * The members overlay (/members): Up/Down choose a member; an admin or the
+ * creator acts on the chosen one. Its hint line shows only the keys the
+ * viewer may use; help lists them all.
+ */
+export const MEMBERS_KEYS: KeyTable<MembersKeyAction> = [
+	{ action: 'member-previous', keys: ['up'], summary: 'previous member' },
+	{ action: 'member-next', keys: ['down'], summary: 'next member' },
+	{ action: 'kick', keys: ['k'], summary: 'remove the chosen member (asks first; admins, creator)' },
+	{ action: 'ban', keys: ['b'], summary: 'ban the chosen member (asks first; admins, creator)' },
+	{ action: 'toggle-admin', keys: ['o'], summary: 'make the chosen member admin, or a member again (creator)' },
+	{ action: 'close', keys: ['enter', 'f1'] },
+];
+
+export type BrowseKeyAction = 'group-previous' | 'group-next' | 'join';
+
+/** The public groups overlay (/groups). */
+export const BROWSE_KEYS: KeyTable<BrowseKeyAction> = [
+	{ action: 'group-previous', keys: ['up'], summary: 'previous group' },
+	{ action: 'group-next', keys: ['down'], summary: 'next group' },
+	{ action: 'join', keys: ['enter'], summary: 'join the chosen group and open it' },
+];
 
 export type SwitcherKeyAction = 'open' | 'next' | 'previous';
 

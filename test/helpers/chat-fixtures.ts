@@ -1,5 +1,5 @@
 /** The chat as the TUI tests start from it: friends, groups, messages as the server sends them, alice logged in, and a log written as short strings. */
-import type { Friend, FriendRequest, Group, Message, Peer } from '../../source/protocol/index.js';
+import type { Friend, FriendRequest, Group, GroupInvite, Message, Peer } from '../../source/protocol/index.js';
 import { chatReducer, initialChatState, type ChatAction, type ChatState, type LogEntry } from '../../source/ui/state/chat-state.js';
 
 export const friend = (username: string, online = true, alias: string | null = null): Friend => ({ username, alias, online });
@@ -13,12 +13,13 @@ export function message(from: string, to: Peer, seq: number, text = `text ${seq}
 }
 
 /** alice, with friends bob and carol and the group dev; the status log is selected. */
-export function aliceState(extra: { friends?: Friend[]; groups?: Group[]; requests?: FriendRequest[] } = {}): ChatState {
+export function aliceState(extra: { friends?: Friend[]; groups?: Group[]; requests?: FriendRequest[]; invites?: GroupInvite[] } = {}): ChatState {
 	return chatReducer(initialChatState('alice', 'ws://test'), {
 		type: 'logged-in',
 		friends: extra.friends ?? [friend('carol', false), friend('bob')],
 		groups: extra.groups ?? [group('dev')],
 		requests: extra.requests ?? [],
+		invites: extra.invites ?? [],
 	});
 }
 

@@ -219,15 +219,20 @@ describe('chatReducer', () => {
 			update('banned', 'erin'),
 			update('role', 'alice', { role: 'admin' }),
 			update('updated', 'carol', { group: { ...group('dev'), description: 'deploys', visibility: 'public' } }),
+			// Each update says what it changed: the visibility alone, then the topic alone.
+			update('updated', 'carol', { group: { ...group('dev'), description: 'deploys', visibility: 'private' } }),
+			update('updated', 'carol', { group: { ...group('dev'), description: 'deploys daily', visibility: 'private' } }),
 		);
 		expect(describeLog(state.logs['group:dev'])).toEqual([
 			's:carol invited bob',
 			's:carol removed dave from dev',
 			's:carol banned erin from dev',
 			's:carol made you admin',
-			's:carol set topic: deploys (public)',
+			's:carol set topic: deploys; made dev public',
+			's:carol made dev private',
+			's:carol set topic: deploys daily',
 		]);
-		expect(state.groups.find((g) => g.name === 'dev')).toMatchObject({ role: 'admin', description: 'deploys', visibility: 'public' });
+		expect(state.groups.find((g) => g.name === 'dev')).toMatchObject({ role: 'admin', description: 'deploys daily', visibility: 'private' });
 		state = run(state, update('kicked', 'alice'));
 		expect(state.groups.map((g) => g.name)).toEqual(['ops']);
 		expect(describeLog(state.logs['group:dev']).at(-1)).toBe('s:carol removed you from dev');

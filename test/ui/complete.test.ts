@@ -17,6 +17,10 @@ describe('completeLine', () => {
 			{ from: 'dave', to: 'alice', ts: '2024-05-01T10:00:00.000Z' },
 			{ from: 'alice', to: 'erin', ts: '2024-05-01T10:00:00.000Z' },
 		],
+		invites: [
+			{ group: 'drafts', from: 'carol', ts: '2024-05-01T10:00:00.000Z' },
+			{ group: 'payroll', from: 'bob', ts: '2024-05-01T11:00:00.000Z' },
+		],
 	});
 
 	it('completes the path of /send and /save from the file system, directories with a slash to go on', () => {
@@ -57,13 +61,15 @@ describe('completeLine', () => {
 		expect(completeLine('/remove d', state)).toEqual([]);
 	});
 
-	it('completes groups for a group argument', () => {
-		expect(completeLine('/join d', state)).toEqual(['/join design ', '/join dev ']);
-		expect(completeLine('/leave dev', state)).toEqual(['/leave dev ']);
+	it('completes the groups one is in for /leave, and pending invites (not groups one is in) for /join', () => {
+		expect(completeLine('/leave d', state)).toEqual(['/leave design ', '/leave dev ']);
+		expect(completeLine('/join d', state)).toEqual(['/join drafts ']);
+		expect(completeLine('/join ', state)).toEqual(['/join drafts ', '/join payroll ']);
 	});
 
-	it('completes only incoming requests for /accept and /decline', () => {
+	it('completes only incoming requests for /accept, and those and pending invites for /decline', () => {
 		expect(completeLine('/accept ', state)).toEqual(['/accept dave ']);
+		expect(completeLine('/decline ', state)).toEqual(['/decline dave ', '/decline drafts ', '/decline payroll ']);
 		expect(completeLine('/decline e', state)).toEqual([]);
 	});
 

@@ -71,7 +71,7 @@ export function completeLine(line: string, state: ChatState): string[] {
 	if (!kind) return [];
 	// A directory completes without the trailing space, so the next Tab goes on into it.
 	if (kind === 'path') return completePath(word).map((found) => `${before}${found}${found.endsWith('/') ? '' : ' '}`);
-	const names = commandMatch ? candidatesFor(kind, state) : [...candidatesFor('friend', state), ...candidatesFor('group', state)];
+	const names = commandMatch ? candidatesFor(kind, state) : [...candidatesFor('friend', state), ...candidatesFor('my-group', state)];
 	return unique(names)
 		.filter((name) => name.toLowerCase().startsWith(lowered))
 		.sort(byName)

@@ -6,13 +6,27 @@ import { downloadFile, uploadFile } from '../../client/files.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import { ACTION_PREFIX, HISTORY_MAX_LIMIT, type FileInfo, type Group, type Message, type Peer } from '../../protocol/index.js';
 import { formatBytes } from '../../sizes.js';
-import { outgoingRequests, selectedConversation, type ChatAction, type ChatState, type Question, type SearchOverlay } from '../state/chat-state.js';
+import {
+	incomingRequests,
+	outgoingRequests,
+	selectedConversation,
+	selectedInvite,
+	type ChatAction,
+	type ChatState,
+	type Question,
+	type SearchOverlay,
+} from '../state/chat-state.js';
 import { groupKey, peerOf, userKey, type ConversationKey, type ConversationRef } from '../state/conversations.js';
 import type { CommandArgs } from './parse.js';
 import { searchScope } from '../state/search.js';
 import { expandHome } from './path-completion.js';
 import { openSessions } from '../state/sessions.js';
 import { aliasesOf, fullName, resolveUser } from '../state/names.js';
+import { openBrowse } from '../state/browse.js';
+import { confirmed } from '../state/confirm.js';
+import { banMember, declineInvite, joinGroup, kickMember, setRole } from '../state/groups.js';
+import { findInvite } from '../state/invites.js';
+import { openMembers } from '../state/members.js';
 
 /** search: `/search --all <words>` looks in every conversation, not only the open one. */
 export const SEARCH_ALL_FLAG = '--all';
@@ -262,7 +276,7 @@ const accountCommands: Command[] = [
 ];
 
 /** What Tab completes for an argument. */
-export type ArgumentKind = 'user' | 'friend' | 'removable' | 'request' | 'group' | 'my-group' | 'ignored' | 'path' | 'text';
+export type ArgumentKind = 'user' | 'friend' | 'removable' | 'request' | 'invite' | 'declinable' | 'my-group' | 'ignored' | 'path' | 'text';
 
 /**
  * Where a command's lines (what it says, its errors) go: the status view for
@@ -294,12 +308,6 @@ function required(args: CommandArgs, index: number, what: string): string {
 /** A line of the command's output, where its `output` sends it (or into the log of `key`). */
 function say(context: CommandContext, text: string, key?: ConversationKey): void {
 	context.dispatch({ type: 'system', text, tone: 'info', ...(key && { key }) });
-}
-
-/** A yes/no question in the input line, asked the way every command asks; only y or yes goes on. */
-async function confirmed(context: CommandContext, prompt: string): Promise<boolean> {
-	const answer = await context.ask({ prompt: `${prompt} y/n`, secret: false });
-	return answer !== undefined && /^y(es)?$/i.test(answer.trim());
 }
 
 /** `on` / `off` as a boolean; none given is undefined (show the setting). */
@@ -353,26 +361,20 @@ async function updateOpenGroup(context: CommandContext, fields: { description?: 
 }
 
 const moderationCommands: Command[] = [
-	memberCommand('kick', 'remove a member from a group (admins: normal members; the creator: anyone)', async (context, name, username) => {
-		await context.client.request('groups.kick', { name, username });
-		return `you removed ${username} from ${name}`;
-	}),
-	memberCommand('ban', 'remove a member and keep them out, also after they leave and come back', async (context, name, username) => {
-		await context.client.request('groups.ban', { name, username });
-		return `you banned ${username} from ${name}`;
-	}),
+	memberCommand('kick', 'remove a member from a group (admins: normal members; the creator: anyone)', (context, name, username) =>
+		kickMember(context.client, name, username),
+	),
+	memberCommand('ban', 'remove a member and keep them out, also after they leave and come back', (context, name, username) =>
+		banMember(context.client, name, username),
+	),
 	memberCommand('unban', 'let a banned user join again (by invite, or freely in a public group)', async (context, name, username) => {
 		await context.client.request('groups.unban', { name, username });
 		return `${username} may join ${name} again`;
 	}),
-	memberCommand('op', 'make a member an admin (the creator only)', async (context, name, username) => {
-		await context.client.request('groups.role', { name, username, role: 'admin' });
-		return `you made ${username} admin`;
-	}),
-	memberCommand('deop', 'make an admin a normal member again (the creator only)', async (context, name, username) => {
-		await context.client.request('groups.role', { name, username, role: 'normal' });
-		return `you made ${username} a member`;
-	}),
+	memberCommand('op', 'make a member an admin (the creator only)', (context, name, username) => setRole(context.client, name, username, 'admin')),
+	memberCommand('deop', 'make an admin a normal member again (the creator only)', (context, name, username) =>
+		setRole(context.client, name, username, 'normal'),
+	),
 	memberCommand('transfer', 'hand the group over to a member (asks first; you become an admin)', async (context, name, username) => {
 		if (!(await confirmed(context, `Hand ${name} over to ${username}? You become an admin.`))) return `nothing changed: ${name} stays yours`;
 		await context.client.request('groups.transfer', { name, username });
@@ -440,14 +442,20 @@ export const COMMANDS: Command[] = [
 	{
 		name: 'join',
 		usage: '<group>',
-		summary: 'join a group',
+		summary: 'join a public group, or one you are invited to (accepts the invite), and open it',
 		output: 'status',
-		args: ['group'],
+		args: ['invite'],
 		async run(context, args) {
-			const { group } = await context.client.request('groups.join', { name: required(args, 0, 'the group to join') });
-			context.dispatch({ type: 'group-joined', group });
-			say(context, `you joined ${group.name}`, groupKey(group.name));
+			await joinGroup(context, required(args, 0, 'the group to join').replace(/^#/, ''));
 		},
+	},
+	{
+		name: 'groups',
+		usage: '[words]',
+		summary: 'browse public groups (by name or description); Enter joins the chosen one',
+		output: 'status',
+		args: ['text'],
+		run: (context, args) => openBrowse(context, args.after(0)),
 	},
 	{
 		name: 'create',
@@ -467,7 +475,7 @@ export const COMMANDS: Command[] = [
 	},
 	memberCommand(
 		'invite',
-		'invite someone to a group (the open one if none is named); they accept with /join',
+		'invite someone to a group (the open one if none is named); it waits in their sidebar until they accept or decline',
 		async (context, name, username) => {
 			await context.client.request('groups.invite', { name, username });
 			return `invited ${username} to ${name}`;
@@ -538,15 +546,18 @@ export const COMMANDS: Command[] = [
 	},
 	{
 		name: 'decline',
-		usage: '<user>',
-		summary: 'decline a friend request',
+		usage: '[user|group]',
+		summary: 'decline a friend request, or an invite to a group (#group; none named: the invite open in the sidebar)',
 		output: 'status',
-		args: ['request'],
+		args: ['declinable'],
 		async run(context, args) {
-			const username = required(args, 0, 'whose request to decline');
-			await context.client.request('friends.decline', { username });
+			const named = args.words[0];
+			const invite = declinedInvite(context.state, named);
+			if (invite) return say(context, await declineInvite(context, invite));
+			if (!named) throw new UsageError('name whose request or which invite to decline');
+			await context.client.request('friends.decline', { username: named });
 			await refreshFriends(context);
-			say(context, `declined ${username}`);
+			say(context, `declined ${named}`);
 		},
 	},
 	{
@@ -619,9 +630,7 @@ export const COMMANDS: Command[] = [
 		output: 'conversation',
 		args: ['my-group'],
 		async run(context, args) {
-			const group = groupArgument(context, args.words[0]);
-			const { members } = await context.client.request('groups.members', { name: group });
-			context.dispatch({ type: 'overlay', overlay: { kind: 'members', group, members } });
+			await openMembers(context, groupArgument(context, args.words[0]));
 		},
 	},
 	...moderationCommands,
@@ -678,6 +687,19 @@ export const COMMANDS: Command[] = [
 	},
 ];
 
+/**
+ * The invite /decline means: a group named (`#name` always means a group; a
+ * plain name is a friend request's first, if one is pending from them), or
+ * with no name the invite open in the sidebar.
+ */
+function declinedInvite(state: ChatState, named: string | undefined): string | undefined {
+	if (named === undefined) return selectedInvite(state)?.group;
+	const asGroup = named.startsWith('#');
+	const name = named.replace(/^#/, '');
+	if (!asGroup && incomingRequests(state).some((request) => request.from.toLowerCase() === name.toLowerCase())) return undefined;
+	return findInvite(state.invites, name)?.group ?? (asGroup ? name : undefined);
+}
+
 async function refreshFriends(context: CommandContext): Promise<void> {
 	const { friends, requests } = await context.client.request('friends.list', {});
 	context.dispatch({ type: 'friends', friends, requests });
@@ -705,8 +727,11 @@ export function candidatesFor(kind: ArgumentKind, state: ChatState): string[] {
 				(name) => name.toLowerCase() !== state.me.toLowerCase(),
 			);
 		case 'request':
-			return state.requests.filter((r) => r.to.toLowerCase() === state.me.toLowerCase()).map((r) => r.from);
-		case 'group':
+			return incomingRequests(state).map((r) => r.from);
+		case 'invite':
+			return state.invites.map((invite) => invite.group);
+		case 'declinable':
+			return [...incomingRequests(state).map((r) => r.from), ...state.invites.map((invite) => invite.group)];
 		case 'my-group':
 			return state.groups.map((group) => group.name);
 		case 'ignored':

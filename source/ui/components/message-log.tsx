@@ -15,6 +15,8 @@ export const LOG_CHROME_ROWS = 3;
 export interface MessageLogProps {
 	title: string;
 	subtitle?: string | undefined;
+	/** What stands between the title and the subtitle: ` — ` unless given. */
+	separator?: string | undefined;
 	entries: LogEntry[];
 	me: string;
 	width: number;
@@ -64,14 +66,13 @@ export const MessageLog = memo(function MessageLog(props: MessageLogProps) {
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.border}>
 			<Box width={innerWidth}>
-				<Text bold color={theme.accent} wrap="truncate">
-					{title}
-				</Text>
-				{subtitle ? (
-					<Text color={theme.system} wrap="truncate">
-						{` — ${subtitle}`}
+				{/* One text, cut as one at its end: a long topic goes before the name does. */}
+				<Text wrap="truncate">
+					<Text bold color={theme.accent}>
+						{title}
 					</Text>
-				) : null}
+					{subtitle ? <Text color={theme.system}>{`${props.separator ?? ' — '}${subtitle}`}</Text> : null}
+				</Text>
 				<Box flexGrow={1} />
 				{progress ? (
 					<Box flexShrink={0}>

@@ -1,7 +1,8 @@
 import { Box } from 'ink';
 import { Text } from './safe-text.js';
 import type { ConversationRef } from '../state/conversations.js';
-import type { FriendRequest } from '../../protocol/index.js';
+import type { FriendRequest, GroupInvite } from '../../protocol/index.js';
+import { inviteKey } from '../state/invites.js';
 import { theme } from '../theme.js';
 
 export interface SidebarItem extends ConversationRef {
@@ -20,6 +21,8 @@ export interface SidebarProps {
 	requests: FriendRequest[];
 	/** Requests the user sent, waiting on the other's answer. */
 	sent?: FriendRequest[];
+	/** Invites to groups, waiting on the user's answer; selectable like conversations (Enter joins). */
+	invites?: GroupInvite[];
 	selected: string;
 	statusUnread: number;
 	width: number;
@@ -50,8 +53,12 @@ function Item({ item, selected, number, width }: { item: SidebarItem; selected: 
 	);
 }
 
-/** Contacts with online dots and unread counts, pending requests (to the user, then sent), then groups; numbers are the Alt-1…9 keys. */
-export function Sidebar({ contacts, groups, requests, sent = [], selected, statusUnread, width, height }: SidebarProps) {
+/**
+ * Contacts with online dots and unread counts, pending requests (to the
+ * user, then sent), invites to groups (who sent each), then groups; numbers
+ * are the Alt-1…9 keys.
+ */
+export function Sidebar({ contacts, groups, requests, sent = [], invites = [], selected, statusUnread, width, height }: SidebarProps) {
 	const inner = width - 2;
 	let number = 0;
 	return (
@@ -79,6 +86,17 @@ export function Sidebar({ contacts, groups, requests, sent = [], selected, statu
 					{`  → ${request.to} (sent)`}
 				</Text>
 			))}
+			{invites.length > 0 ? <Text bold>Invites</Text> : null}
+			{invites.map((invite) => {
+				const chosen = inviteKey(invite.group) === selected;
+				return (
+					<Text key={`invite:${invite.group}`} wrap="truncate">
+						<Text color={theme.notice}>{'  ? '}</Text>
+						<Text bold={chosen} inverse={chosen} color={chosen ? theme.selected : theme.notice}>{`#${invite.group}`}</Text>
+						<Text color={theme.system}>{` ${invite.from}`}</Text>
+					</Text>
+				);
+			})}
 			<Text bold>Groups</Text>
 			{groups.length === 0 ? <Text color={theme.system}>  /join or /create</Text> : null}
 			{groups.map((item) => (

@@ -1,7 +1,7 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 import { COMMANDS } from '../commands/registry.js';
-import { displayKey, helpLines, KEY_BINDINGS, LINE_EDITING_KEYS, SESSIONS_KEY_BINDINGS } from '../keys.js';
+import { BROWSE_KEYS, displayKey, helpLines, KEY_BINDINGS, LINE_EDITING_KEYS, MEMBERS_KEYS, SESSIONS_KEY_BINDINGS, type KeyTable } from '../keys.js';
 import type { Row, Segment } from './log-rows.js';
 
 /**
@@ -24,12 +24,23 @@ const NAME_SHARE = 0.45;
 
 const keysText = (keys: string[]) => keys.map(displayKey).join(' / ');
 
+/** A key table's help lines as entries. */
+function entries(table: KeyTable<string>): Entry[] {
+	return helpLines(table).map((line) => ({ name: keysText(line.keys), summary: line.summary }));
+}
+
 const KEY_ITEMS: Item[] = [
 	{ heading: 'Keys' },
-	...[...helpLines(KEY_BINDINGS), ...helpLines(LINE_EDITING_KEYS)].map((line) => ({ name: keysText(line.keys), summary: line.summary })),
+	...entries(KEY_BINDINGS),
+	...entries(LINE_EDITING_KEYS),
+	// groups
+	{ heading: 'In /members' },
+	...entries(MEMBERS_KEYS),
+	{ heading: 'In /groups' },
+	...entries(BROWSE_KEYS),
 	// accounts
 	{ heading: 'In /sessions' },
-	...helpLines(SESSIONS_KEY_BINDINGS).map((line) => ({ name: keysText(line.keys), summary: line.summary })),
+	...entries(SESSIONS_KEY_BINDINGS),
 ];
 
 const COMMAND_ITEMS: Item[] = [

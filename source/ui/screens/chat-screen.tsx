@@ -3,6 +3,8 @@ import { useEffect, useSyncExternalStore } from 'react';
 import type { Settings } from '../../local/settings.js';
 import { HelpOverlay } from '../components/help-overlay.js';
 import { InputLine } from '../components/input-line.js';
+import { BrowseOverlay } from '../components/browse-overlay.js';
+import { InvitePane } from '../components/invite-pane.js';
 import { MembersOverlay } from '../components/members-overlay.js';
 import { MessageLog } from '../components/message-log.js';
 import { QuickSwitcher } from '../components/quick-switcher.js';
@@ -23,13 +25,16 @@ import {
 	incomingRequests,
 	logViewOf,
 	outgoingRequests,
+	isConversation,
 	selectedConversation,
+	selectedInvite,
 	STATUS,
 	typingIn,
 	unsentCount,
 	type ChatState,
 	type HistoryLoading,
 } from '../state/chat-state.js';
+import type { Group } from '../../protocol/index.js';
 
 export interface ChatScreenProps {
 	/** The chat's application; it outlives this screen (a resize below the minimum size unmounts it). */
@@ -59,6 +64,12 @@ function presenceWord(state: ChatState, online: boolean | undefined): string {
 function loadingText({ oldest, newest }: HistoryLoading): string {
 	const count = (n: number) => n.toLocaleString('en-US');
 	return `loading history… ${count(Math.max(0, newest - oldest + 1))} of ${count(newest)}`;
+}
+
+/** A group's header after its name: its visibility and its topic (`private · payroll and budgets`). */
+function groupSubtitle(group: Group | undefined): string | undefined {
+	const parts = [group?.visibility, group?.description].filter((part) => part);
+	return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 function sidebarItems(state: ChatState): { contacts: SidebarItem[]; groups: SidebarItem[] } {
@@ -103,6 +114,7 @@ export function ChatScreen(props: ChatScreenProps) {
 	const { mainHeight, logWidth } = layout;
 	const logHeight = mainHeight;
 	const open = selectedConversation(state);
+	const invite = selectedInvite(state);
 	const marked = state.mark?.key === state.selected ? state.mark : undefined;
 	const markedEntries = marked && state.logs[marked.key];
 	useEffect(() => controller.followMark(), [controller, marked, markedEntries, state.me, logWidth, layout.logRows]);
@@ -121,7 +133,9 @@ export function ChatScreen(props: ChatScreenProps) {
 			/>
 		);
 	} else if (state.overlay?.kind === 'members') {
-		main = <MembersOverlay group={state.overlay.group} members={state.overlay.members} aliases={aliasesOf(state.friends)} width={width} height={mainHeight} />;
+		main = <MembersOverlay overlay={state.overlay} me={state.me} aliases={aliasesOf(state.friends)} width={width} height={mainHeight} />;
+	} else if (state.overlay?.kind === 'browse') {
+		main = <BrowseOverlay overlay={state.overlay} width={width} height={mainHeight} />;
 	} else if (state.overlay?.kind === 'search') {
 		main = <SearchOverlay search={state.overlay} me={state.me} width={width} height={mainHeight} />;
 	} else if (state.overlay?.kind === 'sessions') {
@@ -133,7 +147,9 @@ export function ChatScreen(props: ChatScreenProps) {
 		const title = open ? (open.kind === 'group' ? `# ${open.name}` : `@ ${open.label}`) : '~ status';
 		const subtitle = friend
 			? `${friend.alias ? `${friend.username}, ` : ''}${presenceWord(state, friend.online)}`
-			: group?.description || (open ? undefined : 'notices, requests and command output');
+			: open
+				? groupSubtitle(group)
+				: 'notices, requests and command output';
 		main = (
 			<Box>
 				<Sidebar
@@ -141,32 +157,45 @@ export function ChatScreen(props: ChatScreenProps) {
 					groups={groups}
 					requests={incomingRequests(state)}
 					sent={outgoingRequests(state)}
+					invites={state.invites}
 					selected={state.selected}
 					statusUnread={state.unread[STATUS] ?? 0}
 					width={SIDEBAR_WIDTH}
 					height={mainHeight}
 				/>
-				<MessageLog
-					title={title}
-					subtitle={subtitle}
-					entries={state.logs[state.selected] ?? []}
-					me={state.me}
-					width={logWidth}
-					height={logHeight}
-					scroll={state.scroll}
-					marked={marked?.id}
-					newBelow={state.newBelow}
-					aliases={aliasesOf(state.friends)}
-					newAfterSeq={logViewOf(state).newAfterSeq}
-					progress={state.loading?.key === state.selected ? loadingText(state.loading) : undefined}
-					olderUnloaded={state.selected !== STATUS && !state.historyComplete[state.selected] && (oldestSeq(state, state.selected) ?? 1) > 1}
-				/>
+				{invite ? (
+					<InvitePane invite={invite} now={now} width={logWidth} height={logHeight} />
+				) : (
+					<MessageLog
+						title={title}
+						subtitle={subtitle}
+						separator={group ? ' · ' : undefined}
+						entries={state.logs[state.selected] ?? []}
+						me={state.me}
+						width={logWidth}
+						height={logHeight}
+						scroll={state.scroll}
+						marked={marked?.id}
+						newBelow={state.newBelow}
+						aliases={aliasesOf(state.friends)}
+						newAfterSeq={logViewOf(state).newAfterSeq}
+						progress={state.loading?.key === state.selected ? loadingText(state.loading) : undefined}
+						olderUnloaded={isConversation(state.selected) && !state.historyComplete[state.selected] && (oldestSeq(state, state.selected) ?? 1) > 1}
+					/>
+				)}
 			</Box>
 		);
 	}
 
-	const target = state.question?.prompt ?? (open ? (open.kind === 'group' ? `#${open.name}` : open.label) : 'status');
-	const placeholder = state.question ? QUESTION_HINT : open ? 'type a message, or /help' : '/msg <user>, /join <group>, /help';
+	const viewName = invite ? `invite #${invite.group}` : 'status';
+	const target = state.question?.prompt ?? (open ? (open.kind === 'group' ? `#${open.name}` : open.label) : viewName);
+	const placeholder = state.question
+		? QUESTION_HINT
+		: open
+			? 'type a message, or /help'
+			: invite
+				? `${keyName(KEY_BINDINGS, 'submit')} joins, /decline declines`
+				: '/msg <user>, /join <group>, /help';
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			{main}
@@ -177,7 +206,7 @@ export function ChatScreen(props: ChatScreenProps) {
 				width={width}
 				placeholder={placeholder}
 				mask={state.question?.secret === true}
-				focused={!state.overlay}
+				focused={!state.overlay || state.question !== undefined}
 			/>
 			<StatusBar
 				user={state.me}

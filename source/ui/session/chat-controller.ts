@@ -9,8 +9,20 @@ import { describeError } from '../format/error-text.js';
 import { lastRows } from '../format/log-rows.js';
 import { scrollToShow } from '../format/search-hits.js';
 import { actionFor, keyName, KEY_BINDINGS, type KeyAction, type KeyPress } from '../keys.js';
-import { conversationList, logViewOf, selectedConversation, STATUS, unsentCount, type ChatAction, type ChatState } from '../state/chat-state.js';
+import {
+	conversationList,
+	isConversation,
+	logViewOf,
+	selectedConversation,
+	selectedInvite,
+	STATUS,
+	unsentCount,
+	type ChatAction,
+	type ChatState,
+	type ViewKey,
+} from '../state/chat-state.js';
 import { peerOf, type ConversationKey } from '../state/conversations.js';
+import { joinGroup } from '../state/groups.js';
 import { EMPTY_LINE, editLine, insertText, lineOf, type LineState } from '../state/line-editor.js';
 import { searchPrompt, searchScope } from '../state/search.js';
 import type { ChatSession } from './chat-session.js';
@@ -74,9 +86,9 @@ export interface InputHistory {
 export class ChatController {
 	#line: LineState = EMPTY_LINE;
 	/** The other conversations' drafts; the open one's is the line. */
-	readonly #drafts: Map<ConversationKey | 'status', string>;
+	readonly #drafts: Map<ViewKey, string>;
 	/** The conversation whose draft the line is. */
-	#lineFor: ConversationKey | 'status';
+	#lineFor: ViewKey;
 	#draftTimer: NodeJS.Timeout | undefined;
 	readonly #listeners = new Set<() => void>();
 	#recall = { index: -1, draft: '' };
@@ -190,6 +202,7 @@ export class ChatController {
 			client: session.client,
 			dispatch: session.dispatch,
 			search: session.search,
+			ask: session.ask,
 			pageSize: searchPageSize(layout.mainHeight),
 			rows: layout.mainHeight,
 			helpScrollLimit: helpScrollLimit(layout.width, layout.mainHeight),
@@ -355,7 +368,7 @@ export class ChatController {
 		const key = state.selected;
 		const top = this.#scrollLimit(Number.MAX_SAFE_INTEGER);
 		dispatch({ type: 'scroll', to: top });
-		if (key === STATUS || state.loading) return;
+		if (!isConversation(key) || state.loading) return;
 		this.session.loadAll(key).then(
 			(loaded) => {
 				const now = this.session.getState();
@@ -369,6 +382,7 @@ export class ChatController {
 	#toFirstUnread(): void {
 		const { dispatch } = this.session;
 		const key = this.session.getState().selected;
+		if (!isConversation(key)) return;
 		this.session.firstUnread().then(
 			(id) => {
 				const state = this.session.getState();
@@ -442,6 +456,14 @@ export class ChatController {
 		const { session } = this;
 		const state = session.getState();
 		const parsed = parseInput(text);
+		const invite = selectedInvite(state);
+		if (parsed.kind === 'empty' && invite) {
+			// Enter on an invite accepts it, as /join does.
+			joinGroup({ client: session.client, state, dispatch: session.dispatch }, invite.group).catch((error: unknown) =>
+				session.dispatch({ type: 'system', key: STATUS, tone: 'error', text: `could not join ${invite.group}: ${describeError(error)}` }),
+			);
+			return true;
+		}
 		if (parsed.kind === 'empty') return true;
 		if (parsed.kind === 'text') {
 			const open = selectedConversation(state);

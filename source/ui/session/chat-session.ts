@@ -19,6 +19,7 @@ import {
 	chatReducer,
 	conversationList,
 	initialChatState,
+	isConversation,
 	STATUS,
 	type ChatAction,
 	type ChatState,
@@ -72,6 +73,7 @@ function firstState({ login, server, hosting, motd, settings, client }: ChatSess
 		groups: login.groups,
 		requests: login.requests,
 		unread: login.unread,
+		invites: login.invites,
 	});
 	// Started from a saved login while the server is away: the lists are the last ones kept, and nobody's presence is known.
 	if (client.state !== 'open') initial = chatReducer(initial, { type: 'connection', change: client.lastChange });
@@ -274,7 +276,7 @@ export class ChatSession {
 	 */
 	#openSelected(): void {
 		const key = this.getState().selected;
-		if (key === STATUS) return;
+		if (!isConversation(key)) return;
 		if (!this.#shownLocal.has(key)) {
 			this.#shownLocal.add(key);
 			const local = this.#options.history.page(this.server, key, HISTORY_DEFAULT_LIMIT);
@@ -290,7 +292,7 @@ export class ChatSession {
 	/** Shows older messages of the open conversation: local history first, then the server's. */
 	loadOlder(): void {
 		const key = this.getState().selected;
-		if (key === STATUS) return;
+		if (!isConversation(key)) return;
 		this.#older(key, HISTORY_DEFAULT_LIMIT).catch((error: ProtocolError) =>
 			this.dispatch({ type: 'system', tone: 'error', text: `could not load older messages: ${error.message}` }),
 		);
@@ -340,7 +342,7 @@ export class ChatSession {
 	/** The first unread message of the open conversation (loading history back to it): its id, if there is one. */
 	async firstUnread(): Promise<string | undefined> {
 		const { selected: key, newLine } = this.getState();
-		if (key === STATUS || newLine?.key !== key) return undefined;
+		if (!isConversation(key) || newLine?.key !== key) return undefined;
 		// Down to the last message read, so the line has what came before it above.
 		if (!(await this.loadAll(key, newLine.afterSeq))) return undefined;
 		const first = this.getState().logs[key]?.find((entry) => entry.kind === 'message' && entry.message.seq > newLine.afterSeq);

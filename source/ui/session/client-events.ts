@@ -31,9 +31,7 @@ export function eventActions(dispatch: (action: ChatAction) => void, hooks: Sess
 		'friend.request': ({ from }) => dispatch({ type: 'friend-request', from }),
 		'friend.update': ({ friend }) => dispatch({ type: 'friend-update', friend }),
 		'group.update': (update) => dispatch({ type: 'group-update', ...update }),
-		// The invites list in the sidebar comes with the TUI's half of issue 15; until then, a line in the status view.
-		'group.invite': ({ group, from }) =>
-			dispatch({ type: 'system', key: 'status', text: `${from} invited you to ${group} (/join ${group} accepts)`, tone: 'notice' }),
+		'group.invite': ({ group, from }) => dispatch({ type: 'group-invite', group, from }),
 		notice: ({ text }) => dispatch({ type: 'system', text, tone: 'notice' }),
 		// The App takes the user back to the log-in screen (ChatClient's `revoked`).
 		'session.revoked': () => undefined,
@@ -45,7 +43,8 @@ export function eventActions(dispatch: (action: ChatAction) => void, hooks: Sess
 			client.on('login', (result) => {
 				// After a reconnect: lists may have changed, and another session may have had messages we missed.
 				if (!('friends' in result)) return;
-				dispatch({ type: 'logged-in', friends: result.friends, groups: result.groups, requests: result.requests, unread: result.unread });
+				const { friends, groups, requests, unread, invites } = result;
+				dispatch({ type: 'logged-in', friends, groups, requests, unread, invites });
 				hooks.loggedInAgain();
 			}),
 		],

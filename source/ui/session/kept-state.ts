@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HistoryStore } from '../../local/history-store.js';
 import { Friend, FriendRequest, Group } from '../../protocol/index.js';
-import type { ConversationKey } from '../state/conversations.js';
+import type { ViewKey } from '../state/chat-state.js';
 
 /** The lists the server gave at the last login, shown while it cannot be reached. */
 const Roster = z.object({ friends: z.array(Friend), groups: z.array(Group), requests: z.array(FriendRequest) });
@@ -24,23 +24,23 @@ export class KeptState {
 		private readonly me: string,
 	) {}
 
-	drafts(): Map<ConversationKey | 'status', string> {
-		const drafts = new Map<ConversationKey | 'status', string>();
+	drafts(): Map<ViewKey, string> {
+		const drafts = new Map<ViewKey, string>();
 		for (const [name, text] of this.history.keptWith(this.server, this.me, DRAFT)) {
-			drafts.set(name.slice(DRAFT.length) as ConversationKey | 'status', text);
+			drafts.set(name.slice(DRAFT.length) as ViewKey, text);
 		}
 		return drafts;
 	}
 
-	keepDraft(key: ConversationKey | 'status', text: string): void {
+	keepDraft(key: ViewKey, text: string): void {
 		this.history.keep(this.server, this.me, DRAFT + key, text);
 	}
 
-	lastOpen(): ConversationKey | 'status' | undefined {
-		return this.history.kept(this.server, this.me, OPEN) as ConversationKey | 'status' | undefined;
+	lastOpen(): ViewKey | undefined {
+		return this.history.kept(this.server, this.me, OPEN) as ViewKey | undefined;
 	}
 
-	keepOpen(key: ConversationKey | 'status'): void {
+	keepOpen(key: ViewKey): void {
 		this.history.keep(this.server, this.me, OPEN, key);
 	}
 

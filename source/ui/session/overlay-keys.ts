@@ -1,12 +1,15 @@
 import { filterConversations } from '../components/quick-switcher.js';
-import { boundAction, HELP_KEYS, MEMBERS_KEYS, OVERLAY_KEYS, SWITCHER_KEYS, type KeyPress } from '../keys.js';
+import { boundAction, HELP_KEYS, OVERLAY_KEYS, SWITCHER_KEYS, type KeyPress } from '../keys.js';
+import { browseOverlayKey } from '../state/browse.js';
 import { conversationList, type ChatAction, type ChatState, type Overlay } from '../state/chat-state.js';
+import type { GroupContext } from '../state/groups.js';
 import { editLine, lineOf } from '../state/line-editor.js';
+import { membersOverlayKey } from '../state/members.js';
 import { searchOverlayKey, type SearchContext } from '../state/search.js';
 import { sessionsOverlayKey, type SessionsContext } from '../state/sessions.js';
 
 /** What the overlays' keys need: the session's parts, and how much of the screen the overlay has. */
-export interface OverlayContext extends SearchContext, SessionsContext {
+export interface OverlayContext extends SearchContext, SessionsContext, GroupContext {
 	state: ChatState;
 	dispatch(action: ChatAction): void;
 	/** Rows an overlay takes, and how far help can scroll in them. */
@@ -21,9 +24,8 @@ const OVERLAY_HANDLERS: { [Kind in Overlay['kind']]: (context: OverlayContext, o
 	search: searchOverlayKey,
 	sessions: sessionsOverlayKey,
 	help: helpKey,
-	members: (context, _overlay, press) => {
-		if (boundAction(MEMBERS_KEYS, press) === 'close') context.dispatch({ type: 'overlay', overlay: undefined });
-	},
+	members: membersOverlayKey,
+	browse: browseOverlayKey,
 	switcher: switcherKey,
 };
 

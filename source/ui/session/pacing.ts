@@ -1,6 +1,6 @@
 import type { ChatClient } from '../../client/index.js';
 import { TYPING_INTERVAL_MS, type Peer } from '../../protocol/index.js';
-import { STATUS, type ChatAction, type ChatState } from '../state/chat-state.js';
+import { isConversation, type ChatAction, type ChatState } from '../state/chat-state.js';
 import { keyOfPeer, peerOfKey } from '../state/conversations.js';
 import { newestSeq } from './log-seqs.js';
 
@@ -84,12 +84,12 @@ export class Pacing {
 	/** What is on screen at the bottom of the open conversation counts as read, here and on the user's other devices. */
 	#reportRead(state: ChatState): void {
 		const key = state.selected;
-		const newest = key === STATUS ? 0 : newestSeq(state, key);
+		const newest = !isConversation(key) ? 0 : newestSeq(state, key);
 		const follows = `${key}\n${state.scroll}\n${newest}`;
 		if (follows === this.#readFollows) return;
 		this.#readFollows = follows;
 		clearTimeout(this.#readTimer);
-		if (key === STATUS || state.scroll > 0 || newest === 0) return;
+		if (!isConversation(key) || state.scroll > 0 || newest === 0) return;
 		const last = this.#reported.get(key);
 		if (last && last.seq >= newest) return;
 		const report = () => {

@@ -1,11 +1,13 @@
 import type { StateChange } from '../../client/index.js';
 import type { TransferProgress } from '../../client/transfer-progress.js';
 import type {
+	BrowsedGroup,
 	DeclinedFriend,
 	Friend,
 	FriendRequest,
 	Group,
 	GroupEvent,
+	GroupInvite,
 	Member,
 	Message,
 	Peer,
@@ -27,6 +29,7 @@ import {
 	type ConversationKey,
 	type ConversationRef,
 } from './conversations.js';
+import { inviteKey, inviteOfKey, isInviteKey, withInvite, withoutInvite, type InviteKey } from './invites.js';
 
 /** One line (before wrapping) of a conversation's log. */
 export type LogEntry =
@@ -40,9 +43,40 @@ export type SystemTone = 'info' | 'error' | 'presence' | 'notice';
 export type Overlay =
 	| { kind: 'help'; offset: number }
 	| { kind: 'switcher'; filter: string; index: number }
-	| { kind: 'members'; group: string; members: Member[] }
+	| MembersOverlay
+	| BrowseOverlay
 	| SearchOverlay
 	| SessionsOverlay;
+
+/** A line an overlay shows under its list: what the last action did, or why it was refused. */
+export interface OverlayNote {
+	text: string;
+	tone: 'info' | 'error';
+}
+
+// groups
+
+/** /members: the group's members in the order shown (source/ui/state/members.ts), a cursor, and what the last action did. */
+export interface MembersOverlay {
+	kind: 'members';
+	group: string;
+	members: Member[];
+	index: number;
+	note?: OverlayNote | undefined;
+}
+
+/** /groups: public groups matching the words, most members first, as the server answered. */
+export interface BrowseOverlay {
+	kind: 'browse';
+	query: string;
+	groups: BrowsedGroup[];
+	index: number;
+	status: 'loading' | 'done';
+	note?: OverlayNote | undefined;
+}
+
+/** What the main pane shows: the status log, a conversation, or a pending group invite. */
+export type ViewKey = ConversationKey | typeof STATUS | InviteKey;
 
 // accounts
 
@@ -105,8 +139,10 @@ export interface ChatState {
 	friends: Friend[];
 	requests: FriendRequest[];
 	groups: Group[];
+	/** Pending invites to groups, oldest first. */
+	invites: GroupInvite[];
 	/** The status log (key `status`) holds what belongs to no conversation. */
-	selected: ConversationKey | 'status';
+	selected: ViewKey;
 	logs: Record<string, LogEntry[]>;
 	unread: Record<string, number>;
 	/** Conversations with unread messages that mention the user (`@name`), and how many. */
@@ -165,7 +201,14 @@ export const STATUS = 'status' as const;
 export const LOG_ENTRIES_KEPT = 2000;
 
 export type ChatAction =
-	| { type: 'logged-in'; friends: Friend[]; groups: Group[]; requests: FriendRequest[]; unread?: ReadState[] | undefined }
+	| {
+			type: 'logged-in';
+			friends: Friend[];
+			groups: Group[];
+			requests: FriendRequest[];
+			unread?: ReadState[] | undefined;
+			invites?: GroupInvite[] | undefined;
+	  }
 	/** Another device of the user's read a conversation up to `seq`. */
 	| { type: 'read'; key: ConversationKey; seq: number }
 	| { type: 'typing'; key: ConversationKey; username: string; until: number }
@@ -185,12 +228,17 @@ export type ChatAction =
 	| { type: 'groups'; groups: Group[] }
 	| { type: 'group-joined'; group: Group }
 	| { type: 'group-gone'; name: string }
+	| { type: 'group-invite'; group: string; from: string }
+	/** An invite ended here (declined, or found to be void): the view moves off it if it was open. */
+	| { type: 'invite-gone'; group: string }
 	| { type: 'system'; text: string; tone?: SystemTone; key?: ConversationKey | 'status' }
-	| { type: 'select'; key: ConversationKey | 'status' }
+	| { type: 'select'; key: ViewKey }
 	| { type: 'select-relative'; delta: number }
 	/** Rows from the bottom; the screen clamps it to what the log holds. */
 	| { type: 'scroll'; to: number }
 	| { type: 'overlay'; overlay: Overlay | undefined }
+	/** An overlay's list came back (after an action): shown only if that overlay is still open. */
+	| { type: 'overlay-refresh'; overlay: MembersOverlay | BrowseOverlay }
 	// search
 	/** A page of hits for search `run`: the first page replaces the hits, later ones add to them. */
 	| { type: 'search-page'; run: symbol; hits: Message[]; complete: boolean; append: boolean }
@@ -217,6 +265,7 @@ export function initialChatState(me: string, server: string, hosting = false, un
 		friends: [],
 		requests: [],
 		groups: [],
+		invites: [],
 		selected: STATUS,
 		logs: {},
 		unread: {},
@@ -264,6 +313,16 @@ export function unsentCount(state: ChatState): number {
 	let count = 0;
 	for (const log of Object.values(state.logs)) for (const entry of log) if (entry.kind === 'pending' && !entry.failed) count++;
 	return count;
+}
+
+/** The conversation a view shows, if it shows one (not the status log, nor an invite). */
+export function isConversation(key: ViewKey): key is ConversationKey {
+	return key.startsWith('user:') || key.startsWith('group:');
+}
+
+/** The pending invite on screen, if the view is one. */
+export function selectedInvite(state: ChatState): GroupInvite | undefined {
+	return inviteOfKey(state.invites, state.selected);
 }
 
 export function selectedConversation(state: ChatState): ConversationRef | undefined {
@@ -355,25 +414,26 @@ function toStatus(state: ChatState, text: string, tone: SystemTone): ChatState {
 	return { ...next, unread: { ...next.unread, [STATUS]: (next.unread[STATUS] ?? 0) + 1 } };
 }
 
-/** A system line in the given log and, if it is elsewhere, in the one on screen too. */
+/** A system line in the given log and, if it is elsewhere, in the one on screen too (an invite on screen has none: status's). */
 function announce(state: ChatState, key: string, text: string, tone: SystemTone): ChatState {
 	const next = addSystem(state, key, text, tone);
-	return state.selected === key ? next : addSystem(next, state.selected, text, tone);
+	const onScreen = isInviteKey(state.selected) ? STATUS : state.selected;
+	return onScreen === key ? next : addSystem(next, onScreen, text, tone);
 }
 
 function displayName(state: ChatState, username: string): string {
 	return fullName(aliasesOf(state.friends), username);
 }
 
-function select(state: ChatState, key: ConversationKey | 'status'): ChatState {
+function select(state: ChatState, key: ViewKey): ChatState {
 	const newLine = key === state.selected ? state.newLine : readLine(state, key);
 	return { ...markRead(state, key), selected: key, scroll: 0, overlay: undefined, newLine };
 }
 
 /** Opening a conversation with unread messages: the "new messages" line goes after what was read. */
-function readLine(state: ChatState, key: ConversationKey | 'status'): ChatState['newLine'] {
+function readLine(state: ChatState, key: ViewKey): ChatState['newLine'] {
 	const unread = state.unread[key] ?? 0;
-	if (key === STATUS || unread === 0) return undefined;
+	if (!isConversation(key) || unread === 0) return undefined;
 	const afterSeq = state.readSeq[key] ?? Math.max(0, newestSeqIn(state.logs[key] ?? []) - unread);
 	return { key, afterSeq };
 }
@@ -449,8 +509,12 @@ function mergeGroup(group: Group, update: GroupUpdate, mine: boolean): Group {
 	return merged;
 }
 
-/** The system line a group change shows in the group's log (`alice invited bob`, `carol removed dave`, `topic: …`). */
-export function groupUpdateLine(update: GroupUpdate, me: string): string {
+/**
+ * The system line a group change shows in the group's log (`alice invited
+ * bob`, `carol removed dave`, `carol set topic: …`); `before` is the group as
+ * known until then, so an update says what it changed.
+ */
+export function groupUpdateLine(update: GroupUpdate, me: string, before?: Group): string {
 	const who = update.username.toLowerCase() === me.toLowerCase() ? 'you' : update.username;
 	const by = update.by ?? update.username;
 	switch (update.event) {
@@ -462,8 +526,14 @@ export function groupUpdateLine(update: GroupUpdate, me: string): string {
 			return `${by} banned ${who} from ${update.group.name}`;
 		case 'role':
 			return `${by} made ${who} ${update.role && update.role !== 'normal' ? update.role : 'a member'}`;
-		case 'updated':
-			return `${by} set topic: ${update.group.description}${update.group.visibility ? ` (${update.group.visibility})` : ''}`;
+		case 'updated': {
+			const { description, visibility, name } = update.group;
+			const changes = [
+				...(before?.description !== description ? [`set topic: ${description}`] : []),
+				...(visibility && before?.visibility !== visibility ? [`made ${name} ${visibility}`] : []),
+			];
+			return `${by} ${changes.length > 0 ? changes.join('; ') : `updated ${name}`}`;
+		}
 		default:
 			return `${update.username} ${update.event} ${update.group.name}`;
 	}
@@ -489,6 +559,8 @@ function countBelow(before: ChatState, after: ChatState, action: ChatAction): Ch
  * saying why, instead of showing a log nothing can be sent to.
  */
 function leaveGone(before: ChatState, after: ChatState): ChatState {
+	// An invite on screen that ended (accepted elsewhere, declined, void): back to the status log.
+	if (isInviteKey(after.selected) && !inviteOfKey(after.invites, after.selected)) return select(after, STATUS);
 	const key = before.selected;
 	if (key === STATUS || after.selected !== key) return after;
 	const was = selectedConversation(before);
@@ -517,6 +589,40 @@ function removed(state: ChatState, username: string): ChatState {
 	return toStatus(next, mine ? `your friend request to ${request.to} is withdrawn` : `${request.from} withdrew their friend request`, 'notice');
 }
 
+/** A group.update event into the lists and the group's log. */
+function groupUpdated(state: ChatState, action: GroupUpdate): ChatState {
+	const key = groupKey(action.group.name);
+	const mine = action.username.toLowerCase() === state.me.toLowerCase();
+	if (action.event === 'deleted') {
+		const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
+		return announce(next, key, `${action.username} deleted ${action.group.name}`, 'notice');
+	}
+	if (mine && action.event === 'left') {
+		const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
+		return addSystem(next, key, `you left ${action.group.name}`, 'info');
+	}
+	if (mine && (action.event === 'kicked' || action.event === 'banned')) {
+		const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
+		return announce(next, key, groupUpdateLine(action, state.me), 'notice');
+	}
+	let next = state;
+	if (mine && action.event === 'joined' && !state.groups.some((group) => groupKey(group.name) === key)) {
+		next = { ...state, groups: [...state.groups, action.group].sort(byName) };
+	}
+	if (action.event === 'updated' || action.event === 'role') {
+		next = { ...next, groups: next.groups.map((group) => (groupKey(group.name) === key ? mergeGroup(group, action, mine) : group)) };
+	}
+	const before = state.groups.find((group) => groupKey(group.name) === key);
+	return addSystem(next, key, groupUpdateLine(action, state.me, before), 'presence');
+}
+
+/** Joined on another device, removed, or the group is gone: an invite to it is moot. */
+function withoutMootInvite(state: ChatState, update: GroupUpdate): ChatState {
+	const mine = update.username.toLowerCase() === state.me.toLowerCase();
+	if (update.event !== 'deleted' && !(mine && update.event !== 'invited')) return state;
+	return { ...state, invites: withoutInvite(state.invites, update.group.name) };
+}
+
 function reduce(state: ChatState, action: ChatAction): ChatState {
 	switch (action.type) {
 		case 'logged-in': {
@@ -525,6 +631,7 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 				friends: [...action.friends].sort(byName),
 				groups: [...action.groups].sort(byName),
 				requests: action.requests,
+				invites: action.invites ?? [],
 				presenceKnown: true,
 			};
 			return action.unread ? withReadStates(next, action.unread) : next;
@@ -610,50 +717,36 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 		}
 		case 'friends':
 			return { ...state, friends: [...action.friends].sort(byName), requests: action.requests };
-		case 'group-update': {
-			const key = groupKey(action.group.name);
-			const mine = action.username.toLowerCase() === state.me.toLowerCase();
-			if (action.event === 'deleted') {
-				const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
-				return announce(next, key, `${action.username} deleted ${action.group.name}`, 'notice');
-			}
-			if (mine && action.event === 'left') {
-				const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
-				return addSystem(next, key, `you left ${action.group.name}`, 'info');
-			}
-			if (mine && (action.event === 'kicked' || action.event === 'banned')) {
-				const next = { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
-				return announce(next, key, groupUpdateLine(action, state.me), 'notice');
-			}
-			let next = state;
-			if (mine && action.event === 'joined' && !state.groups.some((group) => groupKey(group.name) === key)) {
-				next = { ...state, groups: [...state.groups, action.group].sort(byName) };
-			}
-			if (action.event === 'updated' || action.event === 'role') {
-				next = { ...next, groups: next.groups.map((group) => (groupKey(group.name) === key ? mergeGroup(group, action, mine) : group)) };
-			}
-			return addSystem(next, key, groupUpdateLine(action, state.me), 'presence');
-		}
+		case 'group-update':
+			return groupUpdated(withoutMootInvite(state, action), action);
 		case 'groups':
 			return { ...state, groups: [...action.groups].sort(byName) };
 		case 'group-joined': {
 			const key = groupKey(action.group.name);
 			const groups = [...state.groups.filter((group) => groupKey(group.name) !== key), action.group].sort(byName);
-			return select({ ...state, groups }, key);
+			return select({ ...state, groups, invites: withoutInvite(state.invites, action.group.name) }, key);
 		}
+		case 'group-invite': {
+			const invites = withInvite(state.invites, { group: action.group, from: action.from, ts: new Date().toISOString() });
+			const how = `Enter on it in the sidebar or /join ${action.group} accepts, /decline ${action.group} declines`;
+			return announce({ ...state, invites }, STATUS, `${action.from} invited you to ${action.group}: ${how}`, 'notice');
+		}
+		case 'invite-gone':
+			return { ...state, invites: withoutInvite(state.invites, action.group) };
 		case 'group-gone': {
 			const key = groupKey(action.name);
 			return { ...state, groups: state.groups.filter((group) => groupKey(group.name) !== key) };
 		}
 		case 'system': {
-			const key = action.key ?? state.selected;
+			// A line for the view on screen goes to the status log when that is no conversation's (an invite).
+			const key = action.key ?? (isConversation(state.selected) ? state.selected : STATUS);
 			const tone = action.tone ?? 'info';
 			return key === STATUS ? toStatus(state, action.text, tone) : addSystem(state, key, action.text, tone);
 		}
 		case 'select':
 			return select(state, action.key);
 		case 'select-relative': {
-			const keys: Array<ConversationKey | 'status'> = [STATUS, ...conversationList(state).map((c) => c.key)];
+			const keys: ViewKey[] = [STATUS, ...conversationList(state).map((c) => c.key), ...state.invites.map((invite) => inviteKey(invite.group))];
 			const index = Math.max(0, keys.indexOf(state.selected));
 			const target = keys[(index + action.delta + keys.length) % keys.length]!;
 			return select(state, target);
@@ -662,6 +755,8 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
 			return { ...state, scroll: Math.max(0, action.to) };
 		case 'overlay':
 			return { ...state, overlay: action.overlay };
+		case 'overlay-refresh':
+			return state.overlay?.kind === action.overlay.kind ? { ...state, overlay: action.overlay } : state;
 		// search
 		case 'search-page':
 		case 'search-failed':
