@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../source/local/settings.js';
 import { befriend, ClientPool } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { hasTmux, inCi, TmuxTerminals } from './helpers/tmux.js';
+import { hasTmux, inCi } from './helpers/tmux.js';
+import { CLI, tmuxSuite } from './helpers/tmux-suite.js';
 
 /**
  * What each command loads (issue 16: every command used to import Ink,
@@ -17,7 +18,6 @@ import { hasTmux, inCi, TmuxTerminals } from './helpers/tmux.js';
  * loader loads; these tests check the list, not the time it took.
  */
 
-const CLI = fileURLToPath(new URL('../dist/source/cli.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./helpers/record-modules.mjs', import.meta.url));
 
 /** The client's UI and the server's storage: what `--version` and `send` must not load. */
@@ -150,20 +150,16 @@ describe('what the TUI waits for before its first frame', () => {
 });
 
 describe.skipIf(!hasTmux && !inCi)('what the TUI loads (tmux)', () => {
+	const suite = tmuxSuite('imports');
+
 	it('draws the log-in screen with Ink and React, without the server, pg or ioredis', async () => {
-		if (!hasTmux) throw new Error('tmux is not installed, and CI needs this test: install tmux (.ci/run does)');
-		const terminals = new TmuxTerminals(`chat-tui-imports-${process.pid}`, path.join(tempDir('chat-tui-imports-tmux-'), 'tmux.conf'));
-		try {
-			const { argv, log } = recorded(['--server', server.url, '--config-dir', tempDir('chat-tui-modules-tui-')]);
-			terminals.start('tui', ['env', `CHAT_TUI_MODULE_LOG=${log}`, ...argv], 100, 30);
-			await terminals.waitFor('tui', 'chat-tui · Log in');
-			const loaded = loadedFrom(log);
-			expect(UI.filter((name) => !loaded.packages.has(name))).toEqual([]);
-			expectNone(loaded, SERVER_ONLY);
-			expect(loaded.own.filter((file) => file.startsWith('server/'))).toEqual([]);
-			expect(loaded.own).not.toContain('source/host.js');
-		} finally {
-			terminals.close();
-		}
+		const { argv, log } = recorded(['--server', suite.server.url, '--config-dir', suite.tempDir('chat-tui-modules-tui-')]);
+		suite.terminals.start('tui', ['env', `CHAT_TUI_MODULE_LOG=${log}`, ...argv], 100, 30);
+		await suite.terminals.waitFor('tui', 'chat-tui · Log in');
+		const loaded = loadedFrom(log);
+		expect(UI.filter((name) => !loaded.packages.has(name))).toEqual([]);
+		expectNone(loaded, SERVER_ONLY);
+		expect(loaded.own.filter((file) => file.startsWith('server/'))).toEqual([]);
+		expect(loaded.own).not.toContain('source/host.js');
 	});
 });
