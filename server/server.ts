@@ -6,6 +6,7 @@ import { cleanTextProblem } from '../source/protocol/index.js';
 import { VERSION } from '../source/version.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
+import { loadClusterModule } from './cluster-packages.js';
 import { connectRedis, DEFAULT_REDIS_PREFIX, quit, RedisBus } from './bus/redis-bus.js';
 import { memoryLimiters, redisLimiters, type LimiterStore } from './auth/limiter-store.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -18,7 +19,6 @@ import { LocalPresence } from './presence/local-presence.js';
 import type { Presence } from './presence/presence.js';
 import { defaultInstanceId, RedisPresence } from './presence/redis-presence.js';
 import { CLOSE, DEFAULT_SETTINGS, SESSION_SEEN, type ServerSettings } from './settings.js';
-import { openPostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -198,6 +198,12 @@ async function clusterParts(options: ServerOptions, settings: ServerSettings, lo
 	}
 }
 
+/** The PostgreSQL store; its module imports pg, an optional package, so it is loaded only here. */
+async function openPostgres(connectionString: string, schema: string | undefined): Promise<Store> {
+	const { openPostgresStore } = await loadClusterModule(() => import('./store/postgres-store.js'));
+	return openPostgresStore({ connectionString, schema });
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
 	const settings: ServerSettings = { ...DEFAULT_SETTINGS };
 	for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof ServerSettings>) {
@@ -214,7 +220,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 	const store =
 		options.store ??
 		(options.databaseUrl
-			? await openPostgresStore({ connectionString: options.databaseUrl, schema: options.databaseSchema })
+			? await openPostgres(options.databaseUrl, options.databaseSchema)
 			: new SqliteStore({ dataDir: options.dataDir! }));
 	let parts: ClusterParts;
 	try {

@@ -76,7 +76,8 @@ addConnectionOptions(sendCommand).action(async (words: string[], options: SendCo
 
 async function tui(options: ConnectionOptions): Promise<void> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
-		throw new Error('the chat-tui client needs an interactive terminal; in scripts, use "chat-tui send"');
+		const { commandFor } = await import('./invocation.js');
+		throw new Error(`the chat-tui client needs an interactive terminal; in scripts, use "${commandFor('send')}"`);
 	}
 	// React's development build checks more and draws slower; a user gets the production one.
 	process.env['NODE_ENV'] ??= 'production';

@@ -260,6 +260,18 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		}
 	});
 
+	/** Waits until the instance has published nothing for 300 ms. */
+	const quiet = async (server: RunningServer) => {
+		let last = -1;
+		await until(async () => {
+			const { published } = server.bus.stats();
+			if (published === last) return true;
+			last = published;
+			await sleep(300);
+			return false;
+		}, 'a quiet bus', 10_000);
+	};
+
 	it('(e) Redis commands and bytes per delivered message depend on the instances holding recipients, not on N', async () => {
 		type PerMessage = { commands: number; bytesOut: number; forwarded: number; bytesForwarded: number; received: number };
 		const measure = async (n: number, across: boolean): Promise<PerMessage> => {
@@ -271,7 +283,8 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 			const bob = await pool.registered(away.url, 'b');
 			await befriend(alice, bob);
 			const toBob = record(bob, 'message');
-			await sleep(100);
+			// What registering and befriending publish must be over (on a loaded machine, later than 100 ms) before counting.
+			await quiet(home);
 			const before = home.bus.stats();
 			const receivedBefore = made.reduce((sum, server) => sum + received(server), 0);
 			const messages = 40;

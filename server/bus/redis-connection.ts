@@ -1,11 +1,13 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { loadClusterModule } from '../cluster-packages.js';
 import type { Logger } from '../logger.js';
 
 export const DEFAULT_REDIS_PREFIX = 'chat-tui:';
 
 /** Opens a Redis connection and waits until it is usable; fails (instead of retrying forever) if it never is. */
 export async function connectRedis(url: string, name: string, logger?: Logger): Promise<Redis> {
-	const redis = new Redis(url, {
+	const ioredis = await loadClusterModule(() => import('ioredis'));
+	const redis = new ioredis.Redis(url, {
 		lazyConnect: true,
 		connectionName: name,
 		// A command waits through a few reconnect attempts, then fails rather than hanging a request.

@@ -2,6 +2,7 @@ import { useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ChatClient, deviceLabel, EventBuffer } from '../client/index.js';
 import { serverUrl } from '../client/server-url.js';
+import { commandFor } from '../invocation.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { SavedLogin, Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
@@ -61,7 +62,7 @@ export function loginErrorText(error: unknown, server: string, mode: LoginMode):
 		case 'CONFLICT':
 			return mode === 'register' ? 'That username is taken; choose another.' : error.message;
 		case 'UNAVAILABLE':
-			return `Cannot reach ${server}. Check the address, or start a server with: npx chat-tui serve`;
+			return `Cannot reach ${server}. Check the address, or start a server with: ${commandFor('serve')}`;
 		default:
 			return asSentence(error.message);
 	}

@@ -28,10 +28,17 @@ export interface CliServer {
 	stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
+/** Which chat-tui runs: the built tree's by default, or another command (an installed bin) in its own environment. */
+export interface CliProgram {
+	command: string[];
+	env?: NodeJS.ProcessEnv;
+}
+
 /** Starts `chat-tui serve ARGS` and resolves once it prints the address it listens on. */
-export async function serveCli(args: string[], timeoutMs = 15_000): Promise<CliServer> {
-	if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-	const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serveCli(args: string[], timeoutMs = 15_000, program?: CliProgram): Promise<CliServer> {
+	if (!program && !existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+	const [command, ...before] = program?.command ?? [process.execPath, CLI];
+	const child = spawn(command!, [...before, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: program?.env ?? process.env });
 	let output = '';
 	let exit: Exit | undefined;
 	child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
