@@ -96,11 +96,22 @@ afterAll(async () => {
 });
 
 describe('what each command loads', () => {
-	it('--version loads commander and none of the client, the UI or the server', async () => {
-		const result = await run(['--version']);
+	it('a lone --version loads the bin, its version and nothing else (not even commander)', async () => {
+		for (const flag of ['--version', '-v']) {
+			const result = await run([flag]);
+			expect(result.code).toBe(0);
+			expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+			// The recorder saw the bin: an empty list would pass the checks below for nothing.
+			expect(result.loaded.own).toContain('source/cli.js');
+			expect(result.loaded.packages).toEqual(new Set());
+			expect(result.loaded.own.filter((file) => !['source/cli.js', 'source/start-fast.js', 'source/version.js'].includes(file))).toEqual([]);
+		}
+	});
+
+	it('--version among other options goes through commander, and still loads none of the client, the UI or the server', async () => {
+		const result = await run(['--profile', 'work', '--version']);
 		expect(result.code).toBe(0);
 		expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-		// The recorder saw the bin: an empty list would pass the checks below for nothing.
 		expect(result.loaded.packages.has('commander')).toBe(true);
 		expectNone(result.loaded, [...UI, ...SERVER_ONLY, 'better-sqlite3', 'ws', 'zod']);
 		expect(result.loaded.own.filter((file) => !file.startsWith('source/'))).toEqual([]);
