@@ -116,8 +116,11 @@ class Panes {
 		await this.tmux('kill-session', '-t', `=${session}`).catch(() => undefined);
 	}
 
+	/** Ends the tmux server and removes its socket file (tmux leaves it behind when killed). */
 	async close(): Promise<void> {
+		const socket = (await this.tmux('display-message', '-p', '#{socket_path}').catch(() => '')).trim();
 		await this.tmux('kill-server').catch(() => undefined);
+		if (socket) rmSync(socket, { force: true });
 	}
 }
 
