@@ -41,8 +41,16 @@ export interface BenchPlan {
 	noTui: boolean;
 	/** `--no-cluster`: skip the cluster section (bench/cluster.ts). */
 	noCluster: boolean;
-	/** `--only cluster`: just that section. */
+	/** `--no-startup`: skip the startup section (bench/startup.ts). */
+	noStartup: boolean;
+	/** `--only cluster` or `--only startup`: just that section. */
 	only: string | undefined;
+	/** `--startup-cli PATH`: the cli.js the startup section times (default: this checkout's). */
+	startupCli: string | undefined;
+	/** `--startup-baseline PATH`: another cli.js the startup section times side by side. */
+	startupBaseline: string | undefined;
+	/** `--startup-node PATH`: the node binary the startup section runs chat-tui with. */
+	startupNode: string | undefined;
 	noWrite: boolean;
 	counts: Counts;
 	ladders: Ladders;
@@ -146,7 +154,11 @@ export function parsePlan(argv: string[]): BenchPlan {
 		assumedCeiling: value('--assume-ceiling')?.split(',').map(Number),
 		noTui: flag('--no-tui'),
 		noCluster: flag('--no-cluster'),
+		noStartup: flag('--no-startup'),
 		only: value('--only'),
+		startupCli: value('--startup-cli'),
+		startupBaseline: value('--startup-baseline'),
+		startupNode: value('--startup-node'),
 		noWrite: flag('--no-write'),
 		counts: quick ? QUICK_COUNTS : FULL_COUNTS,
 		ladders: quick ? QUICK_LADDERS : FULL_LADDERS,

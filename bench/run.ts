@@ -17,7 +17,12 @@
  *                        profiles and the diagnostic; the other sections of latest.json are kept
  *   --no-tui             skip the TUI section module (bench/tui/) even when it is there
  *   --no-cluster         skip the cluster section (bench/cluster.ts: PostgreSQL + Redis instances)
+ *   --no-startup         skip the startup section (bench/startup.ts: chat-tui against WeeChat in tmux)
  *   --only cluster       just the cluster section (about a minute)
+ *   --only startup       just the startup section (about two minutes)
+ *   --startup-cli PATH   the startup section times this cli.js instead of dist/source/cli.js
+ *   --startup-baseline PATH  and this one too, side by side in the same rounds (e.g. main's build, before a change)
+ *   --startup-node PATH  the node binary that runs them (e.g. another Node line; its node_modules must suit it)
  *   --no-write           print only; leave latest.json and docs/BENCHMARKS.md alone
  *
  * This file runs the sections in order; the parts live in plan.ts (flags, counts,
@@ -56,6 +61,7 @@ import { profileChatTui } from './profile-run.js';
 import { current, formatText, note, record, ROOT, setMode, setTitle, writeResults, type SectionContext } from './results.js';
 import { closeSession, openSession } from './sessions.js';
 import type { StepResult, Workload } from './step-results.js';
+import { runStartupBench } from './startup.js';
 import { measureCeiling, runWorkloadSession, type Ceiling } from './steps.js';
 import { EJABBERD_PACKAGES, ejabberdVersion } from './ejabberd.js';
 import { PROSODY_PACKAGES, prosodyVersion } from './prosody.js';
@@ -70,19 +76,31 @@ function filesystemOf(dir: string): string | undefined {
 	}
 }
 
+/** Back on every core: the TUI and start-up sections measure programs as a user runs them, not against the servers. */
+function unpin(run: BenchRun): void {
+	if (!run.cores.pinning) return;
+	try {
+		execFileSync('taskset', ['-a', '-cp', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
+	} catch {
+		// stays pinned
+	}
+}
+
+/** The startup section: chat-tui against WeeChat, each started in a tmux pane. */
+async function startupSection(run: BenchRun): Promise<void> {
+	log('\nstart-up and memory: chat-tui against WeeChat (tmux)');
+	unpin(run);
+	const { startupCli, startupBaseline, startupNode } = run.plan;
+	const resolved = (file: string | undefined) => file && path.resolve(file);
+	await runStartupBench({ cli: resolved(startupCli), baseline: resolved(startupBaseline), node: resolved(startupNode), log });
+}
+
 async function runSectionModules(run: BenchRun): Promise<void> {
 	if (run.plan.noTui) return;
 	const module = path.join(ROOT, 'dist', 'bench', 'tui', 'index.js');
 	if (!existsSync(module)) return;
 	log('\nTUI benchmark (bench/tui/) ...');
-	// Not pinned: the TUI half measures the UI as a user runs it, not against the servers.
-	if (run.cores.pinning) {
-		try {
-			execFileSync('taskset', ['-a', '-cp', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
-		} catch {
-			// stays pinned
-		}
-	}
+	unpin(run);
 	const loaded = (await import(pathToFileURL(module).href)) as { run?: (context: SectionContext) => Promise<void> };
 	if (typeof loaded.run !== 'function') {
 		log('  bench/tui/index exports no run(context); skipped');
@@ -267,16 +285,22 @@ async function runSections(run: BenchRun): Promise<void> {
 		await runClusterBench({ quick: plan.quick, log });
 	}
 
+	if (!plan.noStartup) await startupSection(run);
 	await runSectionModules(run);
 }
 
-/** `--only cluster`: that section alone, its figures merged into latest.json. */
+/** `--only cluster` or `--only startup`: that section alone, its figures merged into latest.json. */
 async function onlySection(run: BenchRun): Promise<void> {
 	const { plan } = run;
 	try {
-		if (plan.only !== 'cluster') throw new Error(`--only knows one section, cluster (not ${plan.only})`);
-		log('\ncluster routing (PostgreSQL + Redis)');
-		await runClusterBench({ quick: plan.quick, log });
+		if (plan.only === 'cluster') {
+			log('\ncluster routing (PostgreSQL + Redis)');
+			await runClusterBench({ quick: plan.quick, log });
+		} else if (plan.only === 'startup') {
+			await startupSection(run);
+		} else {
+			throw new Error(`--only knows two sections, cluster and startup (not ${plan.only})`);
+		}
 	} finally {
 		rmSync(run.tmp, { recursive: true, force: true });
 	}
@@ -301,9 +325,9 @@ async function main(): Promise<void> {
 	const run = newBenchRun(plan, cores, mkdtempSync(path.join(tmpdir(), 'chat-tui-bench-')));
 	results.machine.dataFilesystem = filesystemOf(run.tmp);
 	log(`chat-tui server benchmark (${plan.quick ? 'quick' : 'full'}), temporary data in ${run.tmp}`);
+	if (plan.only !== undefined) return onlySection(run);
 	const versions = checkPrograms(run);
 	if (plan.profileOnly) return profileOnly(run);
-	if (plan.only !== undefined) return onlySection(run);
 
 	noteSetup(run, versions);
 	try {

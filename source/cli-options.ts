@@ -2,7 +2,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { serverUrl } from './client/server-url.js';
 import { securePrivateDir } from './local/private-files.js';
 import { checkProfileName, DEFAULT_PROFILE, type ProfileLocation } from './local/profile.js';
-import { Settings } from './local/settings.js';
 import { defaultConfigDir } from './paths.js';
 
 /** The server a client connects to when neither `--server` nor the profile names one. */
@@ -54,9 +53,11 @@ export function addConnectionOptions(command: Command): Command {
  * `--server`, else the profile's last server, else DEFAULT_SERVER_URL; and the profile's location.
  * Opening a profile (the TUI, `send`) also makes private what an older version left readable to all.
  */
-export function resolveConnection(options: ConnectionOptions): ResolvedConnection {
+export async function resolveConnection(options: ConnectionOptions): Promise<ResolvedConnection> {
 	const location: ProfileLocation = { configDir: options.configDir, profile: options.profile };
 	securePrivateDir(location.configDir);
+	// Loaded here, not at the top: the bin imports this module for its options, and `--version` should not load conf.
+	const { Settings } = await import('./local/settings.js');
 	const server = options.server ?? new Settings(location).lastServer ?? DEFAULT_SERVER_URL;
 	return { server, location };
 }

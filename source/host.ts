@@ -4,7 +4,7 @@ import type { HostedServer } from './ui/app.js';
 /**
  * Starts the bundled server inside this process, quietly, on the address it
  * was asked for: the TUI's Ctrl-O when nothing answers at the default
- * address. It lives beside cli.ts so that source/ui never imports server/;
+ * address. It lives beside commands.ts so that source/ui never imports server/;
  * the server is loaded only when asked for. It keeps `serve`'s rules: the
  * data directory is locked while hosted, and a port or directory in use is
  * refused with the server's one sentence, which the log-in screen shows.

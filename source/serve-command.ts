@@ -133,7 +133,7 @@ async function serve(options: ServeOptions): Promise<void> {
 			...settingsFrom(options),
 		});
 	} catch (error) {
-		// cli.ts prints the message alone and exits 1.
+		// commands.ts prints the message alone and exits 1.
 		throw startFailure(error);
 	}
 	console.log(`chat-tui server ${VERSION} listening on ${server.url}`);
@@ -161,11 +161,9 @@ async function serve(options: ServeOptions): Promise<void> {
 	process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-/** `chat-tui serve`: the bundled server, with every limit as a flag. */
-export function addServeCommand(program: Command): void {
-	const command = program
-		.command('serve')
-		.description('run the chat server')
+/** `chat-tui serve`'s options and action (commands.ts adds the command and calls this only when it runs): the bundled server, with every limit as a flag. */
+export function addServeOptions(command: Command): void {
+	command
 		.option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535, 'a port is a whole number'), DEFAULT_PORT)
 		.option('--host <host>', 'address to listen on', DEFAULT_HOST)
 		.option('--data <dir>', 'directory for the database', defaultDataDir())

@@ -28,8 +28,8 @@ afterEach(() => {
 const modeOf = (file: string) => statSync(file).mode & 0o777;
 
 /** What runTui does with a profile: resolve it, open its settings and history; then a login saved and a message stored. */
-function openAndWrite(configDir: string, profile = 'default'): void {
-	const { location } = resolveConnection({ configDir, profile, server: SERVER });
+async function openAndWrite(configDir: string, profile = 'default'): Promise<void> {
+	const { location } = await resolveConnection({ configDir, profile, server: SERVER });
 	const settings = new Settings(location);
 	const history = new HistoryStore(location);
 	settings.saveLogin(SERVER, { username: 'alice', token: 't0ken' });
@@ -49,18 +49,18 @@ function expectPrivate(dir: string, files: string[]): void {
 }
 
 describe('a profile config directory', () => {
-	it('is created 0700 with its files 0600, including the SQLite -wal and -shm files after a write', () => {
+	it('is created 0700 with its files 0600, including the SQLite -wal and -shm files after a write', async () => {
 		const previous = process.umask(0o022);
 		try {
 			const dir = path.join(scratch(), 'nested', 'config');
-			openAndWrite(dir);
+			await openAndWrite(dir);
 			expectPrivate(dir, ['default.json', 'default.history.db']);
 		} finally {
 			process.umask(previous);
 		}
 	});
 
-	it('left 0755 with 0644 files by an older version is made private when the profile is opened', () => {
+	it('left 0755 with 0644 files by an older version is made private when the profile is opened', async () => {
 		const dir = path.join(scratch(), 'config');
 		mkdirSync(dir);
 		chmodSync(dir, 0o755);
@@ -79,17 +79,17 @@ describe('a profile config directory', () => {
 		expect(modeOf(dir).toString(8)).toBe('755');
 
 		// Only resolving the profile, as `chat-tui send` does first: another profile's files are fixed too.
-		resolveConnection({ configDir: dir, profile: 'default', server: SERVER });
+		await resolveConnection({ configDir: dir, profile: 'default', server: SERVER });
 		expectPrivate(dir, old.filter((file) => !file.endsWith('-wal') && !file.endsWith('-shm')));
-		openAndWrite(dir);
+		await openAndWrite(dir);
 	});
 
-	it("leaves other programs' files alone when --config-dir is a shared directory", () => {
+	it("leaves other programs' files alone when --config-dir is a shared directory", async () => {
 		const dir = scratch();
 		const other = path.join(dir, 'notes.txt');
 		writeFileSync(other, 'mine');
 		chmodSync(other, 0o644);
-		resolveConnection({ configDir: dir, profile: 'default', server: SERVER });
+		await resolveConnection({ configDir: dir, profile: 'default', server: SERVER });
 		expect(modeOf(other).toString(8)).toBe('644');
 	});
 });

@@ -59,9 +59,9 @@ const WIDTH_STRESS: Record<number, string> = {
  * newest ones read the same whatever the count, so counts compare history
  * size, not screen content. The first word is the message's number.
  */
-function messageText(index: number, count: number): string {
-	const stress = WIDTH_STRESS[count - index];
-	if (stress) return `#${index + 1} ${stress}`;
+function messageText(index: number, count: number, stress: boolean): string {
+	const hostile = stress ? WIDTH_STRESS[count - index] : undefined;
+	if (hostile) return `#${index + 1} ${hostile}`;
 	let seed = ((count - index) * 2654435761) >>> 0;
 	const next = () => {
 		seed = (seed * 1103515245 + 12345) >>> 0;
@@ -73,7 +73,8 @@ function messageText(index: number, count: number): string {
 	return out.join(' ');
 }
 
-export async function seedWorld(count: number): Promise<SeededWorld> {
+/** `stress: false` leaves out the WIDTH_STRESS messages: an ordinary conversation (the start-up bench's). */
+export async function seedWorld(count: number, { stress = true }: { stress?: boolean } = {}): Promise<SeededWorld> {
 	const started = performance.now();
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-bench-server-'));
 	const configDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-bench-client-'));
@@ -97,7 +98,7 @@ export async function seedWorld(count: number): Promise<SeededWorld> {
 					seedStore.appendMessage({
 						senderId: fromAlice ? alice.id : bob.id,
 						to: { userId: fromAlice ? bob.id : alice.id },
-						text: messageText(index, count),
+						text: messageText(index, count, stress),
 						cid: `seed-${index}`,
 						ts: new Date(first + index * 7 * MINUTE).toISOString(),
 						pendingFor: [],

@@ -29,7 +29,7 @@ export function makePrivateFile(file: string): void {
 
 /**
  * What the client writes in a config directory: each profile's settings
- * (conf's `<profile>.json`) and history database with SQLite's side files.
+ * (`<profile>.json`) and history database with SQLite's side files.
  * Only these are fixed at start, so a `--config-dir` pointed at a shared
  * directory does not lock up other programs' files.
  */

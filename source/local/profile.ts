@@ -1,4 +1,5 @@
-import { NAME_PATTERN } from '../protocol/index.js';
+// limits.js, not index.js: the bin checks --profile with this before anything loads the protocol's schemas.
+import { NAME_PATTERN } from '../protocol/limits.js';
 
 /** Where a profile keeps its files, and its name. Profiles separate logins, settings and history. */
 export interface ProfileLocation {

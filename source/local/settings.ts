@@ -1,5 +1,6 @@
-import Conf from 'conf';
-import { makePrivateDir } from './private-files.js';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 import type { ProfileLocation } from './profile.js';
 
 /** What the client remembers of a login: never the password, only the server-issued token. */
@@ -23,72 +24,97 @@ interface SettingsData {
 
 const INPUT_HISTORY_KEPT = 200;
 
+const DEFAULTS: SettingsData = { logins: {}, inputHistory: [], bell: true, unreadFirst: false };
+
 /**
  * A profile's settings and credentials, in `<configDir>/<profile>.json`,
- * readable only by its owner (conf writes files 0644 unless told).
+ * readable only by its owner. The file is read on every access, so two
+ * windows of one profile see each other's changes, and replaced whole on
+ * every change (written beside it, then renamed), so a crash never leaves
+ * half a file. Read and written with node:fs alone: a settings library
+ * (conf, with its JSON-schema validator) cost each start more than the rest
+ * of opening a profile.
  */
 export class Settings {
-	private readonly conf: Conf<SettingsData>;
+	readonly path: string;
 
 	constructor(location: ProfileLocation) {
-		// conf would create the directory 0755; it holds credentials.
+		// It holds credentials: the directory is 0700, the file 0600.
 		makePrivateDir(location.configDir);
-		this.conf = new Conf<SettingsData>({
-			projectName: 'chat-tui',
-			cwd: location.configDir,
-			configName: location.profile,
-			configFileMode: 0o600,
-			// Server URLs hold dots; keys are taken literally.
-			accessPropertiesByDotNotation: false,
-			defaults: { logins: {}, inputHistory: [], bell: true, unreadFirst: false },
-		});
+		this.path = path.join(location.configDir, `${location.profile}.json`);
 	}
 
-	get path(): string {
-		return this.conf.path;
+	private read(): SettingsData {
+		let text: string;
+		try {
+			text = readFileSync(this.path, 'utf8');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ...DEFAULTS };
+			throw error;
+		}
+		let stored: unknown;
+		try {
+			stored = JSON.parse(text);
+		} catch (error) {
+			throw new Error(`${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`);
+		}
+		return { ...DEFAULTS, ...(typeof stored === 'object' && stored !== null ? stored : {}) };
+	}
+
+	private get<K extends keyof SettingsData>(key: K): SettingsData[K] {
+		return this.read()[key];
+	}
+
+	private set<K extends keyof SettingsData>(key: K, value: SettingsData[K]): void {
+		const data = { ...this.read(), [key]: value };
+		const temporary = `${this.path}.${process.pid}.tmp`;
+		writeFileSync(temporary, `${JSON.stringify(data, undefined, '\t')}\n`, { mode: PRIVATE_FILE_MODE });
+		renameSync(temporary, this.path);
 	}
 
 	get lastServer(): string | undefined {
-		return this.conf.get('server');
+		return this.get('server');
 	}
 
 	loginFor(server: string): SavedLogin | undefined {
-		return this.conf.get('logins')[server];
+		// Own properties only: a server URL is a key, and "__proto__" or "constructor" is not a login.
+		const logins = this.get('logins');
+		return Object.hasOwn(logins, server) ? logins[server] : undefined;
 	}
 
 	saveLogin(server: string, login: SavedLogin): void {
-		this.conf.set('logins', { ...this.conf.get('logins'), [server]: login });
-		this.conf.set('server', server);
+		this.set('logins', { ...this.get('logins'), [server]: login });
+		this.set('server', server);
 	}
 
 	forgetLogin(server: string): void {
-		const { [server]: _forgotten, ...rest } = this.conf.get('logins');
-		this.conf.set('logins', rest);
+		const { [server]: _forgotten, ...rest } = this.get('logins');
+		this.set('logins', rest);
 	}
 
 	get bell(): boolean {
-		return this.conf.get('bell');
+		return this.get('bell');
 	}
 
 	set bell(on: boolean) {
-		this.conf.set('bell', on);
+		this.set('bell', on);
 	}
 
 	get unreadFirst(): boolean {
-		return this.conf.get('unreadFirst');
+		return this.get('unreadFirst');
 	}
 
 	set unreadFirst(on: boolean) {
-		this.conf.set('unreadFirst', on);
+		this.set('unreadFirst', on);
 	}
 
 	get inputHistory(): string[] {
-		return this.conf.get('inputHistory');
+		return this.get('inputHistory');
 	}
 
 	rememberInput(line: string): void {
-		const history = this.conf.get('inputHistory').filter((entry) => entry !== line);
+		const history = this.get('inputHistory').filter((entry) => entry !== line);
 		history.push(line);
-		this.conf.set('inputHistory', history.slice(-INPUT_HISTORY_KEPT));
+		this.set('inputHistory', history.slice(-INPUT_HISTORY_KEPT));
 	}
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+// No zod here: the terminal's sanitizer uses these rules too, and the TUI's first frame should not wait for zod.
 
 /**
  * Clean text: the one rule for every string a user or an operator supplies
@@ -79,20 +79,6 @@ export const CLEAN_TEXT_ISSUE = 'CLEAN_TEXT';
 /** `holds U+001B (ESC) at character 7`: what follows the field's name in the error. */
 export function uncleanSentence({ codePoint, position }: Unclean): string {
 	return `holds ${describeCodePoint(codePoint)} at character ${position}`;
-}
-
-/**
- * A string field that must be clean text. Use it for every string a user or
- * an operator supplies; the check runs before any trimming, so a control
- * character at either end is refused too, not quietly dropped.
- */
-export function cleanText(options: CleanTextOptions = {}) {
-	return z.string().superRefine((text, context) => {
-		const unclean = findUnclean(text, options);
-		if (unclean) {
-			context.addIssue({ code: 'custom', message: uncleanSentence(unclean), params: { reply: CLEAN_TEXT_ISSUE } });
-		}
-	});
 }
 
 /** The clean-text check for a value outside a frame (the operator's motd): a sentence naming what is wrong, or undefined. */

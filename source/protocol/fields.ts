@@ -14,7 +14,21 @@ import {
 	NAME_PATTERN,
 	MAX_DEVICE_CHARS,
 } from './limits.js';
-import { cleanText } from './clean-text.js';
+import { CLEAN_TEXT_ISSUE, findUnclean, uncleanSentence, type CleanTextOptions } from './clean-text.js';
+
+/**
+ * A string field that must be clean text. Use it for every string a user or
+ * an operator supplies; the check runs before any trimming, so a control
+ * character at either end is refused too, not quietly dropped.
+ */
+export function cleanText(options: CleanTextOptions = {}) {
+	return z.string().superRefine((text, context) => {
+		const unclean = findUnclean(text, options);
+		if (unclean) {
+			context.addIssue({ code: 'custom', message: uncleanSentence(unclean), params: { reply: CLEAN_TEXT_ISSUE } });
+		}
+	});
+}
 
 /** Marks a validation issue that must be answered with TOO_LARGE rather than BAD_REQUEST. */
 export const TOO_LARGE_ISSUE = 'TOO_LARGE';

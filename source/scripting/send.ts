@@ -138,7 +138,7 @@ export async function sendMessage(options: SendOptions): Promise<Message> {
 	if (options.username !== undefined && !NAME_PATTERN.test(options.username)) {
 		throw new UsageError(`"${options.username}" is not a username (1–32 letters, digits, "_", "-" or ".")`);
 	}
-	const connection = resolveConnection(options);
+	const connection = await resolveConnection(options);
 	const { server, location } = connection;
 	const credentials = await credentialsFor(options, connection);
 	const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

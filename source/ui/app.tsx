@@ -6,14 +6,14 @@ import { commandFor } from '../invocation.js';
 import type { HistoryStore } from '../local/history-store.js';
 import type { SavedLogin, Settings } from '../local/settings.js';
 import { ProtocolError, Username, type ResultOf } from '../protocol/index.js';
-import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/too-small.js';
+import { tooSmall } from './components/too-small.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { keyName, LOGIN_KEYS } from './keys.js';
 import { ChatScreen } from './screens/chat-screen.js';
 import { ChatSession } from './session/chat-session.js';
 import { KeptState } from './session/kept-state.js';
 import { QuitGuard } from './session/quit-guard.js';
-import { LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
+import { connectingLine, LoginScreen, type LoginForm, type LoginMode } from './screens/login-screen.js';
 
 /** A server this window started itself. */
 export interface HostedServer {
@@ -299,7 +299,8 @@ export function App(props: AppProps) {
 		setPhase((current) => (current.kind === 'login' && current.error !== undefined ? { ...current, error: undefined } : current));
 	}, []);
 
-	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) return <TooSmall columns={size.columns} rows={size.rows} />;
+	const small = tooSmall(size);
+	if (small) return small;
 
 	if (phase.kind === 'chat') {
 		return (
@@ -324,7 +325,7 @@ export function App(props: AppProps) {
 			initialUsername={(phase.kind === 'login' ? phase.username : undefined) ?? settings.loginFor(server)?.username}
 			initialMode={phase.kind === 'login' ? phase.mode : undefined}
 			error={phase.kind === 'login' ? phase.error : undefined}
-			info={phase.kind === 'starting' ? `Connecting to ${server}…` : phase.info}
+			info={phase.kind === 'starting' ? connectingLine(server) : phase.info}
 			busy={phase.kind === 'starting' || phase.busy === true}
 			canHost={canHost && props.hostServer !== undefined}
 			onSubmit={(form) => void submit(form)}

@@ -2,7 +2,8 @@ import { render } from 'ink';
 import { HistoryStore } from '../local/history-store.js';
 import type { ProfileLocation } from '../local/profile.js';
 import { Settings } from '../local/settings.js';
-import { App, type HostedServer } from './app.js';
+import type { HostedServer } from './app.js';
+import { FirstFrame } from './first-frame.js';
 
 export interface TuiOptions {
 	server: string;
@@ -55,9 +56,16 @@ export async function runTui(options: TuiOptions): Promise<void> {
 		process.exit(1);
 	});
 
+	// The log-in screen is on screen at once; the App replaces it, looking the same, once its modules have loaded.
+	const instance = render(<FirstFrame server={options.server} username={settings.loginFor(options.server)?.username} />, {
+		exitOnCtrlC: false,
+		patchConsole: true,
+		incrementalRendering: true,
+	});
+	const { App } = await import('./app.js');
 	// BEL moves no cursor, so it can go straight to the terminal between Ink's frames.
 	const ringBell = () => void process.stdout.write('\u0007');
-	const instance = render(
+	instance.rerender(
 		<App
 			server={options.server}
 			settings={settings}
@@ -66,7 +74,6 @@ export async function runTui(options: TuiOptions): Promise<void> {
 			hostServer={options.hostServer}
 			ring={ringBell}
 		/>,
-		{ exitOnCtrlC: false, patchConsole: true, incrementalRendering: true },
 	);
 	await instance.waitUntilExit();
 	restore();

@@ -17,3 +17,8 @@ export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
 		</Box>
 	);
 }
+
+/** The TooSmall screen when the terminal is under the minimum, else undefined: the one rule for every top-level screen. */
+export function tooSmall(size: { columns: number; rows: number }) {
+	return size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? <TooSmall columns={size.columns} rows={size.rows} /> : undefined;
+}

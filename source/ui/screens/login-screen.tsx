@@ -37,7 +37,12 @@ export interface LoginScreenProps {
 	onChange?(): void;
 	onHost?(): void;
 	onQuit(): void;
+	/** Drawn but taking no keys (the first frame, while the rest of the client loads): typed keys wait in the terminal. */
+	inert?: boolean;
 }
+
+/** The info line while the window connects (the App's first phase, and the first frame before it). */
+export const connectingLine = (server: string) => `Connecting to ${server}…`;
 
 type Field = 'username' | 'password' | 'passwordAgain' | 'server';
 
@@ -120,7 +125,7 @@ export function LoginScreen(props: LoginScreenProps) {
 		if (!edited) return;
 		if (edited.text !== before.text) props.onChange?.();
 		update({ ...current, values: { ...current.values, [current.focus]: edited } });
-	});
+	}, !props.inert);
 
 	const formWidth = Math.min(60, width - 4);
 	const fields = FIELDS[mode];
