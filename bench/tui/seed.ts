@@ -99,7 +99,8 @@ export async function seedWorld(count: number, { stress = true }: { stress?: boo
 						senderId: fromAlice ? alice.id : bob.id,
 						to: { userId: fromAlice ? bob.id : alice.id },
 						text: messageText(index, count, stress),
-						cid: `seed-${index}`,
+						// At least MIN_CID_CHARS (8), as any client's: a shorter one makes the history reply break the protocol.
+						cid: `seed-message-${index}`,
 						ts: new Date(first + index * 7 * MINUTE).toISOString(),
 						pendingFor: [],
 					}),
