@@ -17,7 +17,9 @@ import { VERSION } from './version.js';
 const program = new Command()
 	.name('chat-tui')
 	.description('A keyboard-driven terminal chat client and its self-hostable server.\nWith no command, opens the full-screen chat.')
-	.version(VERSION, '-v, --version');
+	.version(VERSION, '-v, --version')
+	// With an action of its own (the TUI), commander would take `help serve` as the TUI's arguments.
+	.helpCommand(true);
 
 // serve's options name the server's defaults, so they are added (and the server loaded) only when serve is the command.
 program.command('serve').description('run the chat server');
@@ -88,7 +90,13 @@ async function tui(options: ConnectionOptions): Promise<void> {
 program.enablePositionalOptions();
 addConnectionOptions(program).action(tui);
 
-program.parseAsync().catch((error: unknown) => {
+/** `chat-tui help serve` as `chat-tui serve --help`: commander's help command skips the hook that adds serve's options. */
+function helpAsFlag(argv: string[]): string[] {
+	const [node, bin, first, command, ...rest] = argv;
+	return first === 'help' && command !== undefined && rest.length === 0 ? [node!, bin!, command, '--help'] : argv;
+}
+
+program.parseAsync(helpAsFlag(process.argv)).catch((error: unknown) => {
 	console.error(error instanceof Error ? error.message : error);
 	process.exit(1);
 });

@@ -141,6 +141,14 @@ describe('what each command loads', () => {
 		expect(result.stdout).toContain('--redis-url <url>');
 		expect(result.loaded.own).toContain('server/server.js');
 	});
+
+	it('`help serve` is `serve --help`, options and all; `help` lists the commands', async () => {
+		const result = await run(['help', 'serve']);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toContain('--max-frame-bytes <n>');
+		const list = await run(['help']);
+		expect(list.stdout).toMatch(/serve\s+run the chat server/);
+	});
 });
 
 describe('what the TUI waits for before its first frame', () => {
