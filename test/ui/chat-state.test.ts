@@ -270,6 +270,20 @@ describe('chatReducer', () => {
 		expect(log).toHaveLength(LOG_ENTRIES_KEPT + 50);
 		expect(log[0]).toMatchObject({ kind: 'message', message: { seq: 951 } });
 	});
+
+	it('cuts nothing from the log on screen while it is read scrolled back; once back at the newest, a new entry trims it', () => {
+		const toAlice: Peer = { user: 'alice' };
+		const history = Array.from({ length: LOG_ENTRIES_KEPT + 50 }, (_, index) => message('bob', toAlice, 1 + index));
+		let state = run(aliceState({ friends: [friend('bob')] }), { type: 'select', key: 'user:bob' }, { type: 'history', key: 'user:bob', messages: history });
+		state = chatReducer(state, { type: 'scroll', to: 5000 });
+		state = chatReducer(state, { type: 'message', message: message('bob', toAlice, LOG_ENTRIES_KEPT + 51) });
+		state = chatReducer(state, { type: 'system', key: 'user:bob', text: 'bob is offline' });
+		expect(state.logs['user:bob']).toHaveLength(LOG_ENTRIES_KEPT + 52);
+		expect(state.logs['user:bob']![0]).toMatchObject({ message: { seq: 1 } });
+		state = chatReducer(state, { type: 'scroll', to: 0 });
+		state = chatReducer(state, { type: 'message', message: message('bob', toAlice, LOG_ENTRIES_KEPT + 52) });
+		expect(state.logs['user:bob']).toHaveLength(LOG_ENTRIES_KEPT);
+	});
 });
 
 describe('chatReducer: read state, typing, mentions', () => {

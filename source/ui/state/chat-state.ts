@@ -391,11 +391,15 @@ function trim(log: LogEntry[]): LogEntry[] {
 /**
  * Updates one log. New entries push the oldest out past LOG_ENTRIES_KEPT;
  * older history the user scrolled back for is kept (`keepAll`), or paging
- * back would throw away the page it just loaded.
+ * back would throw away the page it just loaded, and so is the whole log
+ * while the user reads it scrolled back (a message or a presence line
+ * arriving meanwhile must not cut what is on screen).
  */
 function withLog(state: ChatState, key: string, update: (log: LogEntry[]) => LogEntry[], keepAll = false): ChatState {
 	const log = update(state.logs[key] ?? []);
-	return { ...state, logs: { ...state.logs, [key]: keepAll ? log : trim(log) } };
+	// The log on screen, scrolled back, keeps what is being read: trimming it would take the rows under the reader away.
+	const reading = state.selected === key && state.scroll > 0;
+	return { ...state, logs: { ...state.logs, [key]: keepAll || reading ? log : trim(log) } };
 }
 
 function addSystem(state: ChatState, key: string, text: string, tone: SystemTone): ChatState {
