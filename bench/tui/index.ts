@@ -5,8 +5,6 @@ import { HistoryStore } from '../../source/local/history-store.js';
 import { Settings } from '../../source/local/settings.js';
 import { App } from '../../source/ui/app.js';
 import { note, record, recordTarget, setDetails, setTitle, type SectionContext } from '../results.js';
-import { HISTORY_DEFAULT_LIMIT } from '../../source/protocol/index.js';
-import { LOG_ENTRIES_KEPT } from '../../source/ui/state/chat-state.js';
 import { seedWorld, type SeededWorld } from './seed.js';
 import { flushEffects, plain, renderTimed, type TimedScreen } from './terminal.js';
 
@@ -20,7 +18,7 @@ import { flushEffects, plain, renderTimed, type TimedScreen } from './terminal.j
  * - keystroke to frame: from writing one character to stdin to the frame
  *   that shows it in the input line, p50 and p95 over many keystrokes after
  *   a warm-up; also with the log scrolled up two pages (PgUp), and scrolled
- *   to the top of all the log holds (Home until nothing more loads).
+ *   to the top of the whole history (Home loads it all and goes to its first message).
  *
  * The terminal is 120×40; Ink runs in debug mode, unthrottled (see terminal.ts).
  *
@@ -219,12 +217,20 @@ async function typingTimes(world: SeededWorld, plan: Plan, log: (line: string) =
 		if (!screen.lastFrame().includes('↑ more')) throw new Error('the log did not stay scrolled');
 		screen.type(CTRL_U);
 		await screen.settled(50);
-		// Home until nothing more loads: the oldest message the log holds (all of 100; LOG_ENTRIES_KEPT of 100k).
-		// At the top, a Home loads a page older; the one after it scrolls up to that page.
-		const presses = 2 * Math.ceil(Math.min(count, LOG_ENTRIES_KEPT + HISTORY_DEFAULT_LIMIT) / HISTORY_DEFAULT_LIMIT) + 2;
-		for (let press = 0; press < presses; press++) {
+		if (count > WHOLE_HISTORY_MEASURED) {
+			// Found and not yet understood: here, in this process (Ink in debug mode beside the seeded server), Home's
+			// load of 100,000 messages grows the heap past 4 GB; the real TUI in tmux holds them in about 400 MB.
+			log(`tui: ${count}: typing at the top not measured (Home's whole-history load above ${WHOLE_HISTORY_MEASURED} messages exhausts this harness's heap)`);
+			return { typing: summary(typed.total), typingInk: median(typed.ink), scrolled, top: summary([]) };
+		}
+		// Home loads the whole history and goes to its first message (the title then says "top"); a press
+		// more is allowed for when the first lands short of it.
+		let presses = 0;
+		while (presses < 3 && !/\btop\b/.test(titleRow(screen.lastFrame()))) {
 			screen.type(HOME);
-			await screen.settled(30);
+			presses++;
+			await screen.waitFor((frame) => /\btop\b/.test(titleRow(frame)), 120_000).catch(() => undefined);
+			await screen.settled(100);
 		}
 		const oldest = oldestShown(screen.lastFrame());
 		log(`tui: ${count}: typing at the top of the loaded log (${presses} × Home; oldest shown #${oldest}, ${count - oldest + 1} messages loaded)`);
@@ -234,6 +240,14 @@ async function typingTimes(world: SeededWorld, plan: Plan, log: (line: string) =
 	} finally {
 		await app.close();
 	}
+}
+
+/** The largest history the "top" measurement loads whole (see typingTimes). */
+const WHOLE_HISTORY_MEASURED = 10_000;
+
+/** The log's title row (the second row of the frame), where "top" and "↑ more" are said. */
+function titleRow(frame: string): string {
+	return frame.split('\n')[1] ?? '';
 }
 
 async function benchCounts(counts: number[], options: TuiBenchOptions): Promise<CountResult[]> {
@@ -346,7 +360,7 @@ export function recordTui(run: TuiRun, sink: Pick<SectionContext, 'record' | 'no
 		TUI_SECTION,
 		'keystroke_frame: one letter written to stdin to the next frame (showing it in the input line), after a warm-up; ' +
 			'_scrolled: the same with the log scrolled up two pages (PgUp twice); _top: scrolled to the oldest message the log holds ' +
-			'(Home until no more loads: all 100, or LOG_ENTRIES_KEPT of 100k); keystroke_ink_output: the part of it Ink spends turning ' +
+			'(Home loads the whole history and goes to its first message); keystroke_ink_output: the part of it Ink spends turning ' +
 			'the laid-out tree into the frame\'s text (its onRender metric; the rest is React, the app and Yoga).',
 	);
 	setDetails(TUI_SECTION, 'seed_ms', run.seedMs);
