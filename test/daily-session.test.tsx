@@ -8,7 +8,10 @@ import { Settings } from '../source/local/settings.js';
 import { App } from '../source/ui/app.js';
 import { befriend, ClientPool, PASSWORD, uniqueName, until } from './helpers/clients.js';
 import { renderScreen, type RenderedScreen } from './helpers/render.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, TEST_PASSWORD_COST, type TestServer } from './helpers/server.js';
+import { hashPassword } from '../server/auth/passwords.js';
+import { hashToken, newToken } from '../server/auth/tokens.js';
+import { SqliteStore } from '../server/store/sqlite-store.js';
 
 /**
  * Issue 13 items 11–13 as a person meets them: the real App against a real
@@ -213,5 +216,34 @@ describe('long histories (item 13)', () => {
 		// End comes back to the newest.
 		window.screen.stdin.write(KEY.end);
 		await window.screen.waitFor('new message 300');
+	});
+
+	it('one Home from the newest page reaches the first message, though the day lines move as pages arrive above', { timeout: 60_000 }, async () => {
+		// A history over several days (one message every 7 minutes), stored before the server starts.
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-session-days-'));
+		opened.push(() => rmSync(dataDir, { recursive: true, force: true }));
+		const store = new SqliteStore({ dataDir });
+		const [alice, bob] = [uniqueName('alice'), uniqueName('bob')];
+		const token = newToken();
+		try {
+			const a = (await store.createUser(alice, await hashPassword(PASSWORD, TEST_PASSWORD_COST)))!;
+			const b = (await store.createUser(bob, await hashPassword(PASSWORD, TEST_PASSWORD_COST)))!;
+			await store.addFriendship(a.id, b.id);
+			await store.saveToken(a.id, hashToken(token), null, 'test');
+			const first = Date.now() - 800 * 7 * 60_000;
+			for (let index = 1; index <= 800; index++) {
+				const ts = new Date(first + index * 7 * 60_000).toISOString();
+				await store.appendMessage({ senderId: b.id, to: { userId: a.id }, text: `line ${index} of the week`, cid: `week-line-${index}`, ts, pendingFor: [] });
+			}
+		} finally {
+			await store.close();
+		}
+		const server = await startTestServer({ dataDir });
+		opened.push(() => server.stop());
+		const window = profile(server, { name: alice, token } as Named).open();
+		await window.screen.waitFor('line 800 of the week');
+		window.screen.stdin.write(KEY.home);
+		const top = await window.screen.waitFor((frame) => frame.includes('line 1 of the week') && !frame.includes('loading history'), 20_000);
+		expect(top).toContain(' top ·');
 	});
 });

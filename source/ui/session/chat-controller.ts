@@ -102,6 +102,8 @@ export class ChatController {
 	actions: ScreenActions;
 	/** The state last seen, to tell what a change added below a scrolled-up log. */
 	#seen: ChatState;
+	/** The Home whose whole-history load may still take the log to its first message (a newer Home or a scroll ends it). */
+	#homeAsked: object | undefined;
 
 	constructor(
 		private readonly session: ChatSession,
@@ -314,6 +316,8 @@ export class ChatController {
 
 	#scroll(action: 'scroll-up' | 'scroll-down' | 'scroll-top' | 'scroll-bottom', state: ChatState): void {
 		const { dispatch } = this.session;
+		// Scrolling by hand while Home's load runs keeps the view where the user put it.
+		this.#homeAsked = undefined;
 		const page = Math.max(1, this.layout.logRows - 1);
 		switch (action) {
 			case 'scroll-up': {
@@ -366,13 +370,14 @@ export class ChatController {
 	#toOldest(state: ChatState): void {
 		const { dispatch } = this.session;
 		const key = state.selected;
-		const top = this.#scrollLimit(Number.MAX_SAFE_INTEGER);
-		dispatch({ type: 'scroll', to: top });
+		dispatch({ type: 'scroll', to: this.#scrollLimit(Number.MAX_SAFE_INTEGER) });
 		if (!isConversation(key) || state.loading) return;
+		// Not "the scroll is still where Home put it": keeping the view still as pages arrive above may move it by a row.
+		const asked = (this.#homeAsked = {});
 		this.session.loadAll(key).then(
 			(loaded) => {
 				const now = this.session.getState();
-				if (loaded && now.selected === key && now.scroll === top) dispatch({ type: 'scroll', to: this.#scrollLimit(Number.MAX_SAFE_INTEGER) });
+				if (loaded && now.selected === key && this.#homeAsked === asked) dispatch({ type: 'scroll', to: this.#scrollLimit(Number.MAX_SAFE_INTEGER) });
 			},
 			(error: ProtocolError) => dispatch({ type: 'system', key, tone: 'error', text: `could not load older messages: ${error.message}` }),
 		);
