@@ -625,7 +625,8 @@ export class SqliteStore implements Store {
 	private indexPendingWords(): void {
 		clearTimeout(this.indexTimer);
 		this.indexTimer = undefined;
-		if (!this.db.open) return;
+		// Nothing waiting (most searches): no write transaction, so no commit and fsync.
+		if (!this.db.open || this.sql(`SELECT 1 FROM fts_pending LIMIT 1`).get() === undefined) return;
 		this.db
 			.transaction(() => {
 				this.sql(`INSERT INTO messages_fts (rowid, text) SELECT m.id, m.text FROM fts_pending p JOIN messages m ON m.id = p.id`).run();
