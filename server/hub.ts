@@ -235,7 +235,8 @@ export class Hub {
 	 * Logs the session out (or forgets a closed one); the user's last session
 	 * anywhere tells contacts they are offline. A connection that was `cut`
 	 * (no closing handshake) may have lost messages written to it shortly
-	 * before: the user's next login replays them (the client drops copies it has).
+	 * before, and a cleanly closed one those handed to it after its peer said
+	 * goodbye: the user's next login replays them (the client drops copies it has).
 	 */
 	async detach(session: Session, closed: boolean, cut = false): Promise<void> {
 		const user = session.user;
@@ -256,7 +257,8 @@ export class Hub {
 		try {
 			await left;
 			// Noted once nothing more is handed to it: all it may have missed is stored by then.
-			if (cut) await this.noteCut(user.id, session);
+			const missed = this.missedBy(session, cut);
+			if (missed) await this.noteMissedBy(user.id, session, missed);
 			// Moving (closed by a drain): still counted here, so contacts see no offline while they reconnect elsewhere.
 			if (!session.moving && (await this.presence.closed(user))) {
 				this.noteDeparture(user.id);
@@ -270,20 +272,28 @@ export class Hub {
 	}
 
 	/**
-	 * A cut connection may have lost what was written to it lately: its user's
-	 * next login replays it. A login replacing it may have replayed already
-	 * (on another instance, which does not wait for this detach): it is asked to again.
+	 * What a closed connection may not have got: a cut one, what was written
+	 * to it lately (it may not have arrived); a cleanly closed one, the
+	 * messages handed to it after its peer's close frame had come (ws writes
+	 * nothing more then, while the hub still counts the user reached here).
 	 */
-	private async noteCut(userId: number, session: Session): Promise<void> {
-		await this.noteMissed(
-			userId,
-			{ from: session.lastHeard - CUT_SLACK_MS, to: Date.now() },
-			'could not note messages a cut connection may have missed',
-		);
+	private missedBy(session: Session, cut: boolean): MissedSpan | undefined {
+		const dropped = session.takeDropped();
+		if (cut) return { from: Math.min(session.lastHeard - CUT_SLACK_MS, dropped?.from ?? Infinity), to: Date.now() };
+		return dropped;
+	}
+
+	/**
+	 * The user's next login replays what the closed connection may have
+	 * missed. A login replacing it may have replayed already (on another
+	 * instance, which does not wait for this detach): it is asked to again.
+	 */
+	private async noteMissedBy(userId: number, session: Session, span: MissedSpan): Promise<void> {
+		await this.noteMissed(userId, span, 'could not note messages a closed connection may have missed');
 		if (session.sessionId === undefined) return;
 		await this.bus
 			.publish({ userIds: [userId], replayMissed: [session.sessionId] })
-			.catch((error: unknown) => this.logger.error('could not ask for a replay of what a cut connection missed', error));
+			.catch((error: unknown) => this.logger.error('could not ask for a replay of what a closed connection missed', error));
 	}
 
 	/**
@@ -490,23 +500,23 @@ export class Hub {
 		}
 		const { event } = delivery;
 		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
+		const messageAt = event.type === 'message' ? Date.parse(event.message.ts) : undefined;
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
 			if (sessions) reached.push(userId);
 			for (const session of sessions ?? []) {
-				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))));
+				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))), messageAt);
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was
 			// neither delivered nor queued. Their next login picks it up. While presence
 			// is still counting that session off, whether it was their last anywhere is
 			// not known yet: the mark is made anyway (at worst a copy they have comes again).
-			if (!sessions && event.type === 'message' && delivery.queued && !delivery.queued.includes(userId)) {
+			if (!sessions && messageAt !== undefined && delivery.queued && !delivery.queued.includes(userId)) {
 				const departedAt = this.departed.get(userId);
 				const departed = departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId);
 				if (departed || this.leaving.has(userId)) {
-					const ts = Date.parse(event.message.ts);
-					void this.noteMissed(userId, { from: ts, to: ts }, 'could not note a missed message');
+					void this.noteMissed(userId, { from: messageAt, to: messageAt }, 'could not note a missed message');
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../source/protocol/index.js';
+import type { MissedSpan } from './presence/presence.js';
 import { CLOSE } from './settings.js';
 
 /** Bytes given to ws are a text frame's UTF-8 (ws would send a Buffer as binary). */
@@ -26,7 +27,14 @@ export class Session {
 	sessionId: string | undefined;
 	/** Its login was revoked: it is closing, and no further request of it is handled. */
 	revoked = false;
-	private held: Buffer[] | undefined;
+	/** Events held back during a login's replay, each with its message's time (ms) if it is one. */
+	private held: Array<{ data: Buffer; at: number | undefined }> | undefined;
+	/**
+	 * The times of the messages handed to this session after its socket
+	 * stopped being open (the peer's close frame had come): never written, so
+	 * its user may not have them (see Hub.detach).
+	 */
+	private dropped: MissedSpan | undefined;
 	/**
 	 * Its instance is draining for a restart: requests arriving from now on
 	 * are not handled (the client resends them elsewhere after the 1012 close).
@@ -97,10 +105,14 @@ export class Session {
 		return true;
 	}
 
-	/** Delivers an event, given as its serialised frame in UTF-8. */
-	deliver(data: Buffer): void {
-		if (this.held) this.held.push(data);
-		else this.push(data);
+	/**
+	 * Delivers an event, given as its serialised frame in UTF-8; `messageAt`
+	 * is the time (ms) of the message it carries, if it is one, so that a
+	 * message that can no longer be written is noted as dropped.
+	 */
+	deliver(data: Buffer, messageAt?: number): void {
+		if (this.held) this.held.push({ data, at: messageAt });
+		else this.pushMessage(data, messageAt);
 	}
 
 	holdEvents(): void {
@@ -110,7 +122,22 @@ export class Session {
 	releaseEvents(): void {
 		const held = this.held ?? [];
 		this.held = undefined;
-		for (const data of held) this.push(data);
+		for (const { data, at } of held) this.pushMessage(data, at);
+	}
+
+	/** The span of the messages dropped since the socket stopped being open, if any; asked once, when it is detached. */
+	takeDropped(): MissedSpan | undefined {
+		const dropped = this.dropped;
+		this.dropped = undefined;
+		return dropped;
+	}
+
+	private pushMessage(data: Buffer, at: number | undefined): void {
+		if (this.isOpen || at === undefined) {
+			this.push(data);
+			return;
+		}
+		this.dropped = this.dropped ? { from: Math.min(this.dropped.from, at), to: Math.max(this.dropped.to, at) } : { from: at, to: at };
 	}
 
 	/**

@@ -147,11 +147,9 @@ describe.runIf(missing.length === 0)('cluster routing: deliveries go only where 
 		expect(received(c)).toBe(0);
 	});
 
-	// FINDING (open): about 1 run in 5 on this machine, one message sent while bob moves arrives neither live
-	// nor replayed on c (it is stored: history shows it). It predates issue 14's last changes (2 of 10 runs
-	// failed on that main too) and its cause is not found yet. Retried so the rest of the suite can land;
-	// the next cluster work starts here.
-	it('(d) a user who moves from b to c gets live deliveries on c, and loses none on the way', { retry: 2 }, async () => {
+	// Once lost about 1 run in 5 (a message handed to bob's session on b after his close frame had come:
+	// ws wrote nothing, nobody marked it missed); test/wire-messages.test.ts pins that case down.
+	it('(d) a user who moves from b to c gets live deliveries on c, and loses none on the way', async () => {
 		const [a, b, c] = (await instances(3)) as [RunningServer, RunningServer, RunningServer];
 		const alice = await pool.registered(a.url, 'alice');
 		const bob = await pool.registered(b.url, 'bob');

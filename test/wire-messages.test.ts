@@ -233,6 +233,27 @@ describe('send and history', () => {
 		await busy;
 	});
 
+	it('a message that reaches a connection after its peer said goodbye comes at the next login', async () => {
+		const alice = await user();
+		const bob = await user();
+		await befriend(alice, bob);
+		// Bob's client sends its close frame, then stops reading: the server has the goodbye but the
+		// connection is not closed yet, so bob still counts as online and the message is not queued
+		// for him, while ws writes nothing to a closing socket.
+		const tcp = (bob.client.socket as unknown as { _socket: import('node:net').Socket })._socket;
+		bob.client.socket.close(1000);
+		tcp.pause();
+		await sleep(100);
+		const missed = await send(alice, { user: bob.name }, 'sent while you were saying goodbye');
+		expect(missed.type).toBe('ok');
+		tcp.resume();
+		await bob.client.waitClosed();
+		expect(bob.client.events('message')).toEqual([]);
+		const { client: again } = await session(bob);
+		const arrived = await again.event('message', (event) => (event.message as WireMessage).id === (missed.message as WireMessage).id);
+		expect((arrived.message as WireMessage).text).toBe('sent while you were saying goodbye');
+	});
+
 	it('history of a group you are not in is FORBIDDEN', async () => {
 		const alice = await user();
 		const outsider = await user();
