@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../server/store/postgres-store.js';
 import { POSTGRES_MIGRATIONS } from '../server/store/postgres-migrations.js';
 import Database from 'better-sqlite3';
@@ -1471,5 +1471,60 @@ describe('SqliteStore: words indexed in batches, off the send path', () => {
 		} finally {
 			await reopened.close();
 		}
+	});
+});
+
+describe('SqliteStore: group commit waits for company only when company is due', () => {
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-tui-store-commit-'));
+	afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+	afterEach(() => vi.useRealTimers());
+
+	/**
+	 * Senders appending `together` messages at once every `everyMs`, on fake
+	 * clocks: true for each round whose appends were committed without the
+	 * commit delay's timer (in the same turn of the event loop).
+	 */
+	async function roundsCommittedAtOnce(together: number, everyMs: number, rounds: number): Promise<boolean[]> {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance'] });
+		const store = new SqliteStore({ dataDir, commitDelayMs: 2 });
+		try {
+			const users = [];
+			for (let index = 0; index < together + 1; index++) users.push((await store.createUser(uniqueUser(), 'h'))!);
+			const atOnce: boolean[] = [];
+			for (let round = 0; round < rounds; round++) {
+				let committed = false;
+				const appends = users.slice(1).map((sender, index) =>
+					store.appendMessage({
+						senderId: sender.id,
+						to: { userId: users[0]!.id },
+						text: `round ${round}`,
+						cid: `commit-${round}-${index}-${randomBytes(4).toString('hex')}`,
+						ts: new Date().toISOString(),
+						pendingFor: [],
+					}),
+				);
+				void Promise.all(appends).then(() => (committed = true));
+				await vi.advanceTimersByTimeAsync(0);
+				atOnce.push(committed);
+				await vi.advanceTimersByTimeAsync(everyMs);
+				while (!committed) await vi.advanceTimersByTimeAsync(1);
+			}
+			return atOnce;
+		} finally {
+			vi.useRealTimers();
+			await store.close();
+		}
+	}
+	let users = 0;
+	const uniqueUser = () => `commit_${process.pid}_${users++}`;
+
+	it('two senders every 10 ms (200 appends a second): each commits at once; they share no more by waiting', async () => {
+		expect(await roundsCommittedAtOnce(2, 10, 40)).toEqual(Array(40).fill(true));
+	});
+
+	it('ten senders every millisecond or two (over 5,000 a second): once the rate is known, appends wait the delay to share a commit', async () => {
+		const rounds = await roundsCommittedAtOnce(10, 1, 40);
+		expect(rounds[0]).toBe(true); // nothing known yet of the rate, nor of other senders
+		expect(rounds.slice(-20)).toEqual(Array(20).fill(false));
 	});
 });

@@ -48,11 +48,13 @@ export interface SqliteStoreOptions {
 	 */
 	synchronous?: 'FULL' | 'NORMAL';
 	/**
-	 * While many senders keep coming (the last commit, under BUSY_GAP_MS ago,
-	 * held appends from more than one), an append waits this long for others
-	 * to share its commit and fsync: a little latency for much less work per
-	 * message under load. A lone sender, whose requests are handled one at a
-	 * time, never waits. 0 commits each event-loop turn's appends at once.
+	 * While many senders keep coming fast (the last commit, under BUSY_GAP_MS
+	 * ago, held appends from more than one, and appends arrive so often that
+	 * COMPANY_EXPECTED others are due within the delay), an append waits this
+	 * long for others to share its commit and fsync: a little latency for much
+	 * less work per message under load. A lone sender, whose requests are
+	 * handled one at a time, never waits, nor do senders too few to share a
+	 * commit in that time. 0 commits each event-loop turn's appends at once.
 	 */
 	commitDelayMs?: number;
 }
@@ -66,8 +68,22 @@ export const DEFAULT_COMMIT_DELAY_MS = 2;
  */
 export const FTS_BATCH_MS = 250;
 
-/** Shared commits closer together than this mean a busy server, where waiting for company pays. */
+/** Shared commits closer together than this mean several senders at once, where waiting for company may pay. */
 const BUSY_GAP_MS = 20;
+
+/**
+ * It pays only when at least this many other appends are due within the
+ * commit delay (at the default 2 ms: above about 1,000 appends a second). At
+ * a few hundred a second the wait would hold nearly every message for the
+ * whole delay and share its fsync with one other at best.
+ */
+const COMPANY_EXPECTED = 2;
+
+/** How much each new gap between appends moves the running mean (an exponential moving average). */
+const GAP_WEIGHT = 0.1;
+
+/** A longer gap counts as this long: one quiet minute must not take a burst's worth of appends to forget. */
+const LONGEST_GAP_MS = 100;
 
 export const SQLITE_FILE_NAME = 'chat-tui.db';
 
@@ -572,6 +588,7 @@ export class SqliteStore implements Store {
 	 * at once. Each promise settles only after the commit.
 	 */
 	appendMessage(message: NewMessage): Promise<AppendResult> {
+		this.noteArrival();
 		return new Promise((resolve, reject) => {
 			this.appendQueue.push({ message, resolve, reject });
 			if (this.appendQueue.length === 1) this.scheduleAppends();
@@ -586,9 +603,21 @@ export class SqliteStore implements Store {
 	/** When the last commit shared by more than one append was made (ms, performance.now()). */
 	private lastSharedCommitAt = Number.NEGATIVE_INFINITY;
 
+	/** When the last append arrived (ms, performance.now()), and the running mean of the gaps between appends. */
+	private lastArrivalAt = Number.NEGATIVE_INFINITY;
+	private meanArrivalGapMs = LONGEST_GAP_MS;
+
+	private noteArrival(): void {
+		const now = performance.now();
+		const gap = Math.min(now - this.lastArrivalAt, LONGEST_GAP_MS);
+		this.lastArrivalAt = now;
+		this.meanArrivalGapMs += GAP_WEIGHT * (gap - this.meanArrivalGapMs);
+	}
+
 	private scheduleAppends(): void {
-		const busy = performance.now() - this.lastSharedCommitAt < BUSY_GAP_MS;
-		if (busy && this.commitDelayMs > 0) setTimeout(() => this.flushAppends(), this.commitDelayMs);
+		const severalSenders = performance.now() - this.lastSharedCommitAt < BUSY_GAP_MS;
+		const companyDue = this.commitDelayMs >= COMPANY_EXPECTED * this.meanArrivalGapMs;
+		if (severalSenders && companyDue && this.commitDelayMs > 0) setTimeout(() => this.flushAppends(), this.commitDelayMs);
 		else setImmediate(() => this.flushAppends());
 	}
 
