@@ -66,13 +66,17 @@ async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promi
 	await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-async function connectAll(concurrency: number): Promise<ConnectReply> {
+async function connectAll(concurrency: number, upTo?: number): Promise<ConnectReply> {
 	const config = setup!;
 	const start = performance.now();
 	let failed = 0;
 	let firstError: string | undefined;
-	const order = config.identities.map((_, i) => i);
-	clients = config.identities.map((identity) => createClient(config.target, identity, hooks));
+	// Without upTo: every identity, afresh. With it: the next ones, so that idle memory can be sampled on the way.
+	const from = upTo === undefined ? 0 : clients.length;
+	const to = upTo === undefined ? config.identities.length : Math.min(upTo, config.identities.length);
+	const added = config.identities.slice(from, to).map((identity) => createClient(config.target, identity, hooks));
+	clients = from === 0 ? added : [...clients, ...added];
+	const order = added.map((_, i) => from + i);
 	await pool(order, concurrency, async (i) => {
 		const client = clients[i]!;
 		try {
@@ -87,7 +91,7 @@ async function connectAll(concurrency: number): Promise<ConnectReply> {
 			firstError ??= (error as Error).message;
 		}
 	});
-	return { connected: clients.length - failed, failed, firstError, elapsedMs: performance.now() - start };
+	return { connected: added.length - failed, failed, firstError, elapsedMs: performance.now() - start };
 }
 
 function text(step: number): string {
@@ -201,7 +205,7 @@ async function handle(command: Command): Promise<void> {
 				reply({ seq, kind: 'setup' });
 				break;
 			case 'connect':
-				reply({ seq, kind: 'connect', result: await connectAll(command.concurrency) });
+				reply({ seq, kind: 'connect', result: await connectAll(command.concurrency, command.upTo) });
 				break;
 			case 'direct':
 			case 'fanout':

@@ -32,6 +32,8 @@ export interface IdleAndLogin {
 	perConnectionKiB: number;
 	perConnectionBeforeGcKiB: number;
 	connections: number;
+	/** The same figure after the first IDLE_SAMPLE connections (forced collection too), when more followed. */
+	perConnectionAtSampleKiB?: number;
 	/** Whether full garbage collections were forced (Node servers). */
 	collected: boolean;
 	logins: Record<string, LoginResult>;
@@ -94,6 +96,21 @@ async function loginRun(
 	};
 }
 
+/** Idle memory is also taken after this many connections, when the run has more (the target holds at both). */
+export const IDLE_SAMPLE = 1000;
+
+/** Connects each generator's next identities, up to `total` in all (shared as the identities are); returns how many connected and failed. */
+async function connectUpTo(generators: Generator[], total: number, count: number): Promise<{ connected: number; failed: number }> {
+	const replies = (
+		await Promise.all(
+			generators.map((g) => g.call({ cmd: 'connect', concurrency: 50, upTo: Math.round((total * g.identities.length) / count) })),
+		)
+	).map((r) => (r as { result: ConnectReply }).result);
+	const failed = replies.reduce((n, r) => n + r.failed, 0);
+	if (failed > 0) log(`    ${failed} idle connections failed: ${replies.map((r) => r.firstError).find(Boolean)}`);
+	return { connected: replies.reduce((n, r) => n + r.connected, 0), failed };
+}
+
 /** Idle memory (RSS growth per idle logged-in connection), then connect-and-login rates, on a fresh server. */
 export async function runIdleAndLogin(run: BenchRun, kind: SystemKind): Promise<IdleAndLogin | undefined> {
 	const { counts, workloads } = run.plan;
@@ -139,17 +156,23 @@ export async function runIdleAndLogin(run: BenchRun, kind: SystemKind): Promise<
 			result.collected = await forceGc(system);
 			await sleep(300);
 			result.rssBaselineKiB = await medianRss(system.pid);
+			const perConnection = (rss: number) => (rss - result.rssBaselineKiB) / Math.max(1, result.connections);
+			let connectMs = 0;
+			if (count > IDLE_SAMPLE) {
+				const started = performance.now();
+				result.connections += (await connectUpTo(generators, IDLE_SAMPLE, count)).connected;
+				connectMs += performance.now() - started;
+				await sleep(counts.settleMs);
+				const rss = (await forceGc(system)) ? (await sleep(300), await medianRss(system.pid)) : await medianRss(system.pid);
+				result.perConnectionAtSampleKiB = perConnection(rss);
+				log(`    idle: ${result.connections} logged-in connections: ${result.perConnectionAtSampleKiB.toFixed(2)} KiB per connection`);
+			}
 			const started = performance.now();
-			const connected = await Promise.all(generators.map((g) => g.call({ cmd: 'connect', concurrency: 50 })));
-			const replies = connected.map((r) => (r as { result: ConnectReply }).result);
-			result.connections = replies.reduce((n, r) => n + r.connected, 0);
-			const failed = replies.reduce((n, r) => n + r.failed, 0);
-			if (failed > 0) log(`    ${failed} idle connections failed: ${replies.map((r) => r.firstError).find(Boolean)}`);
-			const connectSeconds = (performance.now() - started) / 1000;
+			result.connections += (await connectUpTo(generators, count, count)).connected;
+			const connectSeconds = (connectMs + performance.now() - started) / 1000;
 			await sleep(counts.settleMs);
 			result.rssIdleBeforeGcKiB = await medianRss(system.pid);
 			result.rssIdleKiB = (await forceGc(system)) ? (await sleep(300), await medianRss(system.pid)) : result.rssIdleBeforeGcKiB;
-			const perConnection = (rss: number) => (rss - result.rssBaselineKiB) / Math.max(1, result.connections);
 			result.perConnectionKiB = perConnection(result.rssIdleKiB);
 			result.perConnectionBeforeGcKiB = perConnection(result.rssIdleBeforeGcKiB);
 			log(

@@ -20,6 +20,8 @@ export interface ConnectCommand {
 	cmd: 'connect';
 	/** Connections set up at once. */
 	concurrency: number;
+	/** Only the next identities, up to this many connected in all (the rest come with a later call); without it, all of them afresh. */
+	upTo?: number;
 }
 
 export interface StepCommand {
