@@ -1488,7 +1488,7 @@ describe('SqliteStore: group commit waits for company only when company is due',
 		vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance'] });
 		const store = new SqliteStore({ dataDir, commitDelayMs: 2 });
 		try {
-			const users = [];
+			const users: UserRecord[] = [];
 			for (let index = 0; index < together + 1; index++) users.push((await store.createUser(uniqueUser(), 'h'))!);
 			const atOnce: boolean[] = [];
 			for (let round = 0; round < rounds; round++) {
@@ -1526,5 +1526,10 @@ describe('SqliteStore: group commit waits for company only when company is due',
 		const rounds = await roundsCommittedAtOnce(10, 1, 40);
 		expect(rounds[0]).toBe(true); // nothing known yet of the rate, nor of other senders
 		expect(rounds.slice(-20)).toEqual(Array(20).fill(false));
+	});
+
+	it('a hundred at once every 15 ms (the bursts of a busy event loop, over 6,000 a second): the burst after each gap waits too', async () => {
+		const rounds = await roundsCommittedAtOnce(100, 15, 12);
+		expect(rounds.slice(-8)).toEqual(Array(8).fill(false));
 	});
 });

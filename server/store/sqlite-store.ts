@@ -50,7 +50,8 @@ export interface SqliteStoreOptions {
 	/**
 	 * While many senders keep coming fast (the last commit, under BUSY_GAP_MS
 	 * ago, held appends from more than one, and appends arrive so often that
-	 * COMPANY_EXPECTED others are due within the delay), an append waits this
+	 * COMPANY_EXPECTED others are due within the delay, at the rate of the last
+	 * ARRIVAL_WINDOW_MS or so), an append waits this
 	 * long for others to share its commit and fsync: a little latency for much
 	 * less work per message under load. A lone sender, whose requests are
 	 * handled one at a time, never waits, nor do senders too few to share a
@@ -79,11 +80,13 @@ const BUSY_GAP_MS = 20;
  */
 const COMPANY_EXPECTED = 2;
 
-/** How much each new gap between appends moves the running mean (an exponential moving average). */
-const GAP_WEIGHT = 0.1;
-
-/** A longer gap counts as this long: one quiet minute must not take a burst's worth of appends to forget. */
-const LONGEST_GAP_MS = 100;
+/**
+ * The arrival rate is a count of recent appends, each counting less as it
+ * ages (by e every this many ms), divided by this. A count, not a mean of the
+ * gaps: under load appends come in bursts (one event-loop turn's worth at
+ * once), and the append that starts a new batch is the one right after a gap.
+ */
+const ARRIVAL_WINDOW_MS = 50;
 
 export const SQLITE_FILE_NAME = 'chat-tui.db';
 
@@ -603,20 +606,19 @@ export class SqliteStore implements Store {
 	/** When the last commit shared by more than one append was made (ms, performance.now()). */
 	private lastSharedCommitAt = Number.NEGATIVE_INFINITY;
 
-	/** When the last append arrived (ms, performance.now()), and the running mean of the gaps between appends. */
-	private lastArrivalAt = Number.NEGATIVE_INFINITY;
-	private meanArrivalGapMs = LONGEST_GAP_MS;
+	/** The appends that arrived lately, decayed (see ARRIVAL_WINDOW_MS), as of the last one (ms, performance.now()). */
+	private recentArrivals = 0;
+	private lastArrivalAt = 0;
 
 	private noteArrival(): void {
 		const now = performance.now();
-		const gap = Math.min(now - this.lastArrivalAt, LONGEST_GAP_MS);
+		this.recentArrivals = this.recentArrivals * Math.exp((this.lastArrivalAt - now) / ARRIVAL_WINDOW_MS) + 1;
 		this.lastArrivalAt = now;
-		this.meanArrivalGapMs += GAP_WEIGHT * (gap - this.meanArrivalGapMs);
 	}
 
 	private scheduleAppends(): void {
 		const severalSenders = performance.now() - this.lastSharedCommitAt < BUSY_GAP_MS;
-		const companyDue = this.commitDelayMs >= COMPANY_EXPECTED * this.meanArrivalGapMs;
+		const companyDue = (this.recentArrivals / ARRIVAL_WINDOW_MS) * this.commitDelayMs >= COMPANY_EXPECTED;
 		if (severalSenders && companyDue && this.commitDelayMs > 0) setTimeout(() => this.flushAppends(), this.commitDelayMs);
 		else setImmediate(() => this.flushAppends());
 	}
