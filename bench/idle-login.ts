@@ -99,8 +99,8 @@ async function loginRun(
 /** Idle memory is also taken after this many connections, when the run has more (the target holds at both). */
 export const IDLE_SAMPLE = 1000;
 
-/** Connects each generator's next identities, up to `total` in all (shared as the identities are); returns how many connected and failed. */
-async function connectUpTo(generators: Generator[], total: number, count: number): Promise<{ connected: number; failed: number }> {
+/** Connects each generator's next identities, up to `total` of the `count` in all (shared as the identities are); returns how many connected. */
+async function connectUpTo(generators: Generator[], total: number, count: number): Promise<number> {
 	const replies = (
 		await Promise.all(
 			generators.map((g) => g.call({ cmd: 'connect', concurrency: 50, upTo: Math.round((total * g.identities.length) / count) })),
@@ -108,7 +108,14 @@ async function connectUpTo(generators: Generator[], total: number, count: number
 	).map((r) => (r as { result: ConnectReply }).result);
 	const failed = replies.reduce((n, r) => n + r.failed, 0);
 	if (failed > 0) log(`    ${failed} idle connections failed: ${replies.map((r) => r.firstError).find(Boolean)}`);
-	return { connected: replies.reduce((n, r) => n + r.connected, 0), failed };
+	return replies.reduce((n, r) => n + r.connected, 0);
+}
+
+/** RSS once a full garbage collection has been forced, or undefined when the system has no way to force one. */
+async function rssAfterCollection(system: RunningSystem): Promise<number | undefined> {
+	if (!(await forceGc(system))) return undefined;
+	await sleep(300);
+	return medianRss(system.pid);
 }
 
 /** Idle memory (RSS growth per idle logged-in connection), then connect-and-login rates, on a fresh server. */
@@ -160,19 +167,18 @@ export async function runIdleAndLogin(run: BenchRun, kind: SystemKind): Promise<
 			let connectMs = 0;
 			if (count > IDLE_SAMPLE) {
 				const started = performance.now();
-				result.connections += (await connectUpTo(generators, IDLE_SAMPLE, count)).connected;
+				result.connections += await connectUpTo(generators, IDLE_SAMPLE, count);
 				connectMs += performance.now() - started;
 				await sleep(counts.settleMs);
-				const rss = (await forceGc(system)) ? (await sleep(300), await medianRss(system.pid)) : await medianRss(system.pid);
-				result.perConnectionAtSampleKiB = perConnection(rss);
+				result.perConnectionAtSampleKiB = perConnection((await rssAfterCollection(system)) ?? (await medianRss(system.pid)));
 				log(`    idle: ${result.connections} logged-in connections: ${result.perConnectionAtSampleKiB.toFixed(2)} KiB per connection`);
 			}
 			const started = performance.now();
-			result.connections += (await connectUpTo(generators, count, count)).connected;
+			result.connections += await connectUpTo(generators, count, count);
 			const connectSeconds = (connectMs + performance.now() - started) / 1000;
 			await sleep(counts.settleMs);
 			result.rssIdleBeforeGcKiB = await medianRss(system.pid);
-			result.rssIdleKiB = (await forceGc(system)) ? (await sleep(300), await medianRss(system.pid)) : result.rssIdleBeforeGcKiB;
+			result.rssIdleKiB = (await rssAfterCollection(system)) ?? result.rssIdleBeforeGcKiB;
 			result.perConnectionKiB = perConnection(result.rssIdleKiB);
 			result.perConnectionBeforeGcKiB = perConnection(result.rssIdleBeforeGcKiB);
 			log(

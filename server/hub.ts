@@ -4,7 +4,7 @@ import { participationsOf, recipientsAmong } from './conversations/access.js';
 import { audienceOf } from './ignore-filter.js';
 import { silentLogger, type Logger } from './logger.js';
 import { LocalPresence } from './presence/local-presence.js';
-import type { LostSessions, MissedSpan, Presence } from './presence/presence.js';
+import { widenSpan, type LostSessions, type MissedSpan, type Presence } from './presence/presence.js';
 import { messagesSince } from './recovery.js';
 import { replayMissed } from './replay.js';
 import type { Session, SessionUser } from './session.js';
@@ -279,8 +279,7 @@ export class Hub {
 	 */
 	private missedBy(session: Session, cut: boolean): MissedSpan | undefined {
 		const dropped = session.takeDropped();
-		if (cut) return { from: Math.min(session.lastHeard - CUT_SLACK_MS, dropped?.from ?? Infinity), to: Date.now() };
-		return dropped;
+		return cut ? widenSpan(dropped, { from: session.lastHeard - CUT_SLACK_MS, to: Date.now() }) : dropped;
 	}
 
 	/**
@@ -500,23 +499,24 @@ export class Hub {
 		}
 		const { event } = delivery;
 		let data: Buffer | undefined; // serialised and encoded once, for however many sessions get it
-		const messageAt = event.type === 'message' ? Date.parse(event.message.ts) : undefined;
+		const messageTs = event.type === 'message' ? event.message.ts : undefined;
 		for (const userId of delivery.userIds) {
 			const sessions = this.sessionsByUser.get(userId);
 			if (sessions) reached.push(userId);
 			for (const session of sessions ?? []) {
-				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))), messageAt);
+				if (session.id !== delivery.exceptSession) session.deliver((data ??= Buffer.from(JSON.stringify(event))), messageTs);
 			}
 			// In a cluster another instance may have stored this message while it still
 			// saw the user online, just after their last session ended here: it was
 			// neither delivered nor queued. Their next login picks it up. While presence
 			// is still counting that session off, whether it was their last anywhere is
 			// not known yet: the mark is made anyway (at worst a copy they have comes again).
-			if (!sessions && messageAt !== undefined && delivery.queued && !delivery.queued.includes(userId)) {
+			if (!sessions && messageTs !== undefined && delivery.queued && !delivery.queued.includes(userId)) {
 				const departedAt = this.departed.get(userId);
 				const departed = departedAt !== undefined && Date.now() - departedAt <= DEPARTED_GRACE_MS && !this.presence.isOnline(userId);
 				if (departed || this.leaving.has(userId)) {
-					void this.noteMissed(userId, { from: messageAt, to: messageAt }, 'could not note a missed message');
+					const at = Date.parse(messageTs);
+					void this.noteMissed(userId, { from: at, to: at }, 'could not note a missed message');
 				}
 			}
 		}

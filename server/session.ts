@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../source/protocol/index.js';
-import type { MissedSpan } from './presence/presence.js';
+import { widenSpan, type MissedSpan } from './presence/presence.js';
 import { CLOSE } from './settings.js';
 
 /** Bytes given to ws are a text frame's UTF-8 (ws would send a Buffer as binary). */
@@ -31,8 +31,8 @@ export class Session {
 	sessionId: string | undefined;
 	/** Its login was revoked: it is closing, and no further request of it is handled. */
 	revoked = false;
-	/** Events held back during a login's replay, each with its message's time (ms) if it is one. */
-	private held: Array<{ data: Buffer; at: number | undefined }> | undefined;
+	/** Events held back during a login's replay, each with its message's `ts` if it is one. */
+	private held: Array<{ data: Buffer; messageTs: string | undefined }> | undefined;
 	/**
 	 * The times of the messages handed to this session after its socket
 	 * stopped being open (the peer's close frame had come): never written, so
@@ -110,13 +110,13 @@ export class Session {
 	}
 
 	/**
-	 * Delivers an event, given as its serialised frame in UTF-8; `messageAt`
-	 * is the time (ms) of the message it carries, if it is one, so that a
-	 * message that can no longer be written is noted as dropped.
+	 * Delivers an event, given as its serialised frame in UTF-8; `messageTs`
+	 * is the `ts` of the message it carries, if it is one, so that a message
+	 * that can no longer be written is noted as dropped.
 	 */
-	deliver(data: Buffer, messageAt?: number): void {
-		if (this.held) this.held.push({ data, at: messageAt });
-		else this.pushMessage(data, messageAt);
+	deliver(data: Buffer, messageTs?: string): void {
+		if (this.held) this.held.push({ data, messageTs });
+		else this.pushEvent(data, messageTs);
 	}
 
 	holdEvents(): void {
@@ -126,7 +126,7 @@ export class Session {
 	releaseEvents(): void {
 		const held = this.held ?? [];
 		this.held = undefined;
-		for (const { data, at } of held) this.pushMessage(data, at);
+		for (const { data, messageTs } of held) this.pushEvent(data, messageTs);
 	}
 
 	/** The span of the messages dropped since the socket stopped being open, if any; asked once, when it is detached. */
@@ -136,12 +136,14 @@ export class Session {
 		return dropped;
 	}
 
-	private pushMessage(data: Buffer, at: number | undefined): void {
-		if (this.isOpen || at === undefined) {
+	private pushEvent(data: Buffer, messageTs: string | undefined): void {
+		if (this.isOpen || messageTs === undefined) {
 			this.push(data);
 			return;
 		}
-		this.dropped = this.dropped ? { from: Math.min(this.dropped.from, at), to: Math.max(this.dropped.to, at) } : { from: at, to: at };
+		// Rare (a closing socket): the time is parsed only here, off the delivery path.
+		const at = Date.parse(messageTs);
+		this.dropped = widenSpan(this.dropped, { from: at, to: at });
 	}
 
 	/**

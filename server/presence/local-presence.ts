@@ -1,5 +1,5 @@
 import type { SessionUser } from '../session.js';
-import type { LostSessions, MissedSpan, Presence } from './presence.js';
+import { widenSpan, type LostSessions, type MissedSpan, type Presence } from './presence.js';
 
 /** Presence for a single server: session counts in this process. */
 export class LocalPresence implements Presence {
@@ -33,8 +33,7 @@ export class LocalPresence implements Presence {
 	onLost(_handler: (lost: LostSessions) => Promise<void>): void {}
 
 	async markMissed(userId: number, span: MissedSpan): Promise<void> {
-		const known = this.missed.get(userId);
-		this.missed.set(userId, known ? { from: Math.min(known.from, span.from), to: Math.max(known.to, span.to) } : span);
+		this.missed.set(userId, widenSpan(this.missed.get(userId), span));
 	}
 
 	async takeMissed(userId: number): Promise<MissedSpan | undefined> {

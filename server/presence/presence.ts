@@ -32,6 +32,11 @@ export interface MissedSpan {
 	to: number;
 }
 
+/** The smallest span holding both (the second alone when there is no first). */
+export function widenSpan(known: MissedSpan | undefined, span: MissedSpan): MissedSpan {
+	return known ? { from: Math.min(known.from, span.from), to: Math.max(known.to, span.to) } : span;
+}
+
 /**
  * Who is online, across every server instance. A user is online while any
  * of their sessions on any instance is. `opened`/`closed` count one session

@@ -50,10 +50,10 @@ export interface SqliteStoreOptions {
 	/**
 	 * While many senders keep coming fast (the last commit, under BUSY_GAP_MS
 	 * ago, held appends from more than one, and appends arrive so often that
-	 * COMPANY_EXPECTED others are due within the delay, at the rate of the last
-	 * ARRIVAL_WINDOW_MS or so), an append waits this
-	 * long for others to share its commit and fsync: a little latency for much
-	 * less work per message under load. A lone sender, whose requests are
+	 * COMPANY_EXPECTED others are due within the delay, at the rate of the
+	 * last ARRIVAL_WINDOW_MS or so), an append waits this long for others to
+	 * share its commit and fsync: a little latency for much less work per
+	 * message under load. A lone sender, whose requests are
 	 * handled one at a time, never waits, nor do senders too few to share a
 	 * commit in that time. 0 commits each event-loop turn's appends at once.
 	 */
@@ -591,10 +591,10 @@ export class SqliteStore implements Store {
 	 * at once. Each promise settles only after the commit.
 	 */
 	appendMessage(message: NewMessage): Promise<AppendResult> {
-		this.noteArrival();
+		const now = this.noteArrival();
 		return new Promise((resolve, reject) => {
 			this.appendQueue.push({ message, resolve, reject });
-			if (this.appendQueue.length === 1) this.scheduleAppends();
+			if (this.appendQueue.length === 1) this.scheduleAppends(now);
 		});
 	}
 
@@ -610,16 +610,19 @@ export class SqliteStore implements Store {
 	private recentArrivals = 0;
 	private lastArrivalAt = 0;
 
-	private noteArrival(): void {
+	/** Counts an append in; returns now (ms, performance.now()). */
+	private noteArrival(): number {
 		const now = performance.now();
 		this.recentArrivals = this.recentArrivals * Math.exp((this.lastArrivalAt - now) / ARRIVAL_WINDOW_MS) + 1;
 		this.lastArrivalAt = now;
+		return now;
 	}
 
-	private scheduleAppends(): void {
-		const severalSenders = performance.now() - this.lastSharedCommitAt < BUSY_GAP_MS;
+	private scheduleAppends(now: number): void {
+		const severalSenders = now - this.lastSharedCommitAt < BUSY_GAP_MS;
+		// Never with no delay: no company is due within 0 ms.
 		const companyDue = (this.recentArrivals / ARRIVAL_WINDOW_MS) * this.commitDelayMs >= COMPANY_EXPECTED;
-		if (severalSenders && companyDue && this.commitDelayMs > 0) setTimeout(() => this.flushAppends(), this.commitDelayMs);
+		if (severalSenders && companyDue) setTimeout(() => this.flushAppends(), this.commitDelayMs);
 		else setImmediate(() => this.flushAppends());
 	}
 
